@@ -1,0 +1,61 @@
+"""leadpath's web application: LTI 1.3 launches, assessments, dashboards and the embedded LRS."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from lti_tool.settings import Settings, load_settings
+
+
+def _secret_key(settings: Settings) -> str:
+    """Return LEADPATH_SECRET_KEY, or this installation's own random key kept under the data dir."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.data_dir) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, or from `test_config` setting overrides alone."""
+    settings = load_settings() if test_config is None else load_settings({}, **test_config)
+    app = Flask(__name__)
+    app.config["LEADPATH"] = settings
+    app.config["SECRET_KEY"] = _secret_key(settings)
+    app.config["SESSION_COOKIE_SECURE"] = settings.is_https
+    app.config["SESSION_COOKIE_SAMESITE"] = "None" if settings.is_https else "Lax"
+    app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024
+    if settings.proxy_fix:
+        n = settings.proxy_fix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+
+    from lti_tool import db, errors, keys, logs
+    from lti_tool.lti import state as launch_state
+
+    logs.init_app(app)
+    db.init_app(app)
+    keys.init_app(app)
+    launch_state.init_app(app)
+    errors.init_app(app)
+
+    from lti_tool import health, pages
+    from lti_tool.lti import views as lti_views
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(lti_views.bp)
+    app.register_blueprint(pages.bp)
+    if settings.demo:
+        from lti_tool import demo
+
+        demo.init_app(app)
+    return app

@@ -1,0 +1,23 @@
+"""`leadpath db …`: database migrations."""
+
+import click
+
+from lti_tool import schema
+
+
+def register(cli: click.Group) -> None:
+    """Add the db commands."""
+
+    @cli.group()
+    def db() -> None:
+        """Manage the database schema."""
+
+    @db.command("upgrade")
+    def upgrade() -> None:
+        """Migrate the database to the newest schema."""
+        from lti_tool.cli import settings_from_env
+
+        settings = settings_from_env()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        schema.upgrade(settings.database_url)
+        click.echo("Database is up to date.")

@@ -1,0 +1,45 @@
+"""`leadpath serve`: run leadpath under gunicorn."""
+
+import click
+
+from lti_tool import keys, schema
+
+
+def registration_urls(base_url: str) -> dict[str, str]:
+    """Return the URLs a platform administrator enters when registering leadpath."""
+    return {
+        "Tool URL / target link URI": f"{base_url}/lti/launch",
+        "Initiate login URL": f"{base_url}/lti/login",
+        "Redirection URI(s)": f"{base_url}/lti/launch",
+        "Public keyset URL (JWKS)": f"{base_url}/lti/jwks",
+        "Dynamic registration URL": f"{base_url}/lti/register",
+    }
+
+
+def register(cli: click.Group) -> None:
+    """Add the serve command."""
+
+    @cli.command()
+    @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+    @click.option("--port", default=8000, show_default=True, type=int, help="Port to bind.")
+    @click.option("--workers", default=2, show_default=True, type=int, help="Worker processes.")
+    @click.option("--migrate/--no-migrate", default=True, show_default=True,
+                  help="Apply database migrations before starting.")
+    def serve(host: str, port: int, workers: int, migrate: bool) -> None:
+        """Serve leadpath (creates missing keys, migrates, prints the registration URLs)."""
+        from lti_tool.cli import settings_from_env
+        from lti_tool.server import run
+
+        settings = settings_from_env()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if keys.ensure_tool_key(settings.keys_dir):
+            click.echo(f"Created the tool's key pair in {settings.keys_dir}")
+        if migrate:
+            schema.upgrade(settings.database_url)
+        click.echo(f"leadpath is serving {settings.base_url} on {host}:{port}")
+        click.echo("Register leadpath in your LMS with:")
+        for label, url in registration_urls(settings.base_url).items():
+            click.echo(f"  {label:30} {url}")
+        if settings.demo:
+            click.echo(f"Demo platform (launch leadpath without an LMS): {settings.base_url}/demo")
+        run(host=host, port=port, workers=workers)

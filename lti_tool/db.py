@@ -1,0 +1,86 @@
+"""Database engine and sessions: one engine per app, one session per request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, g
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+EXTENSION_KEY = "leadpath.db"
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - exercised implicitly
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+class Database:
+    """An engine and its session factory."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Yield a session inside one transaction, committed on success, rolled back on error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def ping(self) -> bool:
+        """Return True when the database answers a trivial query."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not reachable"
+            return False
+
+    @property
+    def is_postgresql(self) -> bool:
+        """Return True for a PostgreSQL database."""
+        return self.engine.dialect.name == "postgresql"
+
+
+def init_app(app: Flask) -> Database:
+    """Attach a Database to the app and close the request session on teardown."""
+    db = Database(app.config["LEADPATH"].database_url)
+    app.extensions[EXTENSION_KEY] = db
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    return db
+
+
+def get_db() -> Database:
+    """Return the current app's Database."""
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def get_session() -> Session:
+    """Return the request's session (created on first use, closed on teardown)."""
+    if "db_session" not in g:
+        g.db_session = get_db().sessions()
+    return g.db_session

@@ -1,0 +1,1 @@
+"""Server-side launch state: each OIDC login's state and nonce, consumed exactly once."""

@@ -1,0 +1,31 @@
+"""Every SQLAlchemy MetaData leadpath migrates, and the Alembic entry points."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def all_metadata() -> list[MetaData]:
+    """Return the metadata of every package that owns tables."""
+    from lti_tool.models import Base
+
+    return [Base.metadata]
+
+
+def alembic_config(database_url: str) -> Config:
+    """Return an Alembic config for the packaged migrations and the given database."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Migrate the database to the newest revision of every branch."""
+    command.upgrade(alembic_config(database_url), revision)

@@ -1,0 +1,194 @@
+"""Typed settings read from ``LEADPATH_`` environment variables (and an optional TOML file).
+
+Every setting has one name, one parser and one sentence describing the expected form, so a
+wrong value stops start-up with a line naming the variable and what it should look like.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+PREFIX = "LEADPATH_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value leadpath cannot use; the message names the variable."""
+
+
+def _parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError
+
+
+def _parse_url(raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError
+    return raw.strip().rstrip("/")
+
+
+def _parse_db_url(raw: str) -> str:
+    if not raw.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+        raise ValueError
+    if raw.startswith("postgres:"):
+        raw = "postgresql:" + raw[len("postgres:") :]
+    if raw.startswith("postgresql:"):
+        raw = "postgresql+psycopg:" + raw[len("postgresql:") :]
+    return raw
+
+
+def _parse_redis_url(raw: str) -> str:
+    if not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError
+    return raw
+
+
+def _parse_nonnegative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError
+    return value
+
+
+def _parse_positive_float(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise ValueError
+    return value
+
+
+def _parse_log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError
+    return level
+
+
+# name -> (parser, expected form)
+_PARSERS: dict[str, tuple[Any, str]] = {
+    "base_url": (_parse_url, "an http(s) URL such as https://leadpath.example.ac.uk"),
+    "data_dir": (Path, "a directory path such as ./var"),
+    "database_url": (
+        _parse_db_url,
+        "an SQLAlchemy URL such as sqlite:///var/leadpath.db or postgresql://user@host/db",
+    ),
+    "redis_url": (_parse_redis_url, "a Redis URL such as redis://127.0.0.1:6379/0"),
+    "secret_key": (str, "a long random string"),
+    "demo": (_parse_bool, "true or false"),
+    "clock_skew": (_parse_nonnegative_int, "a whole number of seconds such as 60"),
+    "http_timeout": (_parse_positive_float, "a number of seconds such as 5"),
+    "jwks_cache_seconds": (_parse_nonnegative_int, "a whole number of seconds such as 3600"),
+    "launch_state_seconds": (_parse_nonnegative_int, "a whole number of seconds such as 600"),
+    "session_hours": (_parse_nonnegative_int, "a whole number of hours such as 8"),
+    "proxy_fix": (_parse_nonnegative_int, "the number of proxies in front of leadpath, e.g. 1"),
+    "log_level": (_parse_log_level, "one of DEBUG, INFO, WARNING, ERROR"),
+    "xapi_include_pii": (_parse_bool, "true or false"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything leadpath reads from its environment."""
+
+    base_url: str = "http://127.0.0.1:8000"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: str | None = None
+    demo: bool = False
+    clock_skew: int = 60
+    http_timeout: float = 5.0
+    jwks_cache_seconds: int = 3600
+    launch_state_seconds: int = 600
+    session_hours: int = 8
+    proxy_fix: int = 0
+    log_level: str = "INFO"
+    xapi_include_pii: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sqlite_path(self) -> Path:
+        """Return the default SQLite database file under the data directory."""
+        return self.data_dir / "leadpath.db"
+
+    @property
+    def keys_dir(self) -> Path:
+        """Return the directory holding the tool's and the demo platform's key pairs."""
+        return self.data_dir / "keys"
+
+    @property
+    def is_https(self) -> bool:
+        """Return True when leadpath is served over HTTPS."""
+        return self.base_url.startswith("https://")
+
+    def url(self, path: str) -> str:
+        """Return the absolute URL of a path under the base URL."""
+        return self.base_url + path
+
+
+def env_name(name: str) -> str:
+    """Return the environment variable that sets a setting."""
+    return PREFIX + name.upper()
+
+
+def parse_value(name: str, raw: Any) -> Any:
+    """Parse one raw value, raising SettingsError naming the variable and the expected form."""
+    parser, expected = _PARSERS[name]
+    if not isinstance(raw, str):
+        raw = str(raw).lower() if isinstance(raw, bool) else str(raw)
+    try:
+        return parser(raw)
+    except (ValueError, TypeError):
+        raise SettingsError(f"{env_name(name)} must be {expected} (got {raw!r}).") from None
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build Settings from a TOML file (LEADPATH_CONFIG_FILE), the environment, then overrides."""
+    environ = dict(os.environ if environ is None else environ)
+    raw: dict[str, Any] = {}
+    config_file = environ.get(PREFIX + "CONFIG_FILE")
+    if config_file:
+        try:
+            with open(config_file, "rb") as fh:
+                raw.update({k.lower(): v for k, v in tomllib.load(fh).items()})
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(
+                f"{PREFIX}CONFIG_FILE must name a readable TOML file ({exc})."
+            ) from None
+    known = {f.name for f in fields(Settings)} - {"extra"}
+    extra: dict[str, str] = {}
+    for key, value in environ.items():
+        if not key.startswith(PREFIX) or key == PREFIX + "CONFIG_FILE":
+            continue
+        name = key[len(PREFIX) :].lower()
+        if name in known:
+            raw[name] = value
+        else:
+            extra[name] = value
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in known:
+            extra[name] = str(value)
+            continue
+        values[name] = value if name in {"extra"} else parse_value(name, value)
+    settings = Settings(extra=extra, **values)
+    if not settings.database_url:
+        path = settings.sqlite_path.resolve()
+        settings = _replace(settings, database_url=f"sqlite:///{path}")
+    return settings
+
+
+def _replace(settings: Settings, **changes: Any) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)

@@ -1,0 +1,114 @@
+"""Shared fixtures: one migrated database per test run (SQLite, or PostgreSQL with --db).
+
+Tests share the run's database, so each test makes its own platforms, users and courses with
+unique identifiers (see `unique`) instead of relying on an empty table.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from services import create_postgres_database, drop_postgres_database  # noqa: E402
+
+BASE_URL = "http://localhost"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db",
+        choices=["sqlite", "postgresql"],
+        default=os.environ.get("LEADPATH_TEST_DB", "sqlite"),
+        help="database the suite runs against",
+    )
+
+
+def pytest_report_header(config):
+    return f"leadpath database: {config.getoption('--db')}"
+
+
+@pytest.fixture(scope="session")
+def db_kind(request) -> str:
+    return request.config.getoption("--db")
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("leadpath-var")
+
+
+@pytest.fixture(scope="session")
+def database_url(db_kind, data_dir):
+    from lti_tool import schema
+
+    if db_kind == "sqlite":
+        url = f"sqlite:///{data_dir / 'leadpath.db'}"
+        schema.upgrade(url)
+        yield url
+        return
+    url, name = create_postgres_database()
+    try:
+        schema.upgrade(url)
+        yield url
+    finally:
+        drop_postgres_database(name)
+
+
+@pytest.fixture(scope="session")
+def base_settings(database_url, data_dir) -> dict:
+    return {
+        "base_url": BASE_URL,
+        "database_url": database_url,
+        "data_dir": str(data_dir),
+        "secret_key": "test-secret-key-not-for-production",
+        "demo": True,
+        "log_level": "WARNING",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(base_settings):
+    from lti_tool import create_app
+
+    application = create_app(dict(base_settings))
+    yield application
+    application.extensions["leadpath.db"].engine.dispose()
+
+
+@pytest.fixture
+def make_app(base_settings):
+    """Build an app with some settings changed; disposed after the test."""
+    from lti_tool import create_app
+
+    made = []
+
+    def _make(**overrides):
+        application = create_app({**base_settings, **overrides})
+        made.append(application)
+        return application
+
+    yield _make
+    for application in made:
+        application.extensions["leadpath.db"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    return app.extensions["leadpath.db"]
+
+
+@pytest.fixture
+def unique() -> str:
+    """Return a short unique token for identifiers a test creates."""
+    return uuid.uuid4().hex[:10]
