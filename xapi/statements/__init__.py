@@ -1,0 +1,53 @@
+"""Build leadpath's xAPI statements (tincan's model, serialised to plain dicts)."""
+
+from xapi.statements.attempt import (
+    build_answered,
+    build_completed,
+    build_initialized,
+    build_launched,
+    build_resumed,
+    build_suspended,
+)
+from xapi.statements.model import (
+    Answered,
+    AttemptEvent,
+    CompetencyEvent,
+    Completed,
+    IdentityLink,
+    Launch,
+    LaunchContext,
+    Rated,
+    Validated,
+)
+from xapi.statements.review import (
+    build_competency_asserted,
+    build_competency_assessed,
+    build_identity_linked,
+    build_identity_unlinked,
+    build_rated,
+    build_validated,
+)
+
+__all__ = [
+    "Answered",
+    "AttemptEvent",
+    "Completed",
+    "CompetencyEvent",
+    "IdentityLink",
+    "Launch",
+    "LaunchContext",
+    "Rated",
+    "Validated",
+    "build_answered",
+    "build_competency_asserted",
+    "build_competency_assessed",
+    "build_completed",
+    "build_identity_linked",
+    "build_identity_unlinked",
+    "build_initialized",
+    "build_launched",
+    "build_rated",
+    "build_resumed",
+    "build_suspended",
+    "build_validated",
+]
