@@ -17,8 +17,15 @@ class UserFacingError(Exception):
     code = "bad_request"
     title = "Something in this request could not be used"
 
-    def __init__(self, detail: str, *, hint: str | None = None, code: str | None = None,
-                 status: int | None = None, title: str | None = None):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        hint: str | None = None,
+        code: str | None = None,
+        status: int | None = None,
+        title: str | None = None,
+    ):
         super().__init__(detail)
         self.detail = detail
         self.hint = hint
@@ -32,9 +39,11 @@ class UserFacingError(Exception):
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
-        "text/html"
-    ] or request.path.startswith("/xapi/")
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+        or request.path.startswith("/xapi/")
+    )
 
 
 def render_error(status: int, code: str, title: str, detail: str, hint: str | None = None):
@@ -46,7 +55,12 @@ def render_error(status: int, code: str, title: str, detail: str, hint: str | No
         return jsonify(body), status
     return (
         render_template(
-            "error.html", status=status, code=code, title=title, detail=detail, hint=hint,
+            "error.html",
+            status=status,
+            code=code,
+            title=title,
+            detail=detail,
+            hint=hint,
             request_id=logs.current_request_id(),
         ),
         status,
@@ -58,22 +72,35 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(UserFacingError)
     def _user_error(exc: UserFacingError):
-        logs.event("request_refused", logging.WARNING, code=exc.code, status=exc.status,
-                   path=request.path, detail=exc.detail)
+        logs.event(
+            "request_refused",
+            logging.WARNING,
+            code=exc.code,
+            status=exc.status,
+            path=request.path,
+            detail=exc.detail,
+        )
         return render_error(exc.status, exc.code, exc.title, exc.detail, exc.hint)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500
-        return render_error(status, (exc.name or "error").lower().replace(" ", "_"),
-                            exc.name or "Error", exc.description or "")
+        return render_error(
+            status,
+            (exc.name or "error").lower().replace(" ", "_"),
+            exc.name or "Error",
+            exc.description or "",
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        logs.logger.exception("unhandled error", extra={"fields": {"event": "unhandled_error",
-                                                                   "path": request.path}})
+        logs.logger.exception(
+            "unhandled error", extra={"fields": {"event": "unhandled_error", "path": request.path}}
+        )
         return render_error(
-            500, "internal_error", "Something went wrong on our side",
+            500,
+            "internal_error",
+            "Something went wrong on our side",
             "The request could not be completed. Nothing was saved. Please try again; if it "
             "keeps failing, give your administrator the request id below.",
         )

@@ -23,8 +23,12 @@ def register(cli: click.Group) -> None:
     @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
     @click.option("--port", default=8000, show_default=True, type=int, help="Port to bind.")
     @click.option("--workers", default=2, show_default=True, type=int, help="Worker processes.")
-    @click.option("--migrate/--no-migrate", default=True, show_default=True,
-                  help="Apply database migrations before starting.")
+    @click.option(
+        "--migrate/--no-migrate",
+        default=True,
+        show_default=True,
+        help="Apply database migrations before starting.",
+    )
     def serve(host: str, port: int, workers: int, migrate: bool) -> None:
         """Serve leadpath (creates missing keys, migrates, prints the registration URLs)."""
         from lti_tool.cli import settings_from_env

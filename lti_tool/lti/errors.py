@@ -1,0 +1,20 @@
+"""Launch failures: a named check, a sentence for the user, and what the LMS admin should change."""
+
+from __future__ import annotations
+
+from lti_tool.errors import UserFacingError
+
+
+class LaunchError(UserFacingError):
+    """A launch or login refused by one named check."""
+
+    title = "This launch could not be accepted"
+
+    def __init__(self, code: str, detail: str, hint: str | None = None, status: int = 400):
+        super().__init__(detail, hint=hint, code=code, status=status)
+
+
+ADMIN_CHECK_REGISTRATION = (
+    "In the LMS, check the tool registration's client id, keyset URL and deployment id "
+    "match what leadpath has (`leadpath platform list`)."
+)

@@ -1,0 +1,168 @@
+"""The platform registry in the database, and a pylti1p3 ToolConf that reads it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pylti1p3.deployment import Deployment as PyltiDeployment
+from pylti1p3.registration import Registration
+from pylti1p3.tool_config import ToolConfAbstract
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from lti_tool.models import Deployment, Platform
+
+
+class RegistryError(ValueError):
+    """A registry change that cannot be made, with the reason."""
+
+
+@dataclass(frozen=True)
+class PlatformView:
+    """A registration as shown by `leadpath platform list`."""
+
+    issuer: str
+    client_id: str
+    auth_login_url: str
+    auth_token_url: str
+    key_set_url: str | None
+    deployment_ids: list[str]
+    name: str | None
+
+    @classmethod
+    def of(cls, platform: Platform) -> PlatformView:
+        """Return the view of a Platform row."""
+        return cls(
+            issuer=platform.issuer,
+            client_id=platform.client_id,
+            auth_login_url=platform.auth_login_url,
+            auth_token_url=platform.auth_token_url,
+            key_set_url=platform.key_set_url,
+            deployment_ids=[d.deployment_id for d in platform.deployments],
+            name=platform.name,
+        )
+
+
+def find_platform(session: Session, issuer: str, client_id: str | None) -> Platform | None:
+    """Return the registration for issuer + client id (or the issuer's only one without an id)."""
+    query = select(Platform).where(Platform.issuer == issuer)
+    if client_id:
+        return session.scalar(query.where(Platform.client_id == client_id))
+    found = session.scalars(query.limit(2)).all()
+    return found[0] if len(found) == 1 else None
+
+
+def add_platform(
+    session: Session,
+    *,
+    issuer: str,
+    client_id: str,
+    deployment_ids: list[str],
+    auth_login_url: str | None = None,
+    auth_token_url: str | None = None,
+    key_set_url: str | None = None,
+    key_set: dict | None = None,
+    name: str | None = None,
+) -> tuple[Platform, bool]:
+    """Create a registration or add deployment ids / new URLs to an existing one.
+
+    Returns the platform and whether it was newly created.
+    """
+    platform = find_platform(session, issuer, client_id)
+    created = platform is None
+    if created:
+        if not auth_login_url or not auth_token_url or not (key_set_url or key_set):
+            raise RegistryError("A new registration needs --auth-url, --token-url and --jwks-url.")
+        platform = Platform(issuer=issuer, client_id=client_id)
+        session.add(platform)
+    for attr, value in (
+        ("auth_login_url", auth_login_url),
+        ("auth_token_url", auth_token_url),
+        ("key_set_url", key_set_url),
+        ("key_set", key_set),
+        ("name", name),
+    ):
+        if value is not None:
+            setattr(platform, attr, value)
+    known = {d.deployment_id for d in platform.deployments}
+    for deployment_id in deployment_ids:
+        if deployment_id not in known:
+            platform.deployments.append(Deployment(deployment_id=deployment_id))
+            known.add(deployment_id)
+    session.flush()
+    return platform, created
+
+
+def remove_platform(session: Session, issuer: str, client_id: str) -> bool:
+    """Delete a registration and its deployments; False if there was none."""
+    platform = find_platform(session, issuer, client_id)
+    if platform is None:
+        return False
+    session.delete(platform)
+    return True
+
+
+def list_platforms(session: Session) -> list[PlatformView]:
+    """Return every registration, oldest first."""
+    rows = session.scalars(
+        select(Platform).options(selectinload(Platform.deployments)).order_by(Platform.id)
+    )
+    return [PlatformView.of(p) for p in rows]
+
+
+def to_registration(platform: Platform, tool_private_pem: str | None = None) -> Registration:
+    """Return a pylti1p3 Registration for a Platform row."""
+    registration = (
+        Registration()
+        .set_issuer(platform.issuer)
+        .set_client_id(platform.client_id)
+        .set_auth_login_url(platform.auth_login_url)
+        .set_auth_token_url(platform.auth_token_url)
+        .set_key_set_url(platform.key_set_url)
+        .set_key_set(platform.key_set)
+    )
+    if tool_private_pem:
+        registration.set_tool_private_key(tool_private_pem)
+    return registration
+
+
+class DatabaseToolConf(ToolConfAbstract):
+    """pylti1p3 tool configuration backed by the platform registry (many clients per issuer)."""
+
+    def __init__(self, session: Session, tool_private_pem: str | None = None):
+        super().__init__()
+        self._session = session
+        self._tool_private_pem = tool_private_pem
+
+    def check_iss_has_one_client(self, iss: str) -> bool:
+        """Return False: every issuer may have several client ids."""
+        return False
+
+    def check_iss_has_many_clients(self, iss: str) -> bool:
+        """Return True: every issuer may have several client ids."""
+        return True
+
+    def find_registration_by_issuer(self, iss, *args, **kwargs):
+        """Return the issuer's registration when it has exactly one."""
+        platform = find_platform(self._session, iss, None)
+        return to_registration(platform, self._tool_private_pem) if platform else None
+
+    def find_registration_by_params(self, iss, client_id, *args, **kwargs):
+        """Return the registration for issuer + client id."""
+        platform = find_platform(self._session, iss, client_id)
+        return to_registration(platform, self._tool_private_pem) if platform else None
+
+    def find_deployment(self, iss, deployment_id):
+        """Return the deployment when the issuer's only registration has it."""
+        platform = find_platform(self._session, iss, None)
+        return self._deployment(platform, deployment_id)
+
+    def find_deployment_by_params(self, iss, deployment_id, client_id, *args, **kwargs):
+        """Return the deployment when the issuer + client id registration has it."""
+        return self._deployment(find_platform(self._session, iss, client_id), deployment_id)
+
+    @staticmethod
+    def _deployment(platform: Platform | None, deployment_id: str) -> PyltiDeployment | None:
+        if platform and any(d.deployment_id == deployment_id for d in platform.deployments):
+            return PyltiDeployment().set_deployment_id(deployment_id)
+        return None

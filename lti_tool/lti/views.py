@@ -1,0 +1,101 @@
+"""LTI routes: /lti/login, /lti/launch, /lti/jwks and /.well-known/jwks.json."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, jsonify, redirect, request
+
+from lti_tool import logs
+from lti_tool.db import get_db, get_session
+from lti_tool.keys import get_keys
+from lti_tool.lti import claims as c
+from lti_tool.lti.errors import LaunchError
+from lti_tool.lti.jwks import PlatformKeyCache
+from lti_tool.lti.login import STATE_COOKIE_PREFIX, start_login
+from lti_tool.lti.records import record_launch
+from lti_tool.lti.roles import is_staff
+from lti_tool.lti.state import get_store
+from lti_tool.lti.validation import validate_launch
+from lti_tool.sessions import launch_url
+
+bp = Blueprint("lti", __name__)
+KEY_CACHE = "leadpath.platform_keys"
+LAUNCH_HOOKS = "leadpath.launch_hooks"
+
+
+def _settings():
+    return current_app.config["LEADPATH"]
+
+
+def _key_cache() -> PlatformKeyCache:
+    cache = current_app.extensions.get(KEY_CACHE)
+    if cache is None:
+        settings = _settings()
+        cache = PlatformKeyCache(settings.http_timeout, settings.jwks_cache_seconds)
+        current_app.extensions[KEY_CACHE] = cache
+    return cache
+
+
+def on_launch(app, hook) -> None:
+    """Register `hook(session, launch_session, claims)` to run inside each launch's transaction."""
+    app.extensions.setdefault(LAUNCH_HOOKS, []).append(hook)
+
+
+@bp.errorhandler(LaunchError)
+def _launch_failed(exc: LaunchError):
+    logs.event(
+        "launch_failed",
+        logging.WARNING,
+        check=exc.code,
+        status=exc.status,
+        path=request.path,
+        issuer=request.values.get("iss"),
+    )
+    from lti_tool.errors import render_error
+
+    return render_error(exc.status, exc.code, exc.title, exc.detail, exc.hint)
+
+
+@bp.route("/lti/login", methods=["GET", "POST"])
+def login():
+    """Answer an OIDC third-party initiated login with a redirect to the platform."""
+    settings = _settings()
+    cookie_check = settings.is_https
+    return start_login(request, settings, get_session(), get_store(), cookie_check)
+
+
+@bp.post("/lti/launch")
+def launch():
+    """Validate an LTI launch, record it, and send the user to their page."""
+    settings = _settings()
+    launch = validate_launch(
+        request, settings=settings, session=get_session(), store=get_store(), keys=_key_cache()
+    )
+    hooks = current_app.extensions.get(LAUNCH_HOOKS, [])
+
+    def run_hooks(session, launch_session):
+        for hook in hooks:
+            hook(session, launch_session, launch.claims)
+
+    token, launch_session = record_launch(get_db(), launch, settings.session_hours, run_hooks)
+    logs.event(
+        "launch_accepted",
+        issuer=launch.platform.issuer,
+        deployment_id=launch.claims[c.DEPLOYMENT_ID],
+        roles=launch_session.roles,
+        message_type=launch.message_type,
+    )
+    endpoint = "pages.course" if is_staff(launch_session.roles) else "pages.home"
+    response = redirect(launch_url(endpoint, token), code=303)
+    response.delete_cookie(STATE_COOKIE_PREFIX + launch.login.state[:16], path="/lti/")
+    return response
+
+
+@bp.get("/lti/jwks")
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    """Publish the tool's public keys."""
+    response = jsonify(get_keys().jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
