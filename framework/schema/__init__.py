@@ -1,0 +1,1 @@
+"""JSON Schemas for framework, crosswalk and career-phase files."""
