@@ -47,6 +47,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     keys.init_app(app)
     launch_state.init_app(app)
     errors.init_app(app)
+    if settings.forwarder_thread:
+        from lti_tool.cli.outbox import start_background_forwarder
+
+        start_background_forwarder(app)
 
     from lti_tool import health, pages
     from lti_tool.lti import views as lti_views

@@ -59,6 +59,13 @@ def _parse_nonnegative_int(raw: str) -> int:
     return value
 
 
+def _parse_positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError
+    return value
+
+
 def _parse_positive_float(raw: str) -> float:
     value = float(raw)
     if value <= 0:
@@ -92,6 +99,14 @@ _PARSERS: dict[str, tuple[Any, str]] = {
     "proxy_fix": (_parse_nonnegative_int, "the number of proxies in front of leadpath, e.g. 1"),
     "log_level": (_parse_log_level, "one of DEBUG, INFO, WARNING, ERROR"),
     "xapi_include_pii": (_parse_bool, "true or false"),
+    "forwarder_thread": (_parse_bool, "true or false"),
+    "forwarder_batch_size": (_parse_positive_int, "a whole number of statements such as 100"),
+    "forwarder_connect_timeout": (_parse_positive_float, "a number of seconds such as 3.05"),
+    "forwarder_read_timeout": (_parse_positive_float, "a number of seconds such as 30"),
+    "forwarder_backoff_seconds": (_parse_positive_float, "a number of seconds such as 1"),
+    "forwarder_backoff_max_seconds": (_parse_positive_float, "a number of seconds such as 300"),
+    "forwarder_poll_seconds": (_parse_positive_float, "a number of seconds such as 1"),
+    "forwarder_lease_seconds": (_parse_positive_float, "a number of seconds such as 300"),
 }
 
 
@@ -113,6 +128,14 @@ class Settings:
     proxy_fix: int = 0
     log_level: str = "INFO"
     xapi_include_pii: bool = False
+    forwarder_thread: bool = False
+    forwarder_batch_size: int = 100
+    forwarder_connect_timeout: float = 3.05
+    forwarder_read_timeout: float = 30.0
+    forwarder_backoff_seconds: float = 1.0
+    forwarder_backoff_max_seconds: float = 300.0
+    forwarder_poll_seconds: float = 1.0
+    forwarder_lease_seconds: float = 300.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -23,9 +23,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from lti_tool.cli import db, keys, platform, serve
+    from lti_tool.cli import db, keys, lrs, outbox, platform, serve
 
-    for module in (db, keys, platform, serve):
+    for module in (db, keys, lrs, outbox, platform, serve):
         module.register(cli)
 
 

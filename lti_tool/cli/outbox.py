@@ -1,0 +1,245 @@
+"""`leadpath outbox …`, `leadpath forwarder`, `leadpath lrs destination …`, and the serve thread."""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import json
+import signal
+from collections.abc import Callable
+
+import click
+from flask import Flask
+
+from lti_tool.settings import Settings, SettingsError
+from xapi.outbox import (
+    Forwarder,
+    ForwarderConfig,
+    OutboxConfigError,
+    dead_letters,
+    outbox_status,
+    retry,
+)
+from xapi.outbox.client import StatementSink
+from xapi.outbox.destinations import (
+    DestinationError,
+    add_destination,
+    list_destinations,
+    remove_destination,
+    resume_destination,
+    sync_settings_destinations,
+)
+
+FORWARDER_KEY = "leadpath.forwarder"
+
+
+def forwarder_config(settings: Settings) -> ForwarderConfig:
+    """Return the forwarder's settings; a bad `LEADPATH_LRS_…` raises SettingsError."""
+    try:
+        return ForwarderConfig.from_settings(settings)
+    except OutboxConfigError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def embedded_sink(sessions) -> Callable[[], StatementSink] | None:
+    """Return a factory of the embedded LRS's sink, when `xapi.lrs` provides `outbox_sink`."""
+    try:
+        lrs = importlib.import_module("xapi.lrs")
+    except ImportError:
+        return None
+    factory = getattr(lrs, "outbox_sink", None)
+    return (lambda: factory(sessions)) if callable(factory) else None
+
+
+def make_forwarder(settings: Settings, database) -> Forwarder:
+    """Build a forwarder over the app's database and the configured destinations."""
+    return Forwarder(
+        database.sessions,
+        forwarder_config(settings),
+        embedded=embedded_sink(database.sessions),
+    )
+
+
+def start_background_forwarder(app: Flask) -> Forwarder:
+    """Start the forwarder thread of a single-machine install (LEADPATH_FORWARDER_THREAD)."""
+    forwarder = make_forwarder(app.config["LEADPATH"], app.extensions["leadpath.db"])
+    app.extensions[FORWARDER_KEY] = forwarder
+    forwarder.start()
+    atexit.register(forwarder.stop, 10)
+    return forwarder
+
+
+def _database():
+    from lti_tool.cli import settings_from_env
+    from lti_tool.db import Database
+
+    settings = settings_from_env()
+    return settings, Database(settings.database_url)
+
+
+def _synced_database():
+    """Return settings and the database with settings destinations brought up to date."""
+    settings, database = _database()
+    with database.transaction() as session:
+        sync_settings_destinations(session, forwarder_config(settings).destinations)
+    return settings, database
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f}{unit}"
+    return f"{seconds:.0f}s"
+
+
+def print_status(report: dict) -> None:
+    """Write an outbox status report for people."""
+    shown = [d for d in report["destinations"] if d["active"] or d["pending"]]
+    for d in shown:
+        state = "PAUSED" if d["paused"] else ("active" if d["active"] else "no longer configured")
+        click.echo(f"{d['name']} ({d['source']}, {state}) {d['endpoint']}")
+        click.echo(
+            f"  pending {d['pending']}  delivered {d['delivered']}  dead {d['dead']}  "
+            f"oldest pending {_age(d['oldest_pending_seconds'])}"
+        )
+        filters = d["platforms"] + d["courses"]
+        if filters:
+            click.echo(
+                f"  only platforms {d['platforms'] or 'any'}, courses {d['courses'] or 'any'}"
+            )
+    if report["unrouted"] and shown:
+        click.echo(f"{report['unrouted']} statements not yet routed to a destination")
+    for alert in report["alerts"]:
+        click.echo(f"ALERT: {alert}")
+    if not report["alerts"] and not shown:
+        click.echo("no destination configured; 0 statements queued")
+
+
+def register(cli: click.Group) -> None:
+    """Add the outbox, forwarder and `lrs destination` commands."""
+    from lti_tool.cli.lrs import lrs
+
+    @cli.group()
+    def outbox() -> None:
+        """Inspect and repair the queue of statements waiting for their LRSs."""
+
+    @outbox.command("status")
+    @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+    def status(as_json: bool) -> None:
+        """Show pending, delivered and dead statements and pauses per destination."""
+        _, database = _synced_database()
+        with database.sessions() as session:
+            report = outbox_status(session)
+        if as_json:
+            click.echo(json.dumps(report, indent=2))
+        else:
+            print_status(report)
+
+    @outbox.command("retry")
+    @click.option("--destination", help="Only this destination (default: all).")
+    @click.option("--dead", is_flag=True, help="Also re-queue dead letters.")
+    def retry_command(destination: str | None, dead: bool) -> None:
+        """Resume paused destinations and retry waiting (and with --dead, refused) statements."""
+        _, database = _synced_database()
+        try:
+            with database.transaction() as session:
+                done = retry(session, destination, dead=dead)
+        except DestinationError as exc:
+            raise click.UsageError(str(exc)) from None
+        click.echo(f"Resumed: {', '.join(done['resumed']) or 'none'}")
+        click.echo(f"Re-queued dead letters: {done['requeued']}")
+
+    @outbox.command("dead-letter")
+    @click.option("--destination", help="Only this destination (default: all).")
+    @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+    def dead_letter(destination: str | None, as_json: bool) -> None:
+        """List statements an LRS refused, with its answer."""
+        _, database = _database()
+        with database.sessions() as session:
+            letters = dead_letters(session, destination)
+        if as_json:
+            click.echo(json.dumps(letters, indent=2))
+            return
+        for letter in letters:
+            click.echo(
+                f"{letter['refused_at']} {letter['destination']} {letter['statement_id']} "
+                f"HTTP {letter['status']}: {letter['response']}"
+            )
+        click.echo(f"{len(letters)} dead letters")
+
+    @cli.command("forwarder")
+    def forwarder_command() -> None:
+        """Forward queued statements to every LRS until SIGTERM or SIGINT."""
+        settings, database = _database()
+        forwarder = make_forwarder(settings, database)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: forwarder.stop())
+        click.echo(f"leadpath forwarder {forwarder.worker_id} running", err=True)
+        forwarder.run()
+
+    @lrs.group("destination")
+    def destination() -> None:
+        """LRSs statements are forwarded to (besides LEADPATH_LRS_<NAME>_ENDPOINT settings)."""
+
+    @destination.command("add")
+    @click.option("--name", required=True)
+    @click.option("--endpoint", required=True, help="xAPI endpoint, e.g. https://lrs/xapi")
+    @click.option("--key", required=True)
+    @click.option("--secret", required=True)
+    @click.option(
+        "--platform", "platforms", multiple=True, help="Only statements from this issuer."
+    )
+    @click.option("--course", "courses", multiple=True, help="Only statements of this course.")
+    def add(name, endpoint, key, secret, platforms, courses) -> None:
+        """Add a destination LRS."""
+        _, database = _synced_database()
+        try:
+            with database.transaction() as session:
+                add_destination(
+                    session,
+                    name=name,
+                    endpoint=endpoint,
+                    key=key,
+                    secret=secret,
+                    platforms=platforms,
+                    courses=courses,
+                )
+        except DestinationError as exc:
+            raise click.UsageError(str(exc)) from None
+        click.echo(f"Added LRS destination {name}.")
+
+    @destination.command("list")
+    def list_command() -> None:
+        """List destination LRSs."""
+        _, database = _synced_database()
+        with database.sessions() as session:
+            for row in list_destinations(session):
+                paused = f" PAUSED: {row.pause_reason}" if row.paused_at else ""
+                active = "" if row.active else " (inactive)"
+                click.echo(f"{row.name}\t{row.source}\t{row.endpoint}{active}{paused}")
+
+    @destination.command("remove")
+    @click.option("--name", required=True)
+    def remove(name: str) -> None:
+        """Remove a destination added with `add` (its undelivered statements are dropped)."""
+        _, database = _database()
+        try:
+            with database.transaction() as session:
+                remove_destination(session, name)
+        except DestinationError as exc:
+            raise click.UsageError(str(exc)) from None
+        click.echo(f"Removed LRS destination {name}.")
+
+    @destination.command("resume")
+    @click.option("--name", required=True)
+    def resume(name: str) -> None:
+        """Resume a destination paused after its LRS refused the credentials."""
+        _, database = _database()
+        try:
+            with database.transaction() as session:
+                resumed = resume_destination(session, name)
+        except DestinationError as exc:
+            raise click.UsageError(str(exc)) from None
+        click.echo(f"Resumed {name}." if resumed else f"{name} was not paused.")

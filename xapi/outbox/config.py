@@ -1,0 +1,95 @@
+"""Forwarder tuning and destination LRSs read from settings (`LEADPATH_LRS_<NAME>_…`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+ENV_PREFIX = "LEADPATH_"
+
+
+class OutboxConfigError(ValueError):
+    """A destination setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class DestinationConfig:
+    """One destination LRS: where, which credentials, and which statements it wants."""
+
+    name: str
+    endpoint: str
+    key: str
+    secret: str
+    platforms: tuple[str, ...] = ()
+    courses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ForwarderConfig:
+    """How the forwarder batches, times out, backs off and leases rows."""
+
+    batch_size: int = 100
+    connect_timeout: float = 3.05
+    read_timeout: float = 30.0
+    backoff_seconds: float = 1.0
+    backoff_max_seconds: float = 300.0
+    poll_seconds: float = 1.0
+    lease_seconds: float = 300.0
+    destinations: tuple[DestinationConfig, ...] = field(default=())
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> ForwarderConfig:
+        """Read `forwarder_*` attributes and `LEADPATH_LRS_*` extras of leadpath settings."""
+        values = {
+            name: getattr(settings, f"forwarder_{name}")
+            for name in cls.__dataclass_fields__
+            if name != "destinations" and hasattr(settings, f"forwarder_{name}")
+        }
+        extra = getattr(settings, "extra", {}) or {}
+        return cls(destinations=destinations_from_settings(extra), **values)
+
+
+def _split(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def destinations_from_settings(extra: Mapping[str, str]) -> tuple[DestinationConfig, ...]:
+    """Parse `lrs_<name>_endpoint|key|secret|platforms|courses` settings into destinations.
+
+    A destination exists when its `_ENDPOINT` is set; its key and secret are then required.
+    """
+    found = []
+    for setting, endpoint in sorted(extra.items()):
+        if not (setting.startswith("lrs_") and setting.endswith("_endpoint")):
+            continue
+        name = setting[len("lrs_") : -len("_endpoint")]
+        if not name:
+            continue
+        stem = f"lrs_{name}_"
+        parts = urlsplit(endpoint.strip())
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise OutboxConfigError(
+                f"{ENV_PREFIX}{setting.upper()} must be an http(s) URL of an xAPI endpoint, "
+                f"such as https://lrs.example.ac.uk/xapi (got {endpoint!r})."
+            )
+        credentials = {}
+        for part in ("key", "secret"):
+            value = extra.get(stem + part, "")
+            if not value:
+                raise OutboxConfigError(
+                    f"{ENV_PREFIX}{(stem + part).upper()} must be set: the LRS {name!r} "
+                    f"needs an HTTP Basic {part}."
+                )
+            credentials[part] = value
+        found.append(
+            DestinationConfig(
+                name=name,
+                endpoint=endpoint.strip().rstrip("/"),
+                platforms=_split(extra.get(stem + "platforms", "")),
+                courses=_split(extra.get(stem + "courses", "")),
+                **credentials,
+            )
+        )
+    return tuple(found)
