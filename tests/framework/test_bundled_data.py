@@ -75,7 +75,7 @@ def test_bundled_framework_file_validates_against_the_schema(name):
     assert bundled(name).id == name
 
 
-@pytest.mark.parametrize("name", ["framework"])
+@pytest.mark.parametrize("name", ["framework", "crosswalk", "career-phases"])
 def test_schemas_are_valid_json_schema(name):
     jsonschema.Draft202012Validator.check_schema(schema(name))
 
