@@ -29,15 +29,16 @@ class JsonFormatter(logging.Formatter):
         }
         if has_request_context() and "request_id" in g:
             line["request_id"] = g.request_id
-        line.update(getattr(record, "fields", {}))
+        line.update({k: v for k, v in getattr(record, "fields", {}).items() if v is not None})
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)
 
 
 def event(name: str, level: int = logging.INFO, **fields) -> None:
-    """Write one structured log line for a named event."""
-    logger.log(level, name, extra={"fields": {"event": name, **fields}})
+    """Write one structured log line for a named event, tagged with the request id."""
+    tagged = {"event": name, "request_id": current_request_id(), **fields}
+    logger.log(level, name, extra={"fields": tagged})
 
 
 def configure(level: str) -> None:

@@ -22,16 +22,19 @@ def cli() -> None:
     """leadpath: an LTI 1.3 tool for NHS Leadership Framework assessments."""
 
 
-def _register() -> None:
-    from lti_tool.cli import db, keys, lrs, outbox, platform, serve
+def build() -> click.Group:
+    """Return the root group with every subcommand attached (idempotent)."""
+    if not cli.commands:
+        from lti_tool.cli import db, keys, lrs, outbox, platform, serve
 
-    for module in (db, keys, lrs, outbox, platform, serve):
-        module.register(cli)
+        for module in (db, keys, lrs, outbox, platform, serve):
+            module.register(cli)
+    return cli
 
 
 def main() -> None:
     """Run the CLI; a bad setting stops with one line naming the variable."""
-    _register()
+    build()
     try:
         cli(standalone_mode=True)
     except SettingsError as exc:
