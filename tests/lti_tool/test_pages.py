@@ -1,0 +1,53 @@
+"""Landing pages are authorised by the launch session and by role."""
+
+from lti_helpers import INSTRUCTOR, LEARNER, error_code, launch
+
+
+def test_learner_page_without_a_launch_session_asks_to_launch_from_the_course(client):
+    response = client.get("/home")
+    assert response.status_code == 401
+    assert "Open the activity again from your course" in response.get_data(as_text=True)
+
+
+def test_a_forged_session_token_is_refused(client):
+    assert client.get("/home?ls=forged-token").status_code == 401
+
+
+def test_a_learner_cannot_open_the_instructor_course_page(client, platform):
+    landed = launch(client, platform, roles=[LEARNER])
+    token = landed.location.split("ls=")[1]
+    response = client.get(f"/course?ls={token}")
+    assert response.status_code == 403
+    assert error_code(response) == "role_required"
+
+
+def test_course_page_counts_learners_who_launched(client, platform):
+    for sub in ("l1", "l2"):
+        launch(client, platform, sub=sub, roles=[LEARNER])
+    landed = launch(client, platform, sub="t1", roles=[INSTRUCTOR])
+    page = client.get(landed.location).get_data(as_text=True)
+    assert "<strong>2</strong> learners have launched" in page
+
+
+def test_pages_do_not_leak_the_session_token_in_referrers(client, platform):
+    landed = launch(client, platform)
+    response = client.get(landed.location)
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_health_answers_200_when_the_database_is_reachable(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_health_answers_503_when_the_database_is_unreachable(make_app, tmp_path):
+    app = make_app(database_url="postgresql://nobody@127.0.0.1:1/none")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Traceback" not in response.get_data(as_text=True)
