@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
 ROUTE_BATCH = 1000
+RETRY_AFTER_LIMIT = 86400.0
 
 
 @dataclass
@@ -80,7 +81,10 @@ def send_bisecting(sink: StatementSink, leased: list[queue.LeasedStatement]) -> 
 
 
 class Forwarder:
-    """Forward the outbox to its destinations; `run()` in the foreground or `start()` a thread."""
+    """Forward the outbox to its destinations; `run()` in the foreground or `start()` a thread.
+
+    `only` limits sending to the named destinations (routing still covers all of them).
+    """
 
     def __init__(
         self,
@@ -88,10 +92,12 @@ class Forwarder:
         config: ForwarderConfig,
         *,
         embedded: Callable[[], StatementSink] | None = None,
+        only: tuple[str, ...] = (),
     ):
         self.sessions = sessions
         self.config = config
         self.embedded = embedded
+        self.only = only
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._credentials = {d.name: (d.key, d.secret) for d in config.destinations}
         self._sinks: dict[int, StatementSink] = {}
@@ -153,14 +159,11 @@ class Forwarder:
 
     def forwardable(self) -> list[int]:
         """Return the ids of active, unpaused destinations."""
+        query = select(Destination.id).where(Destination.active, Destination.paused_at.is_(None))
+        if self.only:
+            query = query.where(Destination.name.in_(self.only))
         with self.sessions() as session:
-            return list(
-                session.scalars(
-                    select(Destination.id).where(
-                        Destination.active, Destination.paused_at.is_(None)
-                    )
-                )
-            )
+            return list(session.scalars(query))
 
     def forward_batch(self, destination_id: int) -> int | None:
         """Lease, send and settle one batch; return statements settled, or None to stop."""
@@ -210,9 +213,9 @@ class Forwarder:
             log.info("LRS destination %s failed (%s); retry in %.1fs", destination_id, error, delay)
 
     def _delay(self, failure: Answer, attempts: int) -> float:
-        """Return Retry-After when given, else full-jitter exponential backoff (capped)."""
+        """Return Retry-After when given (up to a day), else capped full-jitter backoff."""
         if failure.retry_after is not None:
-            return min(failure.retry_after, self.config.backoff_max_seconds)
+            return min(failure.retry_after, RETRY_AFTER_LIMIT)
         ceiling = min(self.config.backoff_max_seconds, self.config.backoff_seconds * 2**attempts)
         return random.uniform(0, ceiling)
 
