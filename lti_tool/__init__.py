@@ -58,6 +58,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(lti_views.bp)
     app.register_blueprint(pages.bp)
+    from lti_tool import admin
+    from xapi.lrs import http as lrs_http
+
+    lrs_http.init_app(app, app.extensions["leadpath.db"].engine, settings.base_url)
+    admin.init_app(app)
     if settings.demo:
         from lti_tool import demo
 

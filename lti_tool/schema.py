@@ -14,9 +14,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def all_metadata() -> list[MetaData]:
     """Return the metadata of every package that owns tables."""
     from lti_tool.models import Base
+    from xapi.lrs.models import LrsBase
     from xapi.outbox.models import OutboxBase
 
-    return [Base.metadata, OutboxBase.metadata]
+    return [Base.metadata, OutboxBase.metadata, LrsBase.metadata]
 
 
 def alembic_config(database_url: str) -> Config:

@@ -1,0 +1,199 @@
+"""State, Activity Profile and Agent Profile documents with ETag concurrency control."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from xapi.lrs import formats
+from xapi.lrs.errors import BadRequest, Conflict, PreconditionFailed
+from xapi.lrs.keys import agent_ifi
+from xapi.lrs.models import Document
+
+_T = Document.__table__
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a document lives: its resource kind, activity and/or agent, and registration."""
+
+    kind: str
+    activity_id: str = ""
+    agent: dict | None = None
+    registration: str = ""
+
+    @property
+    def agent_key(self) -> str | None:
+        """Return the hashed agent identifier, or None."""
+        return agent_digest(self.agent) if self.agent else None
+
+    @property
+    def digest(self) -> str:
+        """Return the hash naming the (kind, activity, agent) scope."""
+        text = f"{self.kind}|{self.activity_id}|{agent_ifi(self.agent) if self.agent else ''}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class Doc:
+    """A stored document."""
+
+    content_type: str
+    content: bytes
+    etag: str
+    updated_us: int
+
+
+def agent_digest(agent: dict) -> str:
+    """Return the SHA-256 hex of an agent's identifier."""
+    return hashlib.sha256((agent_ifi(agent) or "").encode()).hexdigest()
+
+
+def etag_of(content: bytes) -> str:
+    """Return the quoted SHA-1 ETag of content."""
+    return f'"{hashlib.sha1(content).hexdigest()}"'
+
+
+def _where(scope: Scope, doc_id: str | None = None):
+    clauses = [_T.c.scope == scope.digest]
+    if scope.registration or doc_id is not None:
+        clauses.append(_T.c.registration == scope.registration.lower())
+    if doc_id is not None:
+        clauses.append(_T.c.doc_id == doc_id)
+    return clauses
+
+
+def get_document(engine: Engine, scope: Scope, doc_id: str) -> Doc | None:
+    """Return one document, or None."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(_T.c.content_type, _T.c.content, _T.c.etag, _T.c.updated_us).where(
+                *_where(scope, doc_id)
+            )
+        ).first()
+    return Doc(row.content_type, bytes(row.content), row.etag, row.updated_us) if row else None
+
+
+def list_ids(engine: Engine, scope: Scope, since_us: int | None = None) -> list[str]:
+    """Return the ids of the documents in a scope, optionally only those updated after since."""
+    stmt = select(_T.c.doc_id).where(*_where(scope)).order_by(_T.c.doc_id)
+    if since_us is not None:
+        stmt = stmt.where(_T.c.updated_us > since_us)
+    with engine.connect() as conn:
+        return list(dict.fromkeys(conn.execute(stmt).scalars()))
+
+
+def check_preconditions(
+    held: Doc | None, if_match: str | None, if_none_match: str | None, *, require: bool
+) -> None:
+    """Apply If-Match / If-None-Match (412) and, when `require`, insist on one of them (409)."""
+    if if_match is not None:
+        tags = {t.strip() for t in if_match.split(",")}
+        if held is None or ("*" not in tags and held.etag not in tags):
+            raise PreconditionFailed("If-Match: the document's current ETag does not match.")
+    if if_none_match is not None:
+        tags = {t.strip() for t in if_none_match.split(",")}
+        if held is not None and ("*" in tags or held.etag in tags):
+            raise PreconditionFailed("If-None-Match: the document already exists.")
+    if require and held is not None and if_match is None and if_none_match is None:
+        raise Conflict(
+            "The document exists: send If-Match with its ETag, or If-None-Match: * "
+            "to create it only if absent."
+        )
+
+
+def _json_object(content: bytes, what: str) -> dict:
+    try:
+        value = json.loads(content)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise BadRequest(f"{what} must be a JSON object to be merged.")
+    return value
+
+
+def save_document(
+    engine: Engine,
+    scope: Scope,
+    doc_id: str,
+    content_type: str,
+    content: bytes,
+    *,
+    merge: bool = False,
+    if_match: str | None = None,
+    if_none_match: str | None = None,
+    require_precondition: bool = False,
+) -> str:
+    """Store (PUT) or merge (POST) a document; return its new ETag."""
+    for attempt in range(3):
+        try:
+            with engine.begin() as conn:
+                return _save(
+                    conn,
+                    scope,
+                    doc_id,
+                    content_type,
+                    content,
+                    merge,
+                    if_match,
+                    if_none_match,
+                    require_precondition,
+                )
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _save(conn, scope, doc_id, content_type, content, merge, if_match, if_none_match, require):
+    row = conn.execute(
+        select(_T.c.id, _T.c.content_type, _T.c.content, _T.c.etag, _T.c.updated_us).where(
+            *_where(scope, doc_id)
+        )
+    ).first()
+    held = Doc(row.content_type, bytes(row.content), row.etag, row.updated_us) if row else None
+    check_preconditions(held, if_match, if_none_match, require=require and not merge)
+    if merge:
+        incoming = _json_object(content, "The posted document")
+        if held is not None:
+            if not held.content_type.startswith("application/json"):
+                raise BadRequest("The stored document is not JSON, so it cannot be merged.")
+            incoming = {**_json_object(held.content, "The stored document"), **incoming}
+        content, content_type = json.dumps(incoming).encode(), "application/json"
+    etag = etag_of(content)
+    values = {
+        "content_type": content_type,
+        "content": content,
+        "etag": etag,
+        "updated_us": formats.now_micros(),
+    }
+    if held is None:
+        conn.execute(
+            insert(_T).values(
+                scope=scope.digest,
+                kind=scope.kind,
+                agent_key=scope.agent_key,
+                doc_id=doc_id,
+                registration=scope.registration.lower(),
+                **values,
+            )
+        )
+    else:
+        conn.execute(update(_T).where(_T.c.id == row.id).values(**values))
+    return etag
+
+
+def delete_documents(
+    engine: Engine, scope: Scope, doc_id: str | None = None, if_match: str | None = None
+) -> None:
+    """Delete one document (honouring If-Match) or every document of a scope."""
+    with engine.begin() as conn:
+        if doc_id is not None and if_match is not None:
+            row = conn.execute(select(_T.c.etag).where(*_where(scope, doc_id))).first()
+            held = Doc("", b"", row.etag, 0) if row else None
+            check_preconditions(held, if_match, None, require=False)
+        conn.execute(delete(_T).where(*_where(scope, doc_id)))

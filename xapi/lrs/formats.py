@@ -1,0 +1,116 @@
+"""Checks of xAPI's special data types: IRIs, UUIDs, timestamps, durations, language tags."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
+_UUID = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
+)
+_LANG = re.compile(r"^(?:[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*|[xX](?:-[A-Za-z0-9]{1,8})+)$")
+_TIMESTAMP = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"
+    r"(Z|[+-]\d{2}(?::?\d{2})?)$"
+)
+_NUM = r"\d+(?:[.,]\d+)?"
+_DURATION = re.compile(
+    rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$"
+    rf"|^P{_NUM}W$"
+)
+_MAILTO = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
+_SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
+_SHA2 = re.compile(r"^[0-9a-fA-F]{56,128}$")
+_MEDIA_TYPE = re.compile(r"^[\w.+\-!#$&^]+/[\w.+\-!#$&^]+(?:\s*;.*)?$")
+_VERSION = re.compile(r"^(1\.0(\.\d+)?|2\.0(\.\d+)?)$")
+
+
+def is_iri(value: object) -> bool:
+    """Return True for an absolute IRI (a scheme, a colon and no whitespace)."""
+    return isinstance(value, str) and bool(_IRI.match(value))
+
+
+def is_uuid(value: object) -> bool:
+    """Return True for an RFC 4122 UUID in its hyphenated form."""
+    return isinstance(value, str) and bool(_UUID.match(value))
+
+
+def is_language_tag(value: object) -> bool:
+    """Return True for an RFC 5646 language tag (structure only)."""
+    return isinstance(value, str) and bool(_LANG.match(value))
+
+
+def is_duration(value: object) -> bool:
+    """Return True for an ISO 8601 duration such as PT1H30M or P2W."""
+    return isinstance(value, str) and bool(_DURATION.match(value))
+
+
+def is_mailto(value: object) -> bool:
+    """Return True for a mailto: IRI holding one address."""
+    return isinstance(value, str) and bool(_MAILTO.match(value))
+
+
+def is_sha1(value: object) -> bool:
+    """Return True for a hex SHA-1 digest."""
+    return isinstance(value, str) and bool(_SHA1.match(value))
+
+
+def is_sha2(value: object) -> bool:
+    """Return True for a hex SHA-2 digest (224 to 512 bits)."""
+    return isinstance(value, str) and bool(_SHA2.match(value))
+
+
+def is_media_type(value: object) -> bool:
+    """Return True for an Internet media type such as text/plain; charset=utf-8."""
+    return isinstance(value, str) and bool(_MEDIA_TYPE.match(value))
+
+
+def is_version(value: object) -> bool:
+    """Return True for an xAPI version this LRS accepts (1.0.x, 2.0.x)."""
+    return isinstance(value, str) and bool(_VERSION.match(value))
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """Return the aware datetime of an ISO 8601 timestamp with a zone, or None if malformed."""
+    if not isinstance(value, str):
+        return None
+    m = _TIMESTAMP.match(value)
+    if not m:
+        return None
+    year, month, day, hour, minute, second, frac, zone = m.groups()
+    if zone == "-00" or zone in {"-00:00", "-0000"}:
+        return None
+    if zone == "Z":
+        tz = UTC
+    else:
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+        if hours > 23 or minutes > 59:
+            return None
+        tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
+    micro = int((frac or "0").replace(",", "")[:6].ljust(6, "0"))
+    try:
+        return datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tz
+        )
+    except ValueError:
+        return None
+
+
+def to_micros(moment: datetime) -> int:
+    """Return microseconds since the Unix epoch."""
+    delta = moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def format_micros(micros: int) -> str:
+    """Return the xAPI timestamp (UTC, microseconds, Z) of microseconds since the epoch."""
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def now_micros() -> int:
+    """Return the current time in microseconds since the epoch."""
+    return to_micros(datetime.now(UTC))

@@ -1,0 +1,179 @@
+"""Document resources (State, Activity Profile, Agent Profile), Activities, Agents and About."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response
+
+from xapi.lrs import documents, formats, query
+from xapi.lrs import validate_parts as p
+from xapi.lrs.documents import Scope
+from xapi.lrs.errors import BadRequest, Invalid, NotFound
+from xapi.lrs.http import (
+    VERSIONS,
+    XRequest,
+    allowed_args,
+    bp,
+    http_date,
+    json_response,
+    lrs,
+    require,
+    start,
+    x_request,
+)
+from xapi.lrs.keys import agent_ifi
+
+
+def _required(xreq: XRequest, name: str) -> str:
+    if name not in xreq.args:
+        raise BadRequest(f"{name}: the parameter is required.", field=name)
+    return xreq.args[name]
+
+
+def _agent(xreq: XRequest, name: str = "agent") -> dict:
+    try:
+        agent = json.loads(_required(xreq, name))
+    except ValueError:
+        raise BadRequest(f"{name}: must be an Agent as JSON.", field=name) from None
+    p.actor(agent, name)
+    if agent_ifi(agent) is None:
+        raise Invalid(name, "must be identified by mbox, mbox_sha1sum, openid or account.")
+    return agent
+
+
+def _since(xreq: XRequest) -> int | None:
+    if "since" not in xreq.args:
+        return None
+    moment = formats.parse_timestamp(xreq.args["since"])
+    if moment is None:
+        raise Invalid("since", "must be an ISO 8601 timestamp with a time zone.")
+    return formats.to_micros(moment)
+
+
+def _serve(xreq: XRequest, scope: Scope, id_name: str, *, require_precondition: bool) -> Response:
+    """Run GET/PUT/POST/DELETE on one scope of documents."""
+    doc_id = xreq.args.get(id_name)
+    engine = lrs().engine
+    if xreq.method in {"GET", "HEAD"}:
+        if doc_id is None:
+            return json_response(documents.list_ids(engine, scope, _since(xreq)))
+        if "since" in xreq.args:
+            raise BadRequest(f"since: only applies when {id_name} is absent.", field="since")
+        doc = documents.get_document(engine, scope, doc_id)
+        if doc is None:
+            raise NotFound(f"{id_name}: no document has this id.")
+        return Response(
+            doc.content,
+            content_type=doc.content_type,
+            headers={"ETag": doc.etag, "Last-Modified": http_date(doc.updated_us)},
+        )
+    if xreq.method == "DELETE":
+        if "since" in xreq.args:
+            raise BadRequest("since: is not a parameter of DELETE.", field="since")
+        if doc_id is None and id_name != "stateId":
+            raise BadRequest(f"{id_name}: the parameter is required.", field=id_name)
+        documents.delete_documents(engine, scope, doc_id, xreq.headers.get("if-match"))
+        return Response(status=204)
+    if xreq.method not in {"PUT", "POST"}:
+        raise BadRequest(f"method: this resource does not accept {xreq.method}.")
+    if doc_id is None:
+        raise BadRequest(f"{id_name}: the parameter is required.", field=id_name)
+    if "since" in xreq.args:
+        raise BadRequest(f"since: is not a parameter of {xreq.method}.", field="since")
+    content_type = xreq.headers.get("content-type") or "application/octet-stream"
+    etag = documents.save_document(
+        engine,
+        scope,
+        doc_id,
+        content_type,
+        xreq.body,
+        merge=xreq.method == "POST",
+        if_match=xreq.headers.get("if-match"),
+        if_none_match=xreq.headers.get("if-none-match"),
+        require_precondition=require_precondition,
+    )
+    return Response(status=204, headers={"ETag": etag})
+
+
+def _scopes(xreq: XRequest, scope: str) -> None:
+    if xreq.method in {"GET", "HEAD"}:
+        require(xreq, scope, "all/read")
+    else:
+        require(xreq, scope)
+
+
+@bp.route("/activities/state", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+def state() -> Response:
+    """Serve the State resource."""
+    xreq = start()
+    _scopes(xreq, "state")
+    allowed_args(xreq, {"activityId", "agent", "registration", "stateId", "since"})
+    activity_id = p.iri(_required(xreq, "activityId"), "activityId")
+    agent = _agent(xreq)
+    registration = xreq.args.get("registration", "")
+    if registration:
+        p.uuid(registration, "registration")
+    scope = Scope("state", activity_id, agent, registration)
+    return _serve(xreq, scope, "stateId", require_precondition=False)
+
+
+@bp.route("/activities/profile", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+def activity_profile() -> Response:
+    """Serve the Activity Profile resource."""
+    xreq = start()
+    _scopes(xreq, "profile")
+    allowed_args(xreq, {"activityId", "profileId", "since"})
+    activity_id = p.iri(_required(xreq, "activityId"), "activityId")
+    return _serve(
+        xreq, Scope("activity_profile", activity_id), "profileId", require_precondition=True
+    )
+
+
+@bp.route("/agents/profile", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+def agent_profile() -> Response:
+    """Serve the Agent Profile resource."""
+    xreq = start()
+    _scopes(xreq, "profile")
+    allowed_args(xreq, {"agent", "profileId", "since"})
+    scope = Scope("agent_profile", agent=_agent(xreq))
+    return _serve(xreq, scope, "profileId", require_precondition=True)
+
+
+_ANY = ("statements/read", "statements/read/mine", "all/read", "define", "profile", "state")
+
+
+@bp.route("/activities", methods=["GET", "HEAD"])
+def activities() -> Response:
+    """Return the LRS's canonical Activity object."""
+    xreq = start()
+    require(xreq, *_ANY)
+    allowed_args(xreq, {"activityId"})
+    activity_id = p.iri(_required(xreq, "activityId"), "activityId")
+    found = query.get_activity(lrs().engine, activity_id)
+    if found is None:
+        raise NotFound("activityId: the LRS holds no activity with this id.")
+    return json_response(found)
+
+
+@bp.route("/agents", methods=["GET", "HEAD"])
+def agents() -> Response:
+    """Return the Person object the LRS knows for an agent."""
+    xreq = start()
+    require(xreq, *_ANY)
+    allowed_args(xreq, {"agent"})
+    agent = _agent(xreq)
+    person: dict = {"objectType": "Person"}
+    if "name" in agent:
+        person["name"] = [agent["name"]]
+    for key in ("mbox", "mbox_sha1sum", "openid", "account"):
+        if key in agent:
+            person[key] = [agent[key]]
+    return json_response(person)
+
+
+@bp.route("/about", methods=["GET", "HEAD"])
+def about() -> Response:
+    """Describe the LRS: the xAPI versions it speaks."""
+    x_request()
+    return json_response({"version": VERSIONS, "extensions": {}})

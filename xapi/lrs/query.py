@@ -1,0 +1,158 @@
+"""Reading statements: single lookups and filtered keyset-paged queries, newest first."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, and_, exists, or_, select
+from sqlalchemy.orm import aliased
+
+from xapi.lrs import keys
+from xapi.lrs.models import Activity, Attachment, Statement, StatementKey
+
+_S = Statement.__table__
+_K = StatementKey.__table__
+MAX_LIMIT = 500
+
+
+@dataclass
+class StatementQuery:
+    """The filters of a statements query; every one is optional."""
+
+    agent: dict | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since_us: int | None = None
+    until_us: int | None = None
+    limit: int = 0
+    ascending: bool = False
+    mine: str | None = None
+    learner: str | None = None
+    course: str | None = None
+    after: tuple[int, int] | None = None
+
+    def key_hashes(self) -> list[int]:
+        """Return the lookup keys every result must hold, the most selective first."""
+        wanted = []
+        if self.registration:
+            wanted.append(keys.key_hash("R", self.registration.lower()))
+        if self.agent is not None:
+            ifi = keys.agent_ifi(self.agent) or ""
+            wanted.append(keys.key_hash("a" if self.related_agents else "A", ifi))
+        if self.activity:
+            wanted.append(keys.key_hash("v" if self.related_activities else "V", self.activity))
+        if self.learner:
+            wanted.append(keys.key_hash("N", self.learner))
+        if self.course:
+            wanted.append(keys.key_hash("G", self.course))
+        if self.verb:
+            wanted.append(keys.key_hash("B", self.verb))
+        if self.mine:
+            wanted.append(keys.mine_hash(self.mine))
+        return wanted
+
+
+@dataclass
+class Page:
+    """One page of results and the cursor of the next page, if any."""
+
+    rows: list[tuple[int, int, str]] = field(default_factory=list)
+    next_after: tuple[int, int] | None = None
+
+    def statements(self) -> list[dict]:
+        """Return the statements of the page."""
+        return [json.loads(payload) for _, _, payload in self.rows]
+
+
+def query_statements(engine: Engine, q: StatementQuery) -> Page:
+    """Return one page of unvoided statements matching the query."""
+    limit = MAX_LIMIT if q.limit <= 0 else min(q.limit, MAX_LIMIT)
+    wanted = q.key_hashes()
+    if wanted:
+        first = aliased(_K, name="k0")
+        stored, seq = first.c.stored_us, first.c.seq
+        stmt = (
+            select(_S.c.seq, _S.c.stored_us, _S.c.payload)
+            .select_from(first.join(_S, _S.c.seq == first.c.seq))
+            .where(first.c.h == wanted[0])
+        )
+        for n, h in enumerate(wanted[1:], start=1):
+            other = aliased(_K, name=f"k{n}")
+            stmt = stmt.where(
+                exists().where(other.c.h == h, other.c.stored_us == stored, other.c.seq == seq)
+            )
+    else:
+        stored, seq = _S.c.stored_us, _S.c.seq
+        stmt = select(_S.c.seq, _S.c.stored_us, _S.c.payload)
+    stmt = stmt.where(_S.c.voided.is_(False))
+    if q.since_us is not None:
+        stmt = stmt.where(stored > q.since_us)
+    if q.until_us is not None:
+        stmt = stmt.where(stored <= q.until_us)
+    if q.after is not None:
+        a_stored, a_seq = q.after
+        if q.ascending:
+            stmt = stmt.where(
+                stored >= a_stored, or_(stored > a_stored, and_(stored == a_stored, seq > a_seq))
+            )
+        else:
+            stmt = stmt.where(
+                stored <= a_stored, or_(stored < a_stored, and_(stored == a_stored, seq < a_seq))
+            )
+    order = (stored.asc(), seq.asc()) if q.ascending else (stored.desc(), seq.desc())
+    stmt = stmt.order_by(*order).limit(limit + 1)
+    with engine.connect() as conn:
+        rows = [tuple(row) for row in conn.execute(stmt)]
+    page = Page(rows=[(r[0], r[1], r[2]) for r in rows[:limit]])
+    if len(rows) > limit:
+        page.next_after = (page.rows[-1][1], page.rows[-1][0])
+    return page
+
+
+def get_statement(engine: Engine, statement_id: str) -> tuple[dict, bool] | None:
+    """Return (statement, voided) for an id, or None."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(_S.c.payload, _S.c.voided).where(_S.c.id == statement_id.lower())
+        ).first()
+    return (json.loads(row.payload), row.voided) if row else None
+
+
+def canonical_definitions(engine: Engine, activity_ids: set[str]) -> dict[str, dict]:
+    """Return the canonical definitions of some activities."""
+    if not activity_ids:
+        return {}
+    t = Activity.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.c.id, t.c.definition).where(t.c.id.in_(activity_ids)))
+        return {r.id: json.loads(r.definition) for r in rows if r.definition}
+
+
+def get_activity(engine: Engine, activity_id: str) -> dict | None:
+    """Return the Activity object the LRS holds for an id, or None."""
+    t = Activity.__table__
+    with engine.connect() as conn:
+        row = conn.execute(select(t.c.definition).where(t.c.id == activity_id)).first()
+    if row is None:
+        return None
+    out = {"objectType": "Activity", "id": activity_id}
+    if row.definition:
+        out["definition"] = json.loads(row.definition)
+    return out
+
+
+def get_attachments(engine: Engine, statements: list[dict]) -> list[tuple[str, str, bytes]]:
+    """Return (sha2, content type, content) of the attachments the statements reference."""
+    wanted = {a["sha2"].lower() for s in statements for a in s.get("attachments", [])}
+    if not wanted:
+        return []
+    t = Attachment.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.c.sha2, t.c.content_type, t.c.content).where(t.c.sha2.in_(wanted))
+        )
+        return [(r.sha2, r.content_type, bytes(r.content)) for r in rows]

@@ -1,0 +1,51 @@
+"""The embedded LRS as a destination of the outbox forwarder: statements stored in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from sqlalchemy import Engine
+
+from xapi.lrs.credentials import authority_for
+from xapi.lrs.errors import XapiError
+from xapi.lrs.store import store_statements
+
+FORWARDER_KEY = "leadpath-forwarder"
+
+
+class EmbeddedSink:
+    """Post statement batches straight into the embedded LRS's tables."""
+
+    def __init__(self, engine: Engine, home_page: str):
+        self.engine = engine
+        self.authority = authority_for(FORWARDER_KEY, "leadpath forwarder", home_page)
+
+    def post_statements(self, bodies: list[str]):
+        """Store a batch; answer as an LRS would (stored, conflict, rejected, transient)."""
+        from xapi.outbox.client import Answer, Verdict
+
+        try:
+            ids = store_statements(
+                self.engine,
+                [json.loads(b) for b in bodies],
+                authority=self.authority,
+                credential=FORWARDER_KEY,
+            )
+        except XapiError as exc:
+            verdict = Verdict.CONFLICT if exc.status == 409 else Verdict.REJECTED
+            return Answer(verdict, exc.status, exc.message)
+        except ValueError as exc:
+            return Answer(Verdict.REJECTED, 400, f"statement is not JSON: {exc}")
+        except Exception as exc:  # noqa: BLE001 - storage trouble is worth a retry
+            return Answer(Verdict.TRANSIENT, None, str(exc)[:500])
+        return Answer(Verdict.STORED, 200, json.dumps(ids))
+
+    def close(self) -> None:
+        """Nothing to release: the engine belongs to the caller."""
+
+
+def outbox_sink(sessions) -> EmbeddedSink:
+    """Return a sink over the engine a session factory is bound to (used by the forwarder)."""
+    home_page = os.environ.get("LEADPATH_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    return EmbeddedSink(sessions.kw["bind"], home_page)

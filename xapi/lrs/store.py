@@ -1,0 +1,207 @@
+"""Writing statements: validation, conflict checks, voiding, lookup keys, attachments, activities.
+
+The storage layer works on a SQLAlchemy `Engine` and knows no web framework.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from xapi.lrs import attachments as att
+from xapi.lrs import formats, keys, shape
+from xapi.lrs.errors import BadRequest, Conflict
+from xapi.lrs.models import Activity, Attachment, Statement, StatementKey
+from xapi.lrs.validate import VOIDED, normalize, validate_statements
+
+_S = Statement.__table__
+_K = StatementKey.__table__
+_ACTIVITY_CACHES: dict[str, dict[str, str]] = {}
+
+
+def dumps(value: Any) -> str:
+    """Serialise JSON compactly."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def prepare(statements: list[Any], authority: dict, *, stored_us: int | None = None) -> list[dict]:
+    """Validate a batch and set id, stored, authority, version and timestamp on each statement."""
+    validate_statements(statements)
+    stored_us = stored_us or formats.now_micros()
+    stored = formats.format_micros(stored_us)
+    seen: set[str] = set()
+    for i, statement in enumerate(statements):
+        normalize(statement)
+        statement.setdefault("id", str(uuid.uuid4()))
+        lowered = statement["id"].lower()
+        if lowered in seen:
+            raise BadRequest(
+                f"statement[{i}].id: the batch holds this id twice.", field=f"statement[{i}].id"
+            )
+        seen.add(lowered)
+        statement["stored"] = stored
+        statement["authority"] = authority
+        statement.setdefault("version", "1.0.0")
+        statement.setdefault("timestamp", stored)
+    return statements
+
+
+def store_statements(
+    engine: Engine,
+    statements: list[Any],
+    *,
+    authority: dict,
+    credential: str | None = None,
+    attachments: dict[str, tuple[str, bytes]] | None = None,
+) -> list[str]:
+    """Validate and store a batch in one transaction; return the ids in order.
+
+    Raises BadRequest (nothing stored) or Conflict when an id is held with other content.
+    Statements equal to the ones held are accepted again without change.
+    """
+    prepare(statements, authority)
+    parts = {k.lower(): v for k, v in (attachments or {}).items()}
+    att.check_attachments(statements, parts)
+    for attempt in range(3):
+        try:
+            with engine.begin() as conn:
+                learned = _write(conn, statements, credential, parts)
+            cache = _ACTIVITY_CACHES.setdefault(str(engine.url), {})
+            if len(cache) > 50_000:
+                cache.clear()
+            cache.update(learned)
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    return [s["id"] for s in statements]
+
+
+def _write(conn, statements: list[dict], credential: str | None, parts: dict) -> dict[str, str]:
+    ids = [s["id"].lower() for s in statements]
+    held = dict(conn.execute(select(_S.c.id, _S.c.payload).where(_S.c.id.in_(ids))).all())
+    fresh = []
+    for i, statement in enumerate(statements):
+        old = held.get(statement["id"].lower())
+        if old is None:
+            fresh.append(statement)
+        elif not shape.equivalent(statement, json.loads(old)):
+            raise Conflict(
+                f"statement[{i}].id: {statement['id']} is already stored with other content.",
+                field=f"statement[{i}].id",
+            )
+    if not fresh:
+        return {}
+    refs = {
+        s["object"]["id"].lower() for s in fresh if s["object"].get("objectType") == "StatementRef"
+    }
+    targets = {}
+    if refs:
+        rows = conn.execute(
+            select(_S.c.id, _S.c.is_voiding, _S.c.key_hashes).where(_S.c.id.in_(refs))
+        ).all()
+        targets = {row.id: row for row in rows}
+    voids = []
+    rows, key_sets = [], []
+    for statement in fresh:
+        hashes = keys.statement_keys(statement, credential)
+        obj = statement["object"]
+        is_voiding = statement["verb"]["id"] == VOIDED
+        if obj.get("objectType") == "StatementRef":
+            target = targets.get(obj["id"].lower())
+            if is_voiding and target is not None and target.is_voiding:
+                raise BadRequest(
+                    f"statement {statement['id']}: a voiding statement cannot void "
+                    "another voiding statement.",
+                    field="object.id",
+                )
+            if is_voiding:
+                voids.append(obj["id"].lower())
+            if target is not None:
+                mine = keys.mine_hash(credential) if credential else None
+                hashes |= {int(h) for h in target.key_hashes.split(",") if h} - {mine}
+        rows.append(
+            {
+                "id": statement["id"].lower(),
+                "stored_us": formats.to_micros(formats.parse_timestamp(statement["stored"])),
+                "voided": False,
+                "is_voiding": is_voiding,
+                "credential": credential,
+                "key_hashes": ",".join(map(str, sorted(hashes))),
+                "payload": dumps(statement),
+            }
+        )
+        key_sets.append(hashes)
+    seqs = conn.execute(insert(_S).returning(_S.c.seq, sort_by_parameter_order=True), rows)
+    key_rows = [
+        {"h": h, "stored_us": row["stored_us"], "seq": seq}
+        for (seq,), row, hashes in zip(seqs.all(), rows, key_sets, strict=True)
+        for h in hashes
+    ]
+    conn.execute(insert(_K), key_rows)
+    if voids:
+        conn.execute(
+            update(_S).where(_S.c.id.in_(voids), _S.c.is_voiding.is_(False)).values(voided=True)
+        )
+    _store_attachments(conn, parts)
+    return _store_activities(conn, fresh)
+
+
+def _store_attachments(conn, parts: dict[str, tuple[str, bytes]]) -> None:
+    if not parts:
+        return
+    t = Attachment.__table__
+    have = set(conn.execute(select(t.c.sha2).where(t.c.sha2.in_(list(parts)))).scalars())
+    rows = [
+        {"sha2": k, "content_type": ct, "content": body}
+        for k, (ct, body) in parts.items()
+        if k not in have
+    ]
+    if rows:
+        conn.execute(insert(t), rows)
+
+
+def _activities(statements: Iterable[dict]) -> dict[str, dict | None]:
+    found: dict[str, dict | None] = {}
+    for statement in statements:
+        for holder in (statement, statement["object"]):
+            obj = holder.get("object")
+            candidates = (
+                [obj]
+                if isinstance(obj, dict) and obj.get("objectType", "Activity") == "Activity"
+                else []
+            )
+            for items in ((holder.get("context") or {}).get("contextActivities") or {}).values():
+                candidates += items
+            for activity in candidates:
+                if activity.get("definition") or activity["id"] not in found:
+                    found[activity["id"]] = activity.get("definition")
+    return found
+
+
+def _store_activities(conn, statements: list[dict]) -> dict[str, str]:
+    """Record new activities and changed definitions; return what the cache may learn."""
+    t = Activity.__table__
+    cache = _ACTIVITY_CACHES.get(str(conn.engine.url), {})
+    found = {k: (dumps(v) if v else None) for k, v in _activities(statements).items()}
+    changed = {
+        k: v for k, v in found.items() if k not in cache or (v is not None and cache[k] != v)
+    }
+    if not changed:
+        return {}
+    held = dict(conn.execute(select(t.c.id, t.c.definition).where(t.c.id.in_(changed))).all())
+    learned = {}
+    for activity_id, definition in changed.items():
+        if activity_id not in held:
+            conn.execute(insert(t).values(id=activity_id, definition=definition))
+        elif definition is not None and held[activity_id] != definition:
+            merged = dumps({**json.loads(held[activity_id] or "{}"), **json.loads(definition)})
+            if merged != held[activity_id]:
+                conn.execute(update(t).where(t.c.id == activity_id).values(definition=merged))
+        learned[activity_id] = definition or held.get(activity_id) or ""
+    return learned
