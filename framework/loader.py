@@ -161,7 +161,15 @@ def _build(doc: dict, source: str) -> Framework:
                     e["title"],
                     e["description"],
                     tuple(
-                        Indicator(fid, d["id"], e["id"], i["id"], number_of[i["stage"]], i["text"])
+                        Indicator(
+                            fid,
+                            d["id"],
+                            e["id"],
+                            i["id"],
+                            number_of[i["stage"]],
+                            i["text"],
+                            i["stage"],
+                        )
                         for i in e["indicators"]
                     ),
                 )

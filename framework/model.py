@@ -75,7 +75,7 @@ class Stage:
 
 @dataclass(frozen=True)
 class Indicator:
-    """A behavioural indicator of one element at one stage."""
+    """A behavioural indicator of one element at one stage (``stage`` is the number)."""
 
     framework_id: str
     domain_id: str
@@ -83,6 +83,12 @@ class Indicator:
     id: str
     stage: int
     text: str
+    stage_key: int | str | None = None
+
+    @property
+    def key(self) -> int | str:
+        """How the file names the indicator's stage: its number, or its level slug."""
+        return self.stage if self.stage_key is None else self.stage_key
 
     @property
     def element_path(self) -> str:
