@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,11 @@ def _secret_key(settings: Settings) -> str:
     """Return LEADPATH_SECRET_KEY, or this installation's own random key kept under the data dir."""
     if settings.secret_key:
         return settings.secret_key
+    from lti_tool.keys import write_private_file
+
     path = Path(settings.data_dir) / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
+        write_private_file(path, secrets.token_urlsafe(48).encode())
     return path.read_text().strip()
 
 

@@ -43,18 +43,32 @@ def _thumbprint(jwk: dict) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
+def write_private_file(path: Path, data: bytes) -> bool:
+    """Write a mode-0600 file atomically unless it exists; False if another process won."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    try:
+        os.link(tmp, path)  # atomic, and fails if the file already exists
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def ensure_private_key(path: Path) -> bool:
     """Create a 2048-bit RSA private key at path (mode 0600) unless one exists; True if created."""
     if path.exists():
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
+    if not write_private_file(path, pem):
+        return False
     public = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )

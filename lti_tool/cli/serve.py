@@ -38,6 +38,8 @@ def register(cli: click.Group) -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if keys.ensure_tool_key(settings.keys_dir):
             click.echo(f"Created the tool's key pair in {settings.keys_dir}")
+        if settings.demo:
+            keys.ensure_private_key(settings.keys_dir / "demo-platform.pem")
         if migrate:
             schema.upgrade(settings.database_url)
         click.echo(f"leadpath is serving {settings.base_url} on {host}:{port}")

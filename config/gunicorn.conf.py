@@ -1,0 +1,22 @@
+"""Production gunicorn settings for leadpath: `gunicorn -c config/gunicorn.conf.py`.
+
+The app is built by `lti_tool:create_app()` from LEADPATH_ environment variables.
+Run `leadpath db upgrade` and `leadpath keys ensure` once before starting (or use
+`leadpath serve`, which does both and uses equivalent settings).
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "lti_tool:create_app()"
+bind = os.environ.get("LEADPATH_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("LEADPATH_WORKERS", multiprocessing.cpu_count() * 2))
+worker_class = "gthread"
+threads = 4
+timeout = 60
+graceful_timeout = 20
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+# TLS ends at the proxy: set LEADPATH_PROXY_FIX=1 so leadpath trusts X-Forwarded-Proto/Host.
+forwarded_allow_ips = os.environ.get("LEADPATH_FORWARDED_ALLOW_IPS", "127.0.0.1")
