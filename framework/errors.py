@@ -122,12 +122,14 @@ def describe(error: jsonschema.ValidationError) -> str:
         return f"missing required field {missing[0]!r}" if missing else error.message
     if kind == "additionalProperties" and isinstance(inst, dict):
         allowed = set(error.schema.get("properties", {}))
-        unknown = sorted(k for k in inst if k not in allowed)
+        unknown = sorted(str(k) for k in inst if k not in allowed)
         return f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
     if kind == "pattern":
-        return f"{inst!r} is not a valid id (use lowercase letters, digits and single hyphens)"
+        return (
+            f"{_short(inst)} is not a valid id (use lowercase letters, digits and single hyphens)"
+        )
     if kind == "type":
-        return f"{inst!r} should be of type {_types(value)}"
+        return f"{_short(inst)} should be of type {_types(value)}"
     if kind == "minItems":
         return "must not be empty" if not inst else f"needs at least {value} items"
     if kind == "minLength":
@@ -141,8 +143,13 @@ def describe(error: jsonschema.ValidationError) -> str:
     ):
         return "must contain exactly one of 'stages' or 'levels'"
     if kind == "oneOf" and not isinstance(inst, dict):
-        return f"{inst!r} is neither a stage number nor a level id"
+        return f"{_short(inst)} is neither a stage number nor a level id"
     return error.message
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _types(value: str | Sequence[str]) -> str:

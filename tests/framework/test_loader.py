@@ -157,3 +157,11 @@ def test_level_rated_framework_maps_levels_to_ordinal_stages():
     assert [s.number for s in hlm.stages] == [1, 2, 3, 4]
     indicator = hlm.indicator("engaging-the-team-strong-a")
     assert indicator.stage == 3
+
+
+def test_unquoted_yaml_version_is_reported_as_not_text(doc):
+    yaml = pytest.importorskip("yaml")
+    text = yaml.safe_dump(doc, sort_keys=False).replace("version: '2011.1'", "version: 2011.1")
+    with pytest.raises(FrameworkFileError) as info:
+        load_framework_text(text, "inst.yml")
+    assert str(info.value) == "inst.yml: version: 2011.1 should be of type text."
