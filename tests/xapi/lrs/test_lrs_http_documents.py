@@ -1,0 +1,199 @@
+import json
+
+import pytest
+
+
+@pytest.fixture
+def agent(unique):
+    return json.dumps({"objectType": "Agent", "mbox": f"mailto:doc-{unique}@example.org"})
+
+
+@pytest.fixture
+def activity(unique):
+    return f"https://leadpath.example/activities/doc-{unique}"
+
+
+RESOURCES = {
+    "state": ("/xapi/activities/state", "stateId"),
+    "activity_profile": ("/xapi/activities/profile", "profileId"),
+    "agent_profile": ("/xapi/agents/profile", "profileId"),
+}
+
+
+def params_for(kind, agent, activity):
+    if kind == "state":
+        return {"activityId": activity, "agent": agent}
+    if kind == "activity_profile":
+        return {"activityId": activity}
+    return {"agent": agent}
+
+
+@pytest.fixture(params=list(RESOURCES))
+def resource(request, agent, activity):
+    path, id_name = RESOURCES[request.param]
+    return request.param, path, id_name, params_for(request.param, agent, activity)
+
+
+def test_put_then_get_returns_content_type_and_sha1_etag(client, headers, resource):
+    _, path, id_name, params = resource
+    q = {**params, id_name: "doc1"}
+    put = client.put(
+        path, query_string=q, data=b"hello", headers=headers, content_type="text/plain"
+    )
+    assert put.status_code == 204
+    got = client.get(path, query_string=q, headers=headers)
+    assert got.data == b"hello" and got.content_type.startswith("text/plain")
+    assert got.headers["ETag"] == '"aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"'
+    assert got.headers["Last-Modified"]
+
+
+def test_if_match_and_if_none_match_give_412(client, headers, resource):
+    _, path, id_name, params = resource
+    q = {**params, id_name: "doc2"}
+    client.put(path, query_string=q, json={"a": 1}, headers={**headers, "If-None-Match": "*"})
+    etag = client.get(path, query_string=q, headers=headers).headers["ETag"]
+    assert (
+        client.put(
+            path, query_string=q, json={"a": 2}, headers={**headers, "If-None-Match": "*"}
+        ).status_code
+        == 412
+    )
+    assert (
+        client.put(
+            path, query_string=q, json={"a": 2}, headers={**headers, "If-Match": '"0000"'}
+        ).status_code
+        == 412
+    )
+    assert (
+        client.put(
+            path, query_string=q, json={"a": 2}, headers={**headers, "If-Match": etag}
+        ).status_code
+        == 204
+    )
+    assert (
+        client.delete(path, query_string=q, headers={**headers, "If-Match": etag}).status_code
+        == 412
+    )
+
+
+def test_profiles_need_a_precondition_to_overwrite_state_does_not(client, headers, resource):
+    kind, path, id_name, params = resource
+    q = {**params, id_name: "doc3"}
+    assert client.put(path, query_string=q, json={"a": 1}, headers=headers).status_code == 204
+    again = client.put(path, query_string=q, json={"a": 2}, headers=headers)
+    assert again.status_code == (204 if kind == "state" else 409)
+
+
+def test_post_merges_json_objects(client, headers, resource):
+    _, path, id_name, params = resource
+    q = {**params, id_name: "doc4"}
+    assert (
+        client.post(path, query_string=q, json={"a": 1, "b": 1}, headers=headers).status_code == 204
+    )
+    assert (
+        client.post(path, query_string=q, json={"b": 2, "c": 3}, headers=headers).status_code == 204
+    )
+    assert client.get(path, query_string=q, headers=headers).json == {"a": 1, "b": 2, "c": 3}
+    assert client.post(path, query_string=q, json=[1, 2], headers=headers).status_code == 400
+
+
+def test_post_onto_a_non_json_document_is_refused(client, headers, resource):
+    _, path, id_name, params = resource
+    q = {**params, id_name: "doc5"}
+    client.put(path, query_string=q, data=b"text", headers=headers, content_type="text/plain")
+    assert (
+        client.post(
+            path, query_string=q, json={"a": 1}, headers={**headers, "If-Match": "*"}
+        ).status_code
+        == 400
+    )
+
+
+def test_listing_ids_with_since_and_deleting(client, headers, resource):
+    _, path, id_name, params = resource
+    for doc in ("x", "y"):
+        client.put(
+            path,
+            query_string={**params, id_name: doc},
+            json={},
+            headers={**headers, "If-None-Match": "*"},
+        )
+    assert client.get(path, query_string=params, headers=headers).json == ["x", "y"]
+    later = client.get(
+        path, query_string={**params, "since": "2999-01-01T00:00:00Z"}, headers=headers
+    )
+    assert later.json == []
+    assert (
+        client.delete(path, query_string={**params, id_name: "x"}, headers=headers).status_code
+        == 204
+    )
+    assert (
+        client.get(path, query_string={**params, id_name: "x"}, headers=headers).status_code == 404
+    )
+
+
+def test_state_is_scoped_by_registration_and_deleted_together(
+    client, headers, agent, activity, new_id
+):
+    registration = new_id()
+    base = {"activityId": activity, "agent": agent}
+    client.put(
+        "/xapi/activities/state",
+        json={"r": 1},
+        headers=headers,
+        query_string={**base, "registration": registration, "stateId": "s"},
+    )
+    client.put(
+        "/xapi/activities/state",
+        json={"r": 0},
+        headers=headers,
+        query_string={**base, "stateId": "s"},
+    )
+    got = client.get(
+        "/xapi/activities/state",
+        headers=headers,
+        query_string={**base, "registration": registration, "stateId": "s"},
+    )
+    assert got.json == {"r": 1}
+    assert (
+        client.delete("/xapi/activities/state", query_string=base, headers=headers).status_code
+        == 204
+    )
+    assert client.get("/xapi/activities/state", query_string=base, headers=headers).json == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"agent": '{"mbox": "mailto:a@x.org"}', "stateId": "s"},
+        {"activityId": "https://x", "stateId": "s"},
+        {"activityId": "not an iri", "agent": '{"mbox": "mailto:a@x.org"}'},
+        {"activityId": "https://x", "agent": '{"mbox": "a@x.org"}'},
+        {"activityId": "https://x", "agent": '{"mbox": "mailto:a@x.org"}', "registration": "r"},
+        {"activityId": "https://x", "agent": '{"mbox": "mailto:a@x.org"}', "colour": "red"},
+    ],
+)
+def test_state_parameters_are_checked(client, headers, params):
+    response = client.get("/xapi/activities/state", query_string=params, headers=headers)
+    assert response.status_code == 400 and response.json["message"]
+
+
+def test_activities_resource_returns_the_canonical_definition(client, headers, make_statement):
+    statement = make_statement()
+    client.post("/xapi/statements", json=statement, headers=headers)
+    got = client.get(
+        "/xapi/activities", query_string={"activityId": statement["object"]["id"]}, headers=headers
+    )
+    assert got.json["definition"]["name"] == {"en-GB": "Self-assessment"}
+    unknown = client.get(
+        "/xapi/activities", query_string={"activityId": "https://none.example"}, headers=headers
+    )
+    assert unknown.status_code == 404
+
+
+def test_agents_resource_returns_a_person(client, headers):
+    agent = {"objectType": "Agent", "name": "Ann", "mbox": "mailto:ann@example.org"}
+    person = client.get(
+        "/xapi/agents", query_string={"agent": json.dumps(agent)}, headers=headers
+    ).json
+    assert person == {"objectType": "Person", "name": ["Ann"], "mbox": ["mailto:ann@example.org"]}
