@@ -1,0 +1,1 @@
+"""Assessments delivered inside a launch: self-assessment, 360 feedback, supervisor validation."""
