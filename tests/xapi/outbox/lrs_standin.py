@@ -5,6 +5,7 @@ Each POST /statements takes the next scripted answer (default: store):
   ("status", code)          answer `code` (500, 401, …) without storing
   ("status", code, after)   answer `code` with a Retry-After header (seconds or HTTP date)
   ("stall", seconds)        sleep past the client's read timeout, then store and answer 200
+`delay` slows every store (not refusals).
 A batch holding a statement whose verb id contains "bad" is refused with 400 naming it, and
 a batch holding an id already stored is refused with 409; neither stores anything.
 `stop()` closes the socket (connections refused) and `start()` reopens it on the same port.
@@ -46,7 +47,7 @@ class LrsStandIn:
     def start(self) -> None:
         """Listen (again) on the stand-in's port."""
         handler = type("Handler", (_Handler,), {"lrs": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self.server = _QuietServer(("127.0.0.1", self.port), handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -68,9 +69,18 @@ class LrsStandIn:
         return [status for _, status, _ in self.requests]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client killed or timed out mid-request is part of the script
+
+
 class _Handler(BaseHTTPRequestHandler):
     lrs: LrsStandIn
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    wbufsize = 65536  # headers and body leave in one write (no delayed-ACK stalls)
 
     def log_message(self, *_args) -> None:
         pass
@@ -109,8 +119,6 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("X-Experience-API-Version") != "1.0.3":
             return 400, {"error": "missing X-Experience-API-Version"}, {}
         answer = lrs.next_answer()
-        if lrs.delay:
-            time.sleep(lrs.delay)
         if isinstance(answer, tuple) and answer[0] == "status":
             headers = {"Retry-After": str(answer[2])} if len(answer) > 2 else {}
             return answer[1], {"error": f"scripted {answer[1]}"}, headers
@@ -121,8 +129,11 @@ class _Handler(BaseHTTPRequestHandler):
             return 400, {"error": f"statement {bad[0]} has an unacceptable verb"}, {}
         with lrs.lock:
             held = [i for i in ids if i in lrs.stored]
-            if held:
-                return 409, {"error": f"statement {held[0]} already exists"}, {}
+        if held:
+            return 409, {"error": f"statement {held[0]} already exists"}, {}
+        if lrs.delay:
+            time.sleep(lrs.delay)  # a slow store, in flight while the forwarder waits
+        with lrs.lock:
             for statement in statements:
                 lrs.stored[statement["id"]] = statement
                 lrs.store_order.append(statement["id"])

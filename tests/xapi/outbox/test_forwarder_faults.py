@@ -6,7 +6,7 @@ import time
 from collections import Counter
 from datetime import UTC, timedelta
 
-from conftest import BAD_VERB, drain, letters_of, pending, statement, status_of
+from outbox_helpers import BAD_VERB, drain, letters_of, pending, statement, status_of
 from sqlalchemy import select
 
 from xapi.outbox import enqueue, retry

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import drain, pending, statement
 from lrs_standin import LrsStandIn
+from outbox_helpers import drain, pending, statement
 
 from xapi.outbox import enqueue
 from xapi.outbox.destinations import add_destination

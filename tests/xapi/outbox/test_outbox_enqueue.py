@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import statement
+from outbox_helpers import statement
 from sqlalchemy import select
 
 from lti_tool.models import Learner

@@ -1,0 +1,61 @@
+"""Helpers of the outbox tests: statements, queue counts, a drain loop, fast forwarder settings."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from lti_tool.db import Database
+from xapi.outbox import Forwarder, ForwarderConfig, dead_letters, outbox_status
+from xapi.outbox.models import PENDING, Delivery, Destination
+
+FAST = ForwarderConfig(
+    batch_size=10,
+    connect_timeout=0.5,
+    read_timeout=0.5,
+    backoff_seconds=0.02,
+    backoff_max_seconds=0.1,
+    poll_seconds=0.05,
+    lease_seconds=30,
+)
+GOOD_VERB = "http://adlnet.gov/expapi/verbs/answered"
+BAD_VERB = "https://leadpath.example/verbs/bad"
+
+
+def statement(learner: str, verb: str = GOOD_VERB, n: int = 0) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {"account": {"homePage": "http://localhost", "name": learner}},
+        "verb": {"id": verb},
+        "object": {"id": f"http://localhost/items/{n}"},
+    }
+
+
+def pending(database: Database, name: str) -> int:
+    with database.sessions() as session:
+        return (
+            session.query(Delivery)
+            .join(Destination, Destination.id == Delivery.destination_id)
+            .filter(Destination.name == name, Delivery.status == PENDING)
+            .count()
+        )
+
+
+def letters_of(database: Database, name: str) -> list[dict]:
+    with database.sessions() as session:
+        return dead_letters(session, name)
+
+
+def status_of(database: Database) -> dict:
+    with database.sessions() as session:
+        return outbox_status(session)
+
+
+def drain(forwarder: Forwarder, done, timeout: float = 20.0) -> None:
+    """Run forwarder passes until `done()` is true; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    forwarder.route()
+    while not done():
+        assert time.monotonic() < deadline, "the forwarder did not finish in time"
+        if not forwarder.run_once():
+            time.sleep(0.02)
