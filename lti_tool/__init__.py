@@ -55,7 +55,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(lti_views.bp)
+    from lti_tool.lti import dynamic_registration
+
+    app.register_blueprint(dynamic_registration.bp)
     app.register_blueprint(pages.bp)
+    from lti_tool import statements
+
+    statements.init_app(app)
     from lti_tool import admin
     from xapi.lrs import http as lrs_http
 

@@ -6,7 +6,10 @@ unique identifiers (see `unique`) instead of relying on an empty table.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -18,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from services import create_postgres_database, drop_postgres_database  # noqa: E402
 
 BASE_URL = "http://localhost"
+NODE_DIR = Path(__file__).resolve().parent / "node"
 
 
 def pytest_addoption(parser):
@@ -112,3 +116,36 @@ def db(app):
 def unique() -> str:
     """Return a short unique token for identifiers a test creates."""
     return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="session")
+def xapi_validator():
+    """Validate a batch of statements with @learninglocker/xapi-validation in one Node run.
+
+    Returns a function taking a list of statements and returning one list of warnings per
+    statement. Skips when Node or tests/node/node_modules is missing, unless CI=true.
+    """
+    node = shutil.which("node")
+    missing = None
+    if node is None:
+        missing = "node is not installed"
+    elif not (NODE_DIR / "node_modules" / "@learninglocker" / "xapi-validation").is_dir():
+        missing = f"{NODE_DIR}/node_modules is missing: run `npm install --prefix tests/node`"
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"xAPI validator unavailable on CI: {missing}")
+        pytest.skip(f"xAPI validator unavailable: {missing}")
+
+    def validate(batch: list[dict]) -> list[list[str]]:
+        run = subprocess.run(
+            [node, str(NODE_DIR / "validate-xapi.js")],
+            input=json.dumps(batch),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr
+        return json.loads(run.stdout)
+
+    return validate

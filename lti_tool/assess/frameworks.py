@@ -1,0 +1,106 @@
+"""Framework versions in the database: bundled ones stored on first use, imported ones added.
+
+Attempts point at the version they were taken under, so a new version never changes past
+results. Parsed frameworks are cached per process by content hash.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from framework.loader import framework_from_document, load_bundled, load_framework_text, to_document
+from framework.model import Framework
+from lti_tool.assess.models import FrameworkVersion
+
+_parsed: dict[str, Framework] = {}
+_bundled_stored: set[str] = set()
+_lock = threading.Lock()
+
+
+class FrameworkImportError(ValueError):
+    """An imported framework cannot be stored (its message says why)."""
+
+
+def _store(session: Session, framework: Framework, source: str) -> tuple[FrameworkVersion, bool]:
+    found = session.scalar(
+        select(FrameworkVersion).where(
+            FrameworkVersion.framework_id == framework.id,
+            FrameworkVersion.content_hash == framework.content_hash,
+        )
+    )
+    if found is not None:
+        return found, False
+    clash = session.scalar(
+        select(FrameworkVersion).where(
+            FrameworkVersion.framework_id == framework.id,
+            FrameworkVersion.version == framework.version,
+        )
+    )
+    if clash is not None:
+        raise FrameworkImportError(
+            f"Framework '{framework.id}' version '{framework.version}' is already stored with "
+            "different content; give the new edition a new version label."
+        )
+    row = FrameworkVersion(
+        framework_id=framework.id,
+        version=framework.version,
+        title=framework.title,
+        content_hash=framework.content_hash,
+        document=to_document(framework),
+        source=source,
+    )
+    session.add(row)
+    session.flush()
+    with _lock:
+        _parsed[row.content_hash] = framework
+    return row, True
+
+
+def ensure_bundled(session: Session) -> None:
+    """Store every bundled framework version not yet in this database."""
+    key = str(session.get_bind().url)
+    if key in _bundled_stored:
+        return
+    for framework in load_bundled().values():
+        _store(session, framework, "bundled")
+    session.flush()
+    with _lock:
+        _bundled_stored.add(key)
+
+
+def current_version(session: Session, framework_id: str) -> FrameworkVersion | None:
+    """Return the newest stored version of a framework (None when unknown)."""
+    ensure_bundled(session)
+    return session.scalar(
+        select(FrameworkVersion)
+        .where(FrameworkVersion.framework_id == framework_id)
+        .order_by(FrameworkVersion.created_at.desc(), FrameworkVersion.id.desc())
+        .limit(1)
+    )
+
+
+def framework_of(version: FrameworkVersion) -> Framework:
+    """Return the parsed framework a stored version holds."""
+    cached = _parsed.get(version.content_hash)
+    if cached is None:
+        cached = framework_from_document(
+            version.document, f"{version.framework_id} {version.version}"
+        )
+        with _lock:
+            _parsed[version.content_hash] = cached
+    return cached
+
+
+def import_framework(
+    session: Session, text: str, source_name: str
+) -> tuple[FrameworkVersion, bool]:
+    """Validate and store a framework file's text; return the version and whether it is new.
+
+    Raises framework.errors.FrameworkFileError for an invalid file (naming file, path and
+    problem) and FrameworkImportError for a version label reused with other content.
+    """
+    ensure_bundled(session)
+    return _store(session, load_framework_text(text, source_name), "imported")
