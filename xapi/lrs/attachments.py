@@ -110,7 +110,7 @@ def check_signature(statement: dict, jws: bytes, path: str) -> None:
     if "id" in signed and signed["id"].lower() != str(statement.get("id", "")).lower():
         raise BadRequest(f"{path}: the signed statement has another id.", field=path)
     if not shape.equivalent(signed, original):
-        raise BadRequest(f"{path}: the signed payload does not match the statement.", field=path)
+        raise BadRequest(f"{path}: the signature payload does not match the statement.", field=path)
     if "x5c" in header:
         _verify_x5c(header, jws.decode("ascii").strip(), path)
 

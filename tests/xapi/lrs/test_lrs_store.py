@@ -1,0 +1,77 @@
+import pytest
+
+from xapi.lrs import authority_for, get_statement, store_statements
+from xapi.lrs.errors import BadRequest, Conflict
+
+AUTHORITY = authority_for("store-test", "store test", "https://leadpath.example")
+
+
+def test_store_sets_lrs_fields_and_keeps_a_given_timestamp(engine, make_statement):
+    statement = make_statement(timestamp="2024-05-01T12:00:00+01:00")
+    (sid,) = store_statements(engine, [statement], authority=AUTHORITY)
+    held, voided = get_statement(engine, sid)
+    assert not voided and held["timestamp"] == "2024-05-01T12:00:00+01:00"
+    assert held["authority"] == AUTHORITY and held["version"] == "1.0.0"
+
+
+def test_client_authority_is_replaced_by_the_credential(engine, make_statement):
+    statement = make_statement(authority={"mbox": "mailto:liar@example.org"})
+    (sid,) = store_statements(engine, [statement], authority=AUTHORITY)
+    assert get_statement(engine, sid)[0]["authority"] == AUTHORITY
+
+
+def test_restoring_an_equal_statement_is_a_no_op(engine, make_statement, new_id):
+    sid = new_id()
+    store_statements(engine, [make_statement(id=sid)], authority=AUTHORITY)
+    again = make_statement(id=sid.upper(), version="1.0.3")
+    again["context"] = {"contextActivities": {}}
+    with pytest.raises(Conflict):
+        store_statements(engine, [again], authority=AUTHORITY)
+    assert store_statements(engine, [make_statement(id=sid.upper())], authority=AUTHORITY)
+
+
+def test_a_conflict_in_a_batch_stores_nothing(engine, make_statement, new_id):
+    sid, fresh = new_id(), new_id()
+    store_statements(engine, [make_statement(id=sid)], authority=AUTHORITY)
+    with pytest.raises(Conflict, match=r"statement\[1\]\.id"):
+        store_statements(
+            engine,
+            [make_statement(id=fresh), make_statement(id=sid, verb="x")],
+            authority=AUTHORITY,
+        )
+    assert get_statement(engine, fresh) is None
+
+
+def test_a_voiding_statement_marks_its_target(engine, make_statement):
+    (target,) = store_statements(engine, [make_statement()], authority=AUTHORITY)
+    voiding = make_statement(object={"objectType": "StatementRef", "id": target})
+    voiding["verb"]["id"] = "http://adlnet.gov/expapi/verbs/voided"
+    (voider,) = store_statements(engine, [voiding], authority=AUTHORITY)
+    assert get_statement(engine, target)[1] is True
+    assert get_statement(engine, voider)[1] is False
+    refused = make_statement(object={"objectType": "StatementRef", "id": voider})
+    refused["verb"]["id"] = "http://adlnet.gov/expapi/verbs/voided"
+    with pytest.raises(BadRequest, match="cannot void another voiding"):
+        store_statements(engine, [refused], authority=AUTHORITY)
+
+
+def test_invalid_statements_store_nothing(engine, make_statement, new_id):
+    good = make_statement(id=new_id())
+    with pytest.raises(BadRequest):
+        store_statements(engine, [good, {"actor": {}}], authority=AUTHORITY)
+    assert get_statement(engine, good["id"]) is None
+
+
+def test_activity_definitions_are_kept_and_updated(engine, make_statement):
+    from xapi.lrs.query import get_activity
+
+    statement = make_statement()
+    store_statements(engine, [statement], authority=AUTHORITY)
+    changed = make_statement()
+    changed["object"]["definition"] = {"description": {"en-GB": "Rate yourself"}}
+    store_statements(engine, [changed], authority=AUTHORITY)
+    definition = get_activity(engine, statement["object"]["id"])["definition"]
+    assert definition == {
+        "name": {"en-GB": "Self-assessment"},
+        "description": {"en-GB": "Rate yourself"},
+    }
