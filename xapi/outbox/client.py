@@ -88,6 +88,7 @@ class LrsClient:
         *,
         connect_timeout: float,
         read_timeout: float,
+        user_agent: str = "leadpath-forwarder",
     ):
         self.url = endpoint.rstrip("/") + "/statements"
         self.timeout = (connect_timeout, read_timeout)
@@ -100,7 +101,7 @@ class LrsClient:
             {
                 "X-Experience-API-Version": XAPI_VERSION,
                 "Content-Type": "application/json; charset=utf-8",
-                "User-Agent": "leadpath-forwarder",
+                "User-Agent": user_agent,
             }
         )
 

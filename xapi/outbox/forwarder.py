@@ -98,7 +98,8 @@ class Forwarder:
         self.config = config
         self.embedded = embedded
         self.only = only
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.instance = uuid.uuid4().hex[:8]
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{self.instance}"
         self._credentials = {d.name: (d.key, d.secret) for d in config.destinations}
         self._sinks: dict[int, StatementSink] = {}
         self._not_before: dict[int, float] = {}
@@ -139,6 +140,7 @@ class Forwarder:
                 secret,
                 connect_timeout=self.config.connect_timeout,
                 read_timeout=self.config.read_timeout,
+                user_agent=f"leadpath-forwarder/{self.instance}",
             )
         if sink is not None:
             self._sinks[destination.id] = sink

@@ -34,6 +34,7 @@ class LrsStandIn:
         self.in_flight: Counter[str] = Counter()
         self.overlaps: list[str] = []
         self.requests: list[tuple[float, int, list[str]]] = []
+        self.senders: list[tuple[str, int]] = []  # (User-Agent, statements) per request
         self.lock = threading.Lock()
         self.port = 0
         self.server: ThreadingHTTPServer | None = None
@@ -102,6 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
         ids = [s["id"] for s in statements]
         with lrs.lock:
             lrs.receipts.update(ids)
+            lrs.senders.append((self.headers.get("User-Agent", ""), len(ids)))
             lrs.overlaps.extend(i for i in ids if lrs.in_flight[i])
             lrs.in_flight.update(ids)
         try:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import uuid
 
+from sqlalchemy import func, select
+
 from lti_tool.db import Database
 from xapi.outbox import Forwarder, ForwarderConfig, dead_letters, outbox_status
-from xapi.outbox.models import PENDING, Delivery, Destination
+from xapi.outbox.models import PENDING, Delivery, Destination, OutboxStatement
 
 FAST = ForwarderConfig(
     batch_size=10,
@@ -59,3 +64,38 @@ def drain(forwarder: Forwarder, done, timeout: float = 20.0) -> None:
         assert time.monotonic() < deadline, "the forwarder did not finish in time"
         if not forwarder.run_once():
             time.sleep(0.02)
+
+
+def forwarder_process(database_url: str, data_dir, endpoint: str, lease=1) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADPATH_")}
+    env.update(
+        {
+            "LEADPATH_DATABASE_URL": database_url,
+            "LEADPATH_DATA_DIR": str(data_dir),
+            "LEADPATH_LOG_LEVEL": "WARNING",
+            "LEADPATH_FORWARDER_LEASE_SECONDS": str(lease),
+            "LEADPATH_FORWARDER_POLL_SECONDS": "0.05",
+            "LEADPATH_FORWARDER_READ_TIMEOUT": "5",
+            "LEADPATH_LRS_SLOW_ENDPOINT": endpoint,
+            "LEADPATH_LRS_SLOW_KEY": "key",
+            "LEADPATH_LRS_SLOW_SECRET": "secret",
+        }
+    )
+    code = "from lti_tool.cli import main; main()"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, "forwarder"], env=env, stderr=subprocess.DEVNULL
+    )
+
+
+def wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+def queued(database: Database) -> int:
+    with database.sessions() as session:
+        unrouted = session.scalar(select(func.count()).where(OutboxStatement.routed.is_(False)))
+        waiting = session.scalar(select(func.count()).where(Delivery.status == PENDING))
+    return unrouted + waiting

@@ -1,0 +1,56 @@
+"""Two forwarder processes on one PostgreSQL database never send the same statement at once."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections import Counter
+
+from lrs_standin import LrsStandIn
+from outbox_helpers import forwarder_process, queued, statement, wait_for
+from services import create_postgres_database, drop_postgres_database
+
+from lti_tool import schema
+from lti_tool.db import Database
+from xapi.outbox import enqueue
+
+STATEMENTS = 3000
+LEARNERS = 60
+
+
+def test_two_forwarders_share_the_queue_without_sending_a_row_twice(tmp_path):
+    url, name = create_postgres_database()
+    lrs = LrsStandIn(delay=0.01)
+    processes = []
+    try:
+        schema.upgrade(url)
+        database = Database(url)
+        ids = []
+        with database.transaction() as session:
+            for n in range(STATEMENTS):
+                learner = f"learner-{n % LEARNERS}"
+                made = statement(learner, n=n)
+                enqueue(session, [made], learner_key=learner)
+                ids.append(made["id"])
+        processes = [forwarder_process(url, tmp_path, lrs.endpoint, lease=30) for _ in range(2)]
+        started = time.monotonic()
+        wait_for(lambda: queued(database) == 0, 60, "both forwarders to finish")
+        elapsed = time.monotonic() - started
+        database.engine.dispose()
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        exits = [process.wait(10) for process in processes]
+        lrs.stop()
+        drop_postgres_database(name)
+
+    assert exits == [0, 0]
+    assert lrs.overlaps == [], "a statement was in flight from both forwarders at once"
+    assert set(lrs.stored) == set(ids)
+    assert [i for i, n in Counter(lrs.receipts).items() if n > 1] == []
+    position = {statement_id: n for n, statement_id in enumerate(lrs.store_order)}
+    for learner in range(LEARNERS):
+        mine = ids[learner::LEARNERS]
+        assert sorted(mine, key=position.__getitem__) == mine
+    senders = Counter(agent for agent, _ in lrs.senders)
+    assert len(senders) == 2, f"one forwarder did all the work in {elapsed:.1f}s: {senders}"
