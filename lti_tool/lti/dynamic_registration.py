@@ -1,0 +1,303 @@
+"""LTI Dynamic Registration 1.0: an LMS administrator registers leadpath by pasting one URL.
+
+The platform opens ``/lti/register?openid_configuration=…&registration_token=…``; leadpath
+reads the platform's OpenID configuration, posts its client registration to the platform's
+registration endpoint, stores the client id it gets back and asks the platform to close the
+dialog with the ``org.imsglobal.lti.close`` message.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from flask import Blueprint, current_app, render_template, request
+
+from lti_tool import logs
+from lti_tool.lti import claims as c
+from lti_tool.lti.errors import LaunchError
+from lti_tool.lti.registry import add_platform
+from lti_tool.settings import Settings
+
+__all__ = ["RegistrationError", "bp"]
+
+bp = Blueprint("lti_registration", __name__)
+
+_PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+_TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+_TOOL_SCOPES = (
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+)
+# Moodle 3.10 advertised resource links as "LtiResourceLink".
+_RESOURCE_LINK_TYPES = {c.RESOURCE_LINK_REQUEST, "LtiResourceLink"}
+_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
+_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+_MAX_BODY = 1_000_000
+_ERROR_TEXT_LIMIT = 300
+_RETRY_HINT = (
+    "Check the LMS is reachable from leadpath's server, then start the registration again "
+    "from the LMS (the registration token is single-use)."
+)
+
+
+class RegistrationError(LaunchError):
+    """A dynamic registration that could not be completed, with what the admin should do."""
+
+    title = "leadpath could not be registered with this platform"
+
+
+@dataclass(frozen=True)
+class _PlatformConfiguration:
+    """The parts of a platform's OpenID configuration leadpath uses."""
+
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    registration_endpoint: str
+    scopes_supported: frozenset[str]
+    product_family_code: str
+    message_types: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        """Return a readable name such as 'moodle at lms.example.ac.uk'."""
+        return f"{self.product_family_code} at {urlsplit(self.issuer).netloc}"[:255]
+
+
+def _settings() -> Settings:
+    return current_app.config["LEADPATH"]
+
+
+def _allowed_url(settings: Settings, url: object) -> bool:
+    """Return True for an https URL, or http on loopback while leadpath itself runs on http."""
+    if not isinstance(url, str):
+        return False
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return False
+    if parts.scheme == "https":
+        return True
+    return parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS and not settings.is_https
+
+
+def _under_issuer(url: str, issuer: str) -> bool:
+    """Return True when url is on the issuer's origin and under its path."""
+    ours, theirs = urlsplit(issuer), urlsplit(url)
+    base = ours.path.rstrip("/") + "/"
+    return (
+        theirs.scheme == ours.scheme
+        and theirs.netloc.lower() == ours.netloc.lower()
+        and (theirs.path.rstrip("/") + "/").startswith(base)
+    )
+
+
+def _call(
+    method: str, url: str, what: str, code: str, token: str | None, body: dict | None = None
+) -> tuple[int, bytes]:
+    """Send one request with leadpath's timeout; return status and (size-limited) body."""
+    timeout = _settings().http_timeout
+    headers = {"Accept": "application/json", "User-Agent": "leadpath"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        options = {"headers": headers, "json": body, "timeout": (timeout, timeout)}
+        with requests.request(
+            method, url, allow_redirects=False, stream=True, **options
+        ) as response:
+            content = b""
+            for chunk in response.iter_content(65536):
+                content += chunk
+                if len(content) > _MAX_BODY:
+                    raise RegistrationError(
+                        f"{code}_invalid",
+                        f"leadpath got more than 1 MB from {what} at {url}.",
+                        _RETRY_HINT,
+                    )
+            return response.status_code, content
+    except requests.Timeout:
+        detail = f"No answer came from {what} at {url} within {timeout:g} seconds."
+        raise RegistrationError(f"{code}_timeout", detail, _RETRY_HINT) from None
+    except requests.RequestException as exc:
+        detail = f"leadpath could not reach {what} at {url} ({type(exc).__name__})."
+        raise RegistrationError(f"{code}_unreachable", detail, _RETRY_HINT) from None
+
+
+def _json_object(content: bytes) -> dict | None:
+    try:
+        value = json.loads(content)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _error_text(content: bytes) -> str:
+    text = " ".join(content.decode("utf-8", "replace").split())
+    return text if len(text) <= _ERROR_TEXT_LIMIT else text[:_ERROR_TEXT_LIMIT] + "…"
+
+
+def _fetch_configuration(settings: Settings, url: str, token: str | None) -> _PlatformConfiguration:
+    """Fetch and check the platform's OpenID configuration."""
+    what = "the platform's OpenID configuration"
+    if not _allowed_url(settings, url):
+        raise RegistrationError(
+            "platform_config_insecure",
+            f"The OpenID configuration URL {url} is not an https address.",
+            "Serve the LMS over https (its wwwroot must start with https://) and register again.",
+        )
+    status, content = _call("GET", url, what, "platform_config", token)
+    config = _json_object(content) if status == 200 else None
+    if config is None:
+        raise RegistrationError(
+            "platform_config_invalid",
+            f"leadpath got HTTP {status} and no JSON object from {what} at {url}.",
+            _RETRY_HINT,
+        )
+    issuer = config.get("issuer")
+    if not _allowed_url(settings, issuer) or not _under_issuer(url, issuer):
+        raise RegistrationError(
+            "platform_issuer_mismatch",
+            f"The platform's issuer {issuer!r} is not an https address that the configuration "
+            f"URL {url} starts with.",
+            "The LMS's issuer (Moodle: its wwwroot) must be the https address the "
+            "configuration is served from; correct it in the LMS and register again.",
+        )
+    missing = [name for name in _ENDPOINTS if not _allowed_url(settings, config.get(name))]
+    platform = config.get(_PLATFORM_CONFIGURATION)
+    platform = platform if isinstance(platform, dict) else {}
+    family = platform.get("product_family_code")
+    if not isinstance(family, str) or not family.strip():
+        missing.append(f"{_PLATFORM_CONFIGURATION} product_family_code")
+    messages = platform.get("messages_supported")
+    types = {
+        m.get("type") if isinstance(m, dict) else m
+        for m in (messages if isinstance(messages, list) else [])
+    }
+    if not types & _RESOURCE_LINK_TYPES:
+        missing.append(f"{_PLATFORM_CONFIGURATION} messages_supported with LtiResourceLinkRequest")
+    if missing:
+        raise RegistrationError(
+            "platform_config_invalid",
+            f"leadpath cannot use {what} at {url}; it lacks or has unusable values for: "
+            f"{', '.join(missing)}.",
+            "The LMS must support LTI 1.3 Dynamic Registration; otherwise register leadpath "
+            "manually with `leadpath platform add`.",
+        )
+    scopes = config.get("scopes_supported")
+    scopes = scopes if isinstance(scopes, list) else []
+    return _PlatformConfiguration(
+        issuer=issuer,
+        authorization_endpoint=config["authorization_endpoint"],
+        token_endpoint=config["token_endpoint"],
+        jwks_uri=config["jwks_uri"],
+        registration_endpoint=config["registration_endpoint"],
+        scopes_supported=frozenset(s for s in scopes if isinstance(s, str)),
+        product_family_code=family.strip(),
+        message_types=frozenset(t for t in types if isinstance(t, str)),
+    )
+
+
+def _client_registration(settings: Settings, platform: _PlatformConfiguration) -> dict:
+    """Return leadpath's client registration request for this platform."""
+    launch_url = settings.url("/lti/launch")
+    messages: list[dict] = [{"type": c.RESOURCE_LINK_REQUEST}]
+    if c.DEEP_LINKING_REQUEST in platform.message_types:
+        messages.append(
+            {
+                "type": c.DEEP_LINKING_REQUEST,
+                "target_link_uri": launch_url,
+                "label": "leadpath assessment",
+            }
+        )
+    return {
+        "application_type": "web",
+        "response_types": ["id_token"],
+        "grant_types": ["implicit", "client_credentials"],
+        "initiate_login_uri": settings.url("/lti/login"),
+        "redirect_uris": [launch_url],
+        "client_name": "leadpath",
+        "jwks_uri": settings.url("/lti/jwks"),
+        "token_endpoint_auth_method": "private_key_jwt",
+        "scope": " ".join(s for s in _TOOL_SCOPES if s in platform.scopes_supported),
+        _TOOL_CONFIGURATION: {
+            "domain": urlsplit(settings.base_url).netloc,
+            "description": "NHS Leadership Framework self-assessments recorded as xAPI.",
+            "target_link_uri": launch_url,
+            "custom_parameters": {},
+            "claims": ["iss", "sub", "name", "given_name", "family_name", "email"],
+            "messages": messages,
+        },
+    }
+
+
+def _register_client(
+    settings: Settings, platform: _PlatformConfiguration, token: str | None
+) -> tuple[str, str | None]:
+    """Post the client registration; return the platform's client id and deployment id."""
+    url = platform.registration_endpoint
+    what = "the platform's registration endpoint"
+    body = _client_registration(settings, platform)
+    status, content = _call("POST", url, what, "registration_endpoint", token, body)
+    if status >= 300:
+        raise RegistrationError(
+            "registration_refused",
+            f"The platform refused leadpath's registration (HTTP {status}): "
+            f"{_error_text(content) or 'no reason given'}",
+            "Start the registration again from the LMS; if it is refused again, register "
+            "leadpath manually with `leadpath platform add`.",
+        )
+    answer = _json_object(content) or {}
+    client_id = answer.get("client_id")
+    if not isinstance(client_id, str | int) or not str(client_id).strip():
+        raise RegistrationError(
+            "registration_response_invalid",
+            f"The answer from {what} at {url} has no client_id.",
+            _RETRY_HINT,
+        )
+    tool = answer.get(_TOOL_CONFIGURATION)
+    deployment_id = tool.get("deployment_id") if isinstance(tool, dict) else None
+    return str(client_id).strip(), str(deployment_id) if deployment_id else None
+
+
+@bp.get("/lti/register")
+def register():
+    """Register leadpath with the platform that opened this page (LTI Dynamic Registration)."""
+    settings = _settings()
+    config_url = (request.args.get("openid_configuration") or "").strip()
+    token = (request.args.get("registration_token") or "").strip() or None
+    if not config_url:
+        raise RegistrationError(
+            "openid_configuration_missing",
+            "This page was opened without the platform's 'openid_configuration' parameter.",
+            f"Paste {settings.url('/lti/register')} as the tool URL in the LMS's tool "
+            "registration (Moodle: Site administration → Plugins → External tool → Manage "
+            "tools) rather than opening it directly.",
+        )
+    platform = _fetch_configuration(settings, config_url, token)
+    client_id, deployment_id = _register_client(settings, platform, token)
+    with current_app.extensions["leadpath.db"].transaction() as session:
+        _, created = add_platform(
+            session,
+            issuer=platform.issuer,
+            client_id=client_id,
+            deployment_ids=[deployment_id] if deployment_id else [],
+            auth_login_url=platform.authorization_endpoint,
+            auth_token_url=platform.token_endpoint,
+            key_set_url=platform.jwks_uri,
+            name=platform.name,
+        )
+    logs.event("platform_registered", issuer=platform.issuer, client_id=client_id, created=created)
+    page = render_template(
+        "register.html",
+        platform_name=platform.name,
+        issuer=platform.issuer,
+        client_id=client_id,
+        deployment_id=deployment_id,
+    )
+    return page, 200, {"Cache-Control": "no-store"}
