@@ -1,10 +1,183 @@
-"""`leadpath lrs …`: the learning record stores leadpath sends statements to."""
+"""`leadpath lrs …` (embedded LRS credentials, export, import, erasure) and `leadpath admin …`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
 
 import click
 
 lrs = click.Group("lrs", help="Manage learning record stores (destinations, credentials).")
+admin = click.Group("admin", help="Manage LRS administrators of the statement browser.")
+
+
+def _engine():
+    from lti_tool.cli import settings_from_env
+    from lti_tool.db import Database
+
+    settings = settings_from_env()
+    return settings, Database(settings.database_url).engine
+
+
+@lrs.group("credentials")
+def credentials() -> None:
+    """Manage keys of the embedded LRS."""
+
+
+@credentials.command("add")
+@click.option("--name", required=True, help="Who the key is for, e.g. forwarder.")
+@click.option("--scopes", required=True, help="Comma-separated, e.g. statements/write,state.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"key": …, "secret": …}.')
+def credentials_add(name: str, scopes: str, as_json: bool) -> None:
+    """Create a key and print its secret (shown once; only a hash is stored)."""
+    from xapi.lrs import create_credential, parse_scopes
+
+    try:
+        wanted = parse_scopes(scopes)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--scopes") from None
+    _, engine = _engine()
+    key, secret = create_credential(engine, name, wanted)
+    if as_json:
+        click.echo(json.dumps({"key": key, "secret": secret}))
+    else:
+        click.echo(f"key:    {key}\nsecret: {secret}\nscopes: {','.join(wanted)}")
+
+
+@credentials.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+def credentials_list(as_json: bool) -> None:
+    """List keys (never secrets)."""
+    from xapi.lrs import list_credentials
+
+    _, engine = _engine()
+    for row in list_credentials(engine):
+        if as_json:
+            click.echo(json.dumps(row, default=str))
+        else:
+            state = f"revoked {row['revoked_at']:%Y-%m-%d}" if row["revoked_at"] else "active"
+            click.echo(f"{row['key']}  {row['name']}  {row['scopes']}  {state}")
+
+
+@credentials.command("revoke")
+@click.argument("key")
+def credentials_revoke(key: str) -> None:
+    """Revoke a key (running servers stop accepting it within 30 seconds)."""
+    from xapi.lrs import revoke_credential
+
+    _, engine = _engine()
+    if not revoke_credential(engine, key):
+        raise click.ClickException(f"No active key {key}.")
+    click.echo(f"Revoked {key}.")
+
+
+def _since(value: str | None) -> int | None:
+    from xapi.lrs import formats
+
+    if value is None:
+        return None
+    moment = formats.parse_timestamp(value)
+    if moment is None:
+        raise click.BadParameter(
+            "give an ISO 8601 timestamp with a zone, e.g. 2024-05-01T00:00:00Z",
+            param_hint="--since",
+        )
+    return formats.to_micros(moment)
+
+
+@lrs.command("export")
+@click.option("--since", help="Only statements stored after this timestamp.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+@click.option("--output", type=click.File("w"), default="-", help="File (default stdout).")
+def export(since: str | None, fmt: str, output) -> None:
+    """Stream every stored statement, oldest first; progress on stderr."""
+    from xapi.lrs import transfer
+
+    _, engine = _engine()
+    since_us = _since(since)
+    total = transfer.count_statements(engine, since_us)
+    writer = csv.writer(output) if fmt == "csv" else None
+    if writer:
+        writer.writerow(transfer.CSV_HEADER)
+    with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
+        for statement, voided in transfer.export_rows(engine, since_us):
+            if writer:
+                writer.writerow(transfer.csv_row(statement, voided))
+            else:
+                output.write(json.dumps(statement, ensure_ascii=False) + "\n")
+            bar.update(1)
+
+
+@lrs.command("import")
+@click.argument("file", type=click.File("r"))
+def import_(file) -> None:
+    """Reload a JSON-lines export; statements already held are skipped (idempotent by id)."""
+    from xapi.lrs import authority_for, transfer
+    from xapi.lrs.errors import XapiError
+
+    settings, engine = _engine()
+
+    def statements():
+        for number, line in enumerate(file, start=1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    raise click.ClickException(f"Line {number} is not JSON.") from None
+
+    authority = authority_for("leadpath-import", "leadpath import", settings.base_url)
+    try:
+        accepted, conflicting = transfer.import_statements(engine, statements(), authority)
+    except XapiError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{accepted} statements loaded, {conflicting} refused (id held with other content).")
+
+
+@lrs.command("erase-agent")
+@click.option(
+    "--agent",
+    "agent_json",
+    required=True,
+    help='The Agent as JSON, e.g. {"account": {"homePage": …, "name": …}}.',
+)
+@click.option("--requested-by", required=True, help="Who asked for the erasure.")
+@click.option("--reason", required=True, help="Reference of the data-protection request.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase_agent(agent_json: str, requested_by: str, reason: str, yes: bool) -> None:
+    """Delete every statement and document about one learner, keeping an audit record."""
+    from xapi.lrs import transfer
+    from xapi.lrs.errors import XapiError
+
+    try:
+        agent = json.loads(agent_json)
+    except ValueError:
+        raise click.BadParameter("must be JSON", param_hint="--agent") from None
+    if not yes:
+        click.confirm("This deletes statements for good. Continue?", abort=True)
+    _, engine = _engine()
+    try:
+        statements, documents = transfer.erase_agent(engine, agent, requested_by, reason)
+    except XapiError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Erased {statements} statements and {documents} documents; audit record kept.")
+
+
+@admin.command("create-user")
+@click.argument("username")
+@click.password_option(help="The password (prompted when not given).")
+def create_user(username: str, password: str) -> None:
+    """Create or reset an LRS administrator who may use /admin/lrs."""
+    from xapi.lrs import admins
+
+    if len(password) < 12:
+        raise click.BadParameter("use at least 12 characters", param_hint="password")
+    _, engine = _engine()
+    admins.set_admin(engine, username, password)
+    click.echo(f"Administrator {username} can sign in at /admin/login.")
 
 
 def register(cli: click.Group) -> None:
-    """Add the lrs command group."""
+    """Add the lrs and admin command groups."""
     cli.add_command(lrs)
+    cli.add_command(admin)

@@ -29,11 +29,13 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def prepare(statements: list[Any], authority: dict, *, stored_us: int | None = None) -> list[dict]:
-    """Validate a batch and set id, stored, authority, version and timestamp on each statement."""
+def prepare(statements: list[Any], authority: dict, *, keep: bool = False) -> list[dict]:
+    """Validate a batch and set id, stored, authority, version and timestamp on each statement.
+
+    With `keep` (reloading an export) a statement's own stored and authority are kept.
+    """
     validate_statements(statements)
-    stored_us = stored_us or formats.now_micros()
-    stored = formats.format_micros(stored_us)
+    stored = formats.format_micros(formats.now_micros())
     seen: set[str] = set()
     for i, statement in enumerate(statements):
         normalize(statement)
@@ -44,8 +46,10 @@ def prepare(statements: list[Any], authority: dict, *, stored_us: int | None = N
                 f"statement[{i}].id: the batch holds this id twice.", field=f"statement[{i}].id"
             )
         seen.add(lowered)
-        statement["stored"] = stored
-        statement["authority"] = authority
+        if not (keep and "stored" in statement):
+            statement["stored"] = stored
+        if not (keep and "authority" in statement):
+            statement["authority"] = authority
         statement.setdefault("version", "1.0.0")
         statement.setdefault("timestamp", stored)
     return statements
@@ -58,13 +62,15 @@ def store_statements(
     authority: dict,
     credential: str | None = None,
     attachments: dict[str, tuple[str, bytes]] | None = None,
+    keep_stored: bool = False,
 ) -> list[str]:
     """Validate and store a batch in one transaction; return the ids in order.
 
     Raises BadRequest (nothing stored) or Conflict when an id is held with other content.
-    Statements equal to the ones held are accepted again without change.
+    Statements equal to the ones held are accepted again without change. `keep_stored` keeps
+    the statements' own stored and authority (for reloading an export).
     """
-    prepare(statements, authority)
+    prepare(statements, authority, keep=keep_stored)
     parts = {k.lower(): v for k, v in (attachments or {}).items()}
     att.check_attachments(statements, parts)
     for attempt in range(3):

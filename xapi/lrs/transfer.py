@@ -1,0 +1,167 @@
+"""Export, import and data-protection erasure of stored statements."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, and_, delete, func, insert, or_, select
+
+from xapi.lrs import keys
+from xapi.lrs.documents import agent_digest
+from xapi.lrs.errors import Conflict, XapiError
+from xapi.lrs.models import Document, Erasure, Statement, StatementKey
+from xapi.lrs.store import store_statements
+
+_S = Statement.__table__
+_K = StatementKey.__table__
+CSV_HEADER = [
+    "id",
+    "stored",
+    "timestamp",
+    "actor_name",
+    "actor",
+    "verb",
+    "object_type",
+    "object",
+    "registration",
+    "course",
+    "success",
+    "completion",
+    "score_scaled",
+    "duration",
+    "voided",
+]
+
+
+def count_statements(engine: Engine, since_us: int | None = None) -> int:
+    """Return how many statements (voided included) were stored after `since`."""
+    stmt = select(func.count()).select_from(_S)
+    if since_us is not None:
+        stmt = stmt.where(_S.c.stored_us > since_us)
+    with engine.connect() as conn:
+        return conn.execute(stmt).scalar_one()
+
+
+def export_rows(
+    engine: Engine, since_us: int | None = None, batch: int = 1000
+) -> Iterator[tuple[dict, bool]]:
+    """Yield (statement, voided) oldest first, reading in keyset batches."""
+    after = (since_us if since_us is not None else -1, 2**62)
+    while True:
+        stmt = (
+            select(_S.c.seq, _S.c.stored_us, _S.c.payload, _S.c.voided)
+            .where(
+                or_(
+                    _S.c.stored_us > after[0], and_(_S.c.stored_us == after[0], _S.c.seq > after[1])
+                )
+            )
+            .order_by(_S.c.stored_us, _S.c.seq)
+            .limit(batch)
+        )
+        with engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        for row in rows:
+            yield json.loads(row.payload), row.voided
+        if len(rows) < batch:
+            return
+        after = (rows[-1].stored_us, rows[-1].seq)
+
+
+def _actor_text(actor: dict) -> str:
+    if "account" in actor:
+        return f"{actor['account'].get('homePage')}|{actor['account'].get('name')}"
+    return actor.get("mbox") or actor.get("mbox_sha1sum") or actor.get("openid") or ""
+
+
+def csv_row(statement: dict, voided: bool = False) -> list:
+    """Return one CSV row (columns of CSV_HEADER) of a statement."""
+    context = statement.get("context") or {}
+    grouping = (context.get("contextActivities") or {}).get("grouping") or [{}]
+    result = statement.get("result") or {}
+    obj = statement["object"]
+    return [
+        statement["id"],
+        statement.get("stored", ""),
+        statement.get("timestamp", ""),
+        statement["actor"].get("name", ""),
+        _actor_text(statement["actor"]),
+        statement["verb"]["id"],
+        obj.get("objectType", "Activity"),
+        obj.get("id") or _actor_text(obj),
+        context.get("registration", ""),
+        grouping[0].get("id", ""),
+        result.get("success", ""),
+        result.get("completion", ""),
+        (result.get("score") or {}).get("scaled", ""),
+        result.get("duration", ""),
+        voided,
+    ]
+
+
+def import_statements(
+    engine: Engine, statements: Iterable[dict], authority: dict, batch: int = 500
+) -> tuple[int, int]:
+    """Reload exported statements, idempotent by id; return (accepted, conflicting)."""
+    accepted = conflicting = 0
+    chunk: list[dict] = []
+
+    def flush() -> None:
+        nonlocal accepted, conflicting
+        try:
+            store_statements(engine, chunk, authority=authority, keep_stored=True)
+            accepted += len(chunk)
+        except Conflict:
+            for statement in chunk:
+                try:
+                    store_statements(engine, [statement], authority=authority, keep_stored=True)
+                    accepted += 1
+                except Conflict:
+                    conflicting += 1
+        chunk.clear()
+
+    for statement in statements:
+        chunk.append(statement)
+        if len(chunk) >= batch:
+            flush()
+    if chunk:
+        flush()
+    return accepted, conflicting
+
+
+def erase_agent(engine: Engine, agent: dict, requested_by: str, reason: str) -> tuple[int, int]:
+    """Delete every statement and document about an agent; record the erasure; return counts."""
+    ifi = keys.agent_ifi(agent)
+    if ifi is None:
+        raise XapiError("agent: give an identified Agent (mbox, mbox_sha1sum, openid, account).")
+    h = keys.key_hash("a", ifi)
+    doc_t = Document.__table__
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(_S.c.seq, _S.c.stored_us, _S.c.key_hashes)
+            .join(_K, _K.c.seq == _S.c.seq)
+            .where(_K.c.h == h)
+        ).all()
+        for row in rows:
+            for key in (int(k) for k in row.key_hashes.split(",") if k):
+                conn.execute(
+                    delete(_K).where(
+                        _K.c.h == key, _K.c.stored_us == row.stored_us, _K.c.seq == row.seq
+                    )
+                )
+        if rows:
+            conn.execute(delete(_S).where(_S.c.seq.in_([r.seq for r in rows])))
+        documents = conn.execute(delete(doc_t).where(doc_t.c.agent_key == agent_digest(agent)))
+        conn.execute(
+            insert(Erasure.__table__).values(
+                at=datetime.now(UTC),
+                agent_digest=hashlib.sha256(ifi.encode()).hexdigest(),
+                statements=len(rows),
+                documents=documents.rowcount,
+                requested_by=requested_by,
+                reason=reason,
+            )
+        )
+    return len(rows), documents.rowcount
