@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent / "lti_tool"))
 
 from services import create_postgres_database, drop_postgres_database  # noqa: E402
 

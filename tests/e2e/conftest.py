@@ -1,0 +1,95 @@
+"""Browser tests: Playwright driving Debian's chromium against leadpath served on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+from services import unavailable
+
+CHROMIUM = os.environ.get("LEADPATH_TEST_CHROMIUM", "/usr/bin/chromium")
+AXE = Path(__file__).resolve().parents[1] / "node" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        unavailable(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    opened = context.new_page()
+    opened.set_default_timeout(15000)
+    yield opened
+    context.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(base_settings):
+    """leadpath (with its demo platform) served on a loopback port; yields its base URL."""
+    from loopback import serve_wsgi
+
+    from lti_tool import create_app
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = create_app({**base_settings, "base_url": base, "demo": True})
+    with serve_wsgi(app, port) as url:
+        yield url
+    app.extensions["leadpath.db"].engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE.exists():
+        unavailable(f"axe-core is missing at {AXE}: run `npm install --prefix tests/node`")
+    return AXE.read_text()
+
+
+@pytest.fixture
+def axe(axe_source):
+    """Run axe-core in a page; return the serious and critical violations."""
+
+    def run(page) -> list[dict]:
+        page.add_script_tag(content=axe_source)
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        return [
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "targets": [n["target"] for n in v["nodes"]][:5],
+            }
+            for v in result["violations"]
+            if v["impact"] in {"serious", "critical"}
+        ]
+
+    return run
