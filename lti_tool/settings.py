@@ -73,6 +73,16 @@ def _parse_positive_float(raw: str) -> float:
     return value
 
 
+_RATER_GROUPS = ("line-manager", "peer", "direct-report", "other")
+
+
+def _parse_rater_groups(raw: str) -> tuple[str, ...]:
+    groups = tuple(g.strip() for g in raw.split(",") if g.strip())
+    if any(g not in _RATER_GROUPS for g in groups):
+        raise ValueError
+    return groups
+
+
 def _parse_log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -107,6 +117,12 @@ _PARSERS: dict[str, tuple[Any, str]] = {
     "forwarder_backoff_max_seconds": (_parse_positive_float, "a number of seconds such as 300"),
     "forwarder_poll_seconds": (_parse_positive_float, "a number of seconds such as 1"),
     "forwarder_lease_seconds": (_parse_positive_float, "a number of seconds such as 300"),
+    "forwarder_lanes": (_parse_positive_int, "a whole number of parallel batches such as 2"),
+    "feedback_min_raters": (_parse_positive_int, "a whole number of raters such as 3"),
+    "feedback_exempt_groups": (
+        _parse_rater_groups,
+        "comma-separated rater groups (line-manager, peer, direct-report, other), or empty",
+    ),
 }
 
 
@@ -136,6 +152,9 @@ class Settings:
     forwarder_backoff_max_seconds: float = 300.0
     forwarder_poll_seconds: float = 1.0
     forwarder_lease_seconds: float = 300.0
+    forwarder_lanes: int = 2
+    feedback_min_raters: int = 3
+    feedback_exempt_groups: tuple[str, ...] = ("line-manager",)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

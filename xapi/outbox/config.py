@@ -37,6 +37,7 @@ class ForwarderConfig:
     backoff_max_seconds: float = 300.0
     poll_seconds: float = 1.0
     lease_seconds: float = 300.0
+    lanes: int = 2  # batches in flight at once per destination (order per learner still kept)
     destinations: tuple[DestinationConfig, ...] = field(default=())
 
     @classmethod

@@ -1,7 +1,8 @@
 """The forwarder: ships leased batches to every destination LRS and records each answer.
 
-One loop routes new statements to destinations; one thread per destination leases a batch in
-a short transaction, sends it with no transaction open, then records the outcome in another.
+One loop routes new statements to destinations; each destination's sending threads (lanes)
+lease a batch in a short transaction, send it with no transaction open, then record the
+outcome in another.
 A batch refused with 400 (or 409) is bisected so only the bad statements stop; 401/403 pause
 the destination; everything else is retried with capped, fully jittered exponential backoff
 (or after Retry-After). Nothing is dropped.
@@ -101,10 +102,10 @@ class Forwarder:
         self.instance = uuid.uuid4().hex[:8]
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{self.instance}"
         self._credentials = {d.name: (d.key, d.secret) for d in config.destinations}
-        self._sinks: dict[int, StatementSink] = {}
+        self._sinks: dict[tuple[int, int], StatementSink] = {}
         self._not_before: dict[int, float] = {}
         self._stop = threading.Event()
-        self._threads: dict[int, threading.Thread] = {}
+        self._threads: dict[tuple[int, int], threading.Thread] = {}
         self._thread: threading.Thread | None = None
 
     # -- destinations ---------------------------------------------------------------------
@@ -122,8 +123,8 @@ class Forwarder:
             elif embedded is not None:
                 embedded.active = False
 
-    def _sink(self, destination: Destination) -> StatementSink | None:
-        sink = self._sinks.get(destination.id)
+    def _sink(self, destination: Destination, lane: int) -> StatementSink | None:
+        sink = self._sinks.get((destination.id, lane))
         if sink is not None:
             return sink
         if destination.name == EMBEDDED and destination.source == "embedded":
@@ -143,7 +144,7 @@ class Forwarder:
                 user_agent=f"leadpath-forwarder/{self.instance}",
             )
         if sink is not None:
-            self._sinks[destination.id] = sink
+            self._sinks[destination.id, lane] = sink
         return sink
 
     # -- one pass ---------------------------------------------------------------------------
@@ -167,7 +168,7 @@ class Forwarder:
         with self.sessions() as session:
             return list(session.scalars(query))
 
-    def forward_batch(self, destination_id: int) -> int | None:
+    def forward_batch(self, destination_id: int, lane: int = 0) -> int | None:
         """Lease, send and settle one batch; return statements settled, or None to stop."""
         if time.monotonic() < self._not_before.get(destination_id, 0.0):
             return 0
@@ -176,7 +177,7 @@ class Forwarder:
             destination = session.get(Destination, destination_id)
             if destination is None or not destination.active or destination.paused_at:
                 return None
-            sink = self._sink(destination)
+            sink = self._sink(destination, lane)
             if sink is None:
                 return None
             leased = queue.lease_batch(
@@ -236,9 +237,12 @@ class Forwarder:
                 try:
                     self.route()
                     for destination_id in self.forwardable():
-                        thread = self._threads.get(destination_id)
-                        if thread is None or not thread.is_alive():
-                            self._threads[destination_id] = self._start_destination(destination_id)
+                        for lane in range(self.config.lanes):
+                            thread = self._threads.get((destination_id, lane))
+                            if thread is None or not thread.is_alive():
+                                self._threads[destination_id, lane] = self._start_lane(
+                                    destination_id, lane
+                                )
                 except Exception:  # noqa: BLE001 - a database hiccup must not end forwarding
                     log.exception("Outbox routing failed; retrying")
                 self._stop.wait(self.config.poll_seconds)
@@ -247,20 +251,20 @@ class Forwarder:
                 thread.join()
             self.close()
 
-    def _start_destination(self, destination_id: int) -> threading.Thread:
+    def _start_lane(self, destination_id: int, lane: int) -> threading.Thread:
         thread = threading.Thread(
-            target=self._destination_loop,
-            args=(destination_id,),
-            name=f"leadpath-forwarder-{destination_id}",
+            target=self._lane_loop,
+            args=(destination_id, lane),
+            name=f"leadpath-forwarder-{destination_id}-{lane}",
             daemon=True,
         )
         thread.start()
         return thread
 
-    def _destination_loop(self, destination_id: int) -> None:
+    def _lane_loop(self, destination_id: int, lane: int) -> None:
         while not self._stop.is_set():
             try:
-                settled = self.forward_batch(destination_id)
+                settled = self.forward_batch(destination_id, lane)
             except Exception:  # noqa: BLE001 - keep the destination's loop alive
                 log.exception("Forwarding to LRS destination %s failed", destination_id)
                 settled = 0

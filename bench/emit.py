@@ -1,0 +1,242 @@
+"""Benchmark the outbox: the cost `enqueue` adds to a web request, and forwarder throughput.
+
+(a) A "request" is one transaction inserting a learner row (the state change) on a SQLite
+    file database; measured with and without enqueueing its statements in it.
+(b) The stand-in LRS (in-memory, its own process) is first fed 100-statement batches directly
+    to measure its ingest rate; then the forwarder drains a queue to it in the same run.
+
+Usage: .venv/bin/python bench/emit.py [--requests 2000] [--statements 20000] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import multiprocessing
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "xapi" / "outbox")]
+
+import requests  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from lti_tool import schema  # noqa: E402
+from lti_tool.db import Database  # noqa: E402
+from lti_tool.models import Learner  # noqa: E402
+from xapi.outbox import Forwarder, ForwarderConfig, enqueue  # noqa: E402
+from xapi.outbox.destinations import add_destination  # noqa: E402
+from xapi.outbox.models import PENDING, Delivery, OutboxStatement  # noqa: E402
+
+STATEMENTS_PER_REQUEST = 3
+
+
+def make_statement(learner: str, n: int) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {
+            "objectType": "Agent",
+            "account": {"homePage": "https://lp.example", "name": learner},
+        },
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"en": "answered"}},
+        "object": {
+            "id": f"https://lp.example/frameworks/lf-2011/elements/e{n % 28}",
+            "definition": {"type": "http://adlnet.gov/expapi/activities/cmi.interaction"},
+        },
+        "result": {"response": "3", "extensions": {"https://lp.example/x/stage": 3}},
+        "context": {"registration": str(uuid.uuid4()), "platform": "Moodle"},
+        "timestamp": "2026-11-26T14:00:00.000Z",
+    }
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[q - 1]
+
+
+def request_cost(url: str, requests_n: int) -> dict:
+    database = Database(url)
+    results = {}
+    for label, emit in (("without", False), ("with", True)):
+        timings = []
+        for _ in range(requests_n):
+            learner = str(uuid.uuid4())
+            statements = [make_statement(learner, n) for n in range(STATEMENTS_PER_REQUEST)]
+            started = time.perf_counter()
+            with database.transaction() as session:
+                session.add(Learner(id=learner))
+                if emit:
+                    enqueue(session, statements, learner_key=learner, platform_issuer="iss")
+            timings.append((time.perf_counter() - started) * 1e6)
+        results[label] = {
+            "median_us": statistics.median(timings),
+            "p95_us": percentile(timings, 95),
+        }
+    added = results["with"]["median_us"] - results["without"]["median_us"]
+    added_p95 = results["with"]["p95_us"] - results["without"]["p95_us"]
+    results["added_per_request_us"] = {"median": added, "p95": added_p95}
+    results["added_per_statement_us"] = {
+        "median": added / STATEMENTS_PER_REQUEST,
+        "p95": added_p95 / STATEMENTS_PER_REQUEST,
+    }
+    database.engine.dispose()
+    return results
+
+
+def serve_standin(port_queue, stop_event) -> None:
+    from lrs_standin import LrsStandIn
+
+    lrs = LrsStandIn()
+    port_queue.put(lrs.port)
+    stop_event.wait()
+    port_queue.put(len(lrs.stored))
+    lrs.stop()
+
+
+def ingest_rate(endpoint: str, total: int, batch: int) -> float:
+    session = requests.Session()
+    session.auth = ("key", "secret")
+    headers = {"X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
+    bodies = [json.dumps(make_statement("direct", n)) for n in range(total)]
+    started = time.perf_counter()
+    for i in range(0, total, batch):
+        payload = ("[" + ",".join(bodies[i : i + batch]) + "]").encode()
+        response = session.post(
+            f"{endpoint}/statements", data=payload, headers=headers, timeout=(3, 30)
+        )
+        response.raise_for_status()
+    return total / (time.perf_counter() - started)
+
+
+def forwarder_rate(url: str, endpoint: str, total: int, batch: int, lanes: int) -> float:
+    database = Database(url)
+    name = f"bench-{uuid.uuid4().hex[:6]}"
+    issuer = f"https://{name}.example"
+    with database.transaction() as session:
+        add_destination(
+            session, name=name, endpoint=endpoint, key="key", secret="secret", platforms=[issuer]
+        )
+    with database.transaction() as session:
+        for n in range(total):
+            learner = f"learner-{n % 200}"
+            enqueue(
+                session, [make_statement(learner, n)], learner_key=learner, platform_issuer=issuer
+            )
+    config = ForwarderConfig(batch_size=batch, poll_seconds=0.01, lanes=lanes)
+    forwarder = Forwarder(database.sessions, config, only=(name,))
+    started = time.perf_counter()
+    forwarder.start()
+
+    def remaining() -> bool:
+        with database.sessions() as session:
+            unrouted = select(OutboxStatement.seq).where(OutboxStatement.routed.is_(False))
+            waiting = select(Delivery.id).where(Delivery.status == PENDING)
+            return session.scalar(select(unrouted.exists() | waiting.exists()))
+
+    while remaining():
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    forwarder.stop()
+    database.engine.dispose()
+    return total / elapsed
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--statements", type=int, default=20000)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--lanes", type=int, default=ForwarderConfig.lanes)
+    parser.add_argument("--write", action="store_true", help="record in bench/RESULTS.md")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{scratch}/bench.db"
+        schema.upgrade(url)
+        cost = request_cost(url, args.requests)
+        ports, stop = multiprocessing.Queue(), multiprocessing.Event()
+        server = multiprocessing.Process(target=serve_standin, args=(ports, stop))
+        server.start()
+        endpoint = f"http://127.0.0.1:{ports.get()}/xapi"
+        ingest = ingest_rate(endpoint, args.statements, args.batch)
+        forwarded = forwarder_rate(url, endpoint, args.statements, args.batch, args.lanes)
+        stop.set()
+        stored = ports.get()
+        server.join()
+    assert stored == 2 * args.statements, f"the stand-in holds {stored} statements"
+    result = {
+        "machine": machine(),
+        "date": datetime.date.today().isoformat(),
+        "enqueue": cost,
+        "ingest_statements_per_s": ingest,
+        "forwarder_statements_per_s": forwarded,
+        "forwarder_share_of_ingest": forwarded / ingest,
+        "args": vars(args),
+    }
+    print(json.dumps(result, indent=2))
+    if args.write:
+        write_results(result)
+
+
+def write_results(result: dict) -> None:
+    path = ROOT / "bench" / "RESULTS.md"
+    heading = "## Outbox and forwarder (bench/emit.py)"
+    m, cost = result["machine"], result["enqueue"]
+    section = "\n".join(
+        [
+            heading,
+            "",
+            f"{result['date']} · {m['nproc']} CPUs · {m['cpu']} · Python {m['python']} · "
+            f"SQLite file DB (WAL) · `{' '.join(sys.argv)}`",
+            "",
+            f"(a) Cost `enqueue` adds to a request ({STATEMENTS_PER_REQUEST} statements, "
+            f"{result['args']['requests']} requests; target < 1 ms per request):",
+            "",
+            "| | median µs | p95 µs |",
+            "|---|---|---|",
+            f"| request without statements | {cost['without']['median_us']:.0f} | {cost['without']['p95_us']:.0f} |",  # noqa: E501
+            f"| same request with enqueue | {cost['with']['median_us']:.0f} | {cost['with']['p95_us']:.0f} |",  # noqa: E501
+            f"| added per request | {cost['added_per_request_us']['median']:.0f} | {cost['added_per_request_us']['p95']:.0f} |",  # noqa: E501
+            f"| added per statement | {cost['added_per_statement_us']['median']:.0f} | {cost['added_per_statement_us']['p95']:.0f} |",  # noqa: E501
+            "",
+            f"(b) Throughput to the loopback stand-in LRS (in memory, its own process), "
+            f"{result['args']['statements']} statements in batches of {result['args']['batch']}, "
+            f"forwarder lanes {result['args']['lanes']}; target ≥ 90 %:",
+            "",
+            f"- LRS batch-ingest rate (direct keep-alive POSTs): {result['ingest_statements_per_s']:.0f} statements/s",  # noqa: E501
+            f"- forwarder (route, lease, send, settle): {result['forwarder_statements_per_s']:.0f} statements/s",  # noqa: E501
+            f"- forwarder / ingest: {100 * result['forwarder_share_of_ingest']:.0f} %",
+            "",
+        ]
+    )
+    text = path.read_text() if path.exists() else "# Benchmark results\n\n"
+    if heading in text:
+        start = text.index(heading)
+        end = text.find("\n## ", start + len(heading))
+        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
