@@ -25,7 +25,7 @@ class FrameworkVersion(Base):
     framework_id: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(255))
-    content_hash: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(80))
     document: Mapped[dict] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(32))  # "bundled" or "imported"
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -22,7 +22,7 @@ def upgrade() -> None:
         sa.Column("framework_id", sa.String(length=64), nullable=False),
         sa.Column("version", sa.String(length=64), nullable=False),
         sa.Column("title", sa.String(length=255), nullable=False),
-        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("content_hash", sa.String(length=80), nullable=False),
         sa.Column("document", sa.JSON(), nullable=False),
         sa.Column("source", sa.String(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
