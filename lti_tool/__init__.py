@@ -59,6 +59,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(dynamic_registration.bp)
     app.register_blueprint(pages.bp)
+    from lti_tool import frameworks_views, identity_views, profile_views
+
+    app.register_blueprint(frameworks_views.bp)
+    app.register_blueprint(profile_views.bp)
+    identity_views.init_app(app)
     from lti_tool import statements
 
     statements.init_app(app)
