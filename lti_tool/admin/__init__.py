@@ -1,10 +1,10 @@
-"""LRS administration: an admin sign-in and the statement browser at /admin/lrs."""
+"""LRS administration: an administrator sign-in and the statement browser at /admin/lrs."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
     """Register the admin blueprint."""
-    from lti_tool.admin import views
+    from lti_tool.admin import auth, views  # noqa: F401 - views attach their routes
 
-    app.register_blueprint(views.bp)
+    app.register_blueprint(auth.bp)

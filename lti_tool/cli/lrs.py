@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -12,12 +14,18 @@ lrs = click.Group("lrs", help="Manage learning record stores (destinations, cred
 admin = click.Group("admin", help="Manage LRS administrators of the statement browser.")
 
 
-def _engine():
+@contextmanager
+def _engine() -> Iterator[tuple]:
+    """Yield the settings and a database engine, disposed afterwards."""
     from lti_tool.cli import settings_from_env
     from lti_tool.db import Database
 
     settings = settings_from_env()
-    return settings, Database(settings.database_url).engine
+    engine = Database(settings.database_url).engine
+    try:
+        yield settings, engine
+    finally:
+        engine.dispose()
 
 
 @lrs.group("credentials")
@@ -37,12 +45,12 @@ def credentials_add(name: str, scopes: str, as_json: bool) -> None:
         wanted = parse_scopes(scopes)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--scopes") from None
-    _, engine = _engine()
-    key, secret = create_credential(engine, name, wanted)
-    if as_json:
-        click.echo(json.dumps({"key": key, "secret": secret}))
-    else:
-        click.echo(f"key:    {key}\nsecret: {secret}\nscopes: {','.join(wanted)}")
+    with _engine() as (_, engine):
+        key, secret = create_credential(engine, name, wanted)
+        if as_json:
+            click.echo(json.dumps({"key": key, "secret": secret}))
+        else:
+            click.echo(f"key:    {key}\nsecret: {secret}\nscopes: {','.join(wanted)}")
 
 
 @credentials.command("list")
@@ -51,13 +59,13 @@ def credentials_list(as_json: bool) -> None:
     """List keys (never secrets)."""
     from xapi.lrs import list_credentials
 
-    _, engine = _engine()
-    for row in list_credentials(engine):
-        if as_json:
-            click.echo(json.dumps(row, default=str))
-        else:
-            state = f"revoked {row['revoked_at']:%Y-%m-%d}" if row["revoked_at"] else "active"
-            click.echo(f"{row['key']}  {row['name']}  {row['scopes']}  {state}")
+    with _engine() as (_, engine):
+        for row in list_credentials(engine):
+            if as_json:
+                click.echo(json.dumps(row, default=str))
+            else:
+                state = f"revoked {row['revoked_at']:%Y-%m-%d}" if row["revoked_at"] else "active"
+                click.echo(f"{row['key']}  {row['name']}  {row['scopes']}  {state}")
 
 
 @credentials.command("revoke")
@@ -66,10 +74,10 @@ def credentials_revoke(key: str) -> None:
     """Revoke a key (running servers stop accepting it within 30 seconds)."""
     from xapi.lrs import revoke_credential
 
-    _, engine = _engine()
-    if not revoke_credential(engine, key):
-        raise click.ClickException(f"No active key {key}.")
-    click.echo(f"Revoked {key}.")
+    with _engine() as (_, engine):
+        if not revoke_credential(engine, key):
+            raise click.ClickException(f"No active key {key}.")
+        click.echo(f"Revoked {key}.")
 
 
 def _since(value: str | None) -> int | None:
@@ -94,19 +102,19 @@ def export(since: str | None, fmt: str, output) -> None:
     """Stream every stored statement, oldest first; progress on stderr."""
     from xapi.lrs import transfer
 
-    _, engine = _engine()
-    since_us = _since(since)
-    total = transfer.count_statements(engine, since_us)
-    writer = csv.writer(output) if fmt == "csv" else None
-    if writer:
-        writer.writerow(transfer.CSV_HEADER)
-    with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
-        for statement, voided in transfer.export_rows(engine, since_us):
-            if writer:
-                writer.writerow(transfer.csv_row(statement, voided))
-            else:
-                output.write(json.dumps(statement, ensure_ascii=False) + "\n")
-            bar.update(1)
+    with _engine() as (_, engine):
+        since_us = _since(since)
+        total = transfer.count_statements(engine, since_us)
+        writer = csv.writer(output) if fmt == "csv" else None
+        if writer:
+            writer.writerow(transfer.CSV_HEADER)
+        with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
+            for statement, voided in transfer.export_rows(engine, since_us):
+                if writer:
+                    writer.writerow(transfer.csv_row(statement, voided))
+                else:
+                    output.write(json.dumps(statement, ensure_ascii=False) + "\n")
+                bar.update(1)
 
 
 @lrs.command("import")
@@ -116,22 +124,22 @@ def import_(file) -> None:
     from xapi.lrs import authority_for, transfer
     from xapi.lrs.errors import XapiError
 
-    settings, engine = _engine()
+    with _engine() as (settings, engine):
 
-    def statements():
-        for number, line in enumerate(file, start=1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except ValueError:
-                    raise click.ClickException(f"Line {number} is not JSON.") from None
+        def statements():
+            for number, line in enumerate(file, start=1):
+                if line.strip():
+                    try:
+                        yield json.loads(line)
+                    except ValueError:
+                        raise click.ClickException(f"Line {number} is not JSON.") from None
 
-    authority = authority_for("leadpath-import", "leadpath import", settings.base_url)
-    try:
-        accepted, conflicting = transfer.import_statements(engine, statements(), authority)
-    except XapiError as exc:
-        raise click.ClickException(exc.message) from None
-    click.echo(f"{accepted} statements loaded, {conflicting} refused (id held with other content).")
+        authority = authority_for("leadpath-import", "leadpath import", settings.base_url)
+        try:
+            accepted, conflicting = transfer.import_statements(engine, statements(), authority)
+        except XapiError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"{accepted} statements loaded, {conflicting} refused (id held, other content).")
 
 
 @lrs.command("erase-agent")
@@ -155,12 +163,12 @@ def erase_agent(agent_json: str, requested_by: str, reason: str, yes: bool) -> N
         raise click.BadParameter("must be JSON", param_hint="--agent") from None
     if not yes:
         click.confirm("This deletes statements for good. Continue?", abort=True)
-    _, engine = _engine()
-    try:
-        statements, documents = transfer.erase_agent(engine, agent, requested_by, reason)
-    except XapiError as exc:
-        raise click.ClickException(exc.message) from None
-    click.echo(f"Erased {statements} statements and {documents} documents; audit record kept.")
+    with _engine() as (_, engine):
+        try:
+            statements, documents = transfer.erase_agent(engine, agent, requested_by, reason)
+        except XapiError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"Erased {statements} statements and {documents} documents; audit record kept.")
 
 
 @admin.command("create-user")
@@ -172,9 +180,9 @@ def create_user(username: str, password: str) -> None:
 
     if len(password) < 12:
         raise click.BadParameter("use at least 12 characters", param_hint="password")
-    _, engine = _engine()
-    admins.set_admin(engine, username, password)
-    click.echo(f"Administrator {username} can sign in at /admin/login.")
+    with _engine() as (_, engine):
+        admins.set_admin(engine, username, password)
+        click.echo(f"Administrator {username} can sign in at /admin/login.")
 
 
 def register(cli: click.Group) -> None:

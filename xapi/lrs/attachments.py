@@ -128,7 +128,9 @@ def _verify_x5c(header: dict, token: str, path: str) -> None:
         ) from None
 
 
-def check_attachments(statements: list[dict], parts: dict[str, tuple[str, bytes]]) -> None:
+def check_attachments(
+    statements: list[dict], parts: dict[str, tuple[str, bytes]], *, require_parts: bool = True
+) -> None:
     """Check each attachment without fileUrl has its part, parts match, signatures hold."""
     wanted: set[str] = set()
     for i, statement in enumerate(statements):
@@ -144,7 +146,7 @@ def check_attachments(statements: list[dict], parts: dict[str, tuple[str, bytes]
                     )
                 if item["usageType"] == SIGNATURE_USAGE:
                     check_signature(statement, content, path)
-            elif "fileUrl" not in item:
+            elif "fileUrl" not in item and require_parts:
                 raise BadRequest(
                     f"{path}: no multipart part carries this attachment and it has no fileUrl.",
                     field=path,

@@ -63,16 +63,18 @@ def store_statements(
     credential: str | None = None,
     attachments: dict[str, tuple[str, bytes]] | None = None,
     keep_stored: bool = False,
+    require_parts: bool = True,
 ) -> list[str]:
     """Validate and store a batch in one transaction; return the ids in order.
 
     Raises BadRequest (nothing stored) or Conflict when an id is held with other content.
     Statements equal to the ones held are accepted again without change. `keep_stored` keeps
-    the statements' own stored and authority (for reloading an export).
+    the statements' own stored and authority and, with `require_parts` off, accepts attachments
+    whose content is not sent (both for reloading an export).
     """
     prepare(statements, authority, keep=keep_stored)
     parts = {k.lower(): v for k, v in (attachments or {}).items()}
-    att.check_attachments(statements, parts)
+    att.check_attachments(statements, parts, require_parts=require_parts)
     for attempt in range(3):
         try:
             with engine.begin() as conn:

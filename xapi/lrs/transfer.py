@@ -111,12 +111,20 @@ def import_statements(
     def flush() -> None:
         nonlocal accepted, conflicting
         try:
-            store_statements(engine, chunk, authority=authority, keep_stored=True)
+            store_statements(
+                engine, chunk, authority=authority, keep_stored=True, require_parts=False
+            )
             accepted += len(chunk)
         except Conflict:
             for statement in chunk:
                 try:
-                    store_statements(engine, [statement], authority=authority, keep_stored=True)
+                    store_statements(
+                        engine,
+                        [statement],
+                        authority=authority,
+                        keep_stored=True,
+                        require_parts=False,
+                    )
                     accepted += 1
                 except Conflict:
                     conflicting += 1

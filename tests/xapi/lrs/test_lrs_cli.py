@@ -60,7 +60,7 @@ def test_export_jsonl_and_csv_then_import_is_idempotent(
     dump = tmp_path / "export.jsonl"
     dump.write_text(exported.stdout)
     first = run("lrs", "import", str(dump))
-    assert first.exit_code == 0 and " 0 refused" in first.output
+    assert first.exit_code == 0 and " 0 refused" in first.output, first.output
     assert get_statement(engine, sid)[0]["stored"] == stored
 
 
