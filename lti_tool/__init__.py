@@ -59,6 +59,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(dynamic_registration.bp)
     app.register_blueprint(pages.bp)
+    from lti_tool.assess import views as assess_views
+
+    app.register_blueprint(assess_views.bp)
     from lti_tool import frameworks_views, identity_views, profile_views
 
     app.register_blueprint(frameworks_views.bp)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import func, select
+from werkzeug.routing import BuildError
 
+from lti_tool.assess.models import SELF, Attempt
+from lti_tool.assess.offer import read_offer
+from lti_tool.assess.results import completed_history
+from lti_tool.assess.service import attempts_at_link
 from lti_tool.db import get_session
 from lti_tool.lti import claims as c
 from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR, LEARNER
-from lti_tool.models import Membership, ResourceLink
+from lti_tool.models import Membership, PlatformUser, ResourceLink
 from lti_tool.sessions import current_launch, launch_required, launch_url
 
 bp = Blueprint("pages", __name__)
@@ -49,15 +54,50 @@ def home():
     """Greet the learner and list their assessments."""
     launch = current_launch()
     link = launch.resource_link
-    offers = [assessment_offer(link.custom if link else None)]
+    session = get_session()
+    offer = read_offer(session, link.custom if link else None)
+    attempts = attempts_at_link(session, launch) if offer.kind == SELF else []
+    history = completed_history(session, launch.platform_user.learner_id, offer.framework_id)
     return render_template(
         "home.html",
         launch=launch,
         user=launch.platform_user,
         course=launch.course,
         link=link,
-        offers=offers,
+        offers=[assessment_offer(link.custom if link else None)],
+        offer=offer,
+        attempts=attempts,
+        open_attempt=next((a for a in attempts if a.status == "in_progress"), None),
+        history=[a for a in history if a.resource_link_id != launch.resource_link_id],
+        entry_url=_entry_url(offer.kind),
+        saved=request.args.get("saved"),
         platform=(launch.claims.get(c.TOOL_PLATFORM) or {}),
+    )
+
+
+def _entry_url(kind: str) -> str | None:
+    """Return the link to the 360 or validation pages, when those pages exist."""
+    endpoint = {"360": "feedback.start", "validation": "validation.index"}.get(kind)
+    if endpoint is None or endpoint not in current_app.view_functions:
+        return None
+    try:
+        return launch_url(endpoint)
+    except BuildError:
+        return None
+
+
+def _course_attempts(session, course_id: int) -> list[tuple[Attempt, PlatformUser, ResourceLink]]:
+    """Return every self-assessment attempt in a course, with its learner and activity."""
+    return list(
+        session.execute(
+            select(Attempt, PlatformUser, ResourceLink)
+            .join(PlatformUser, Attempt.platform_user_id == PlatformUser.id)
+            .outerjoin(ResourceLink, Attempt.resource_link_id == ResourceLink.id)
+            .where(Attempt.course_id == course_id, Attempt.kind == SELF)
+            .order_by(
+                PlatformUser.family_name, PlatformUser.name, PlatformUser.id, Attempt.started_at
+            )
+        ).all()
     )
 
 
@@ -67,8 +107,9 @@ def course():
     """Show the instructor the course: its leadpath activities and how many learners use them."""
     launch = current_launch()
     session = get_session()
-    links, learners = [], 0
+    links, learners, attempts = [], 0, []
     if launch.course is not None:
+        attempts = _course_attempts(session, launch.course.id)
         links = session.scalars(
             select(ResourceLink)
             .where(ResourceLink.course_id == launch.course.id)
@@ -92,5 +133,6 @@ def course():
         course=launch.course,
         links=links,
         learners=learners,
+        attempts=attempts,
         offer_for=assessment_offer,
     )

@@ -1,0 +1,81 @@
+"""What a resource link delivers, read from its LTI custom parameters and checked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from framework.phases import load_phases
+from lti_tool.assess.frameworks import current_version, ensure_bundled, framework_of
+from lti_tool.assess.models import FrameworkVersion
+from lti_tool.errors import UserFacingError
+
+KINDS = ("self", "360", "validation")
+DEFAULT_FRAMEWORK = "lf-2011"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The assessment a resource link delivers."""
+
+    kind: str
+    framework_id: str
+    domains: tuple[str, ...] | None
+    career_phase: str | None
+
+
+def _refuse(parameter: str, value: str, allowed: list[str]) -> UserFacingError:
+    return UserFacingError(
+        f"The activity's custom parameter {parameter}={value!r} is not one leadpath knows. "
+        f"Allowed values: {', '.join(allowed)}.",
+        hint=(
+            "Ask the course's instructor to correct the activity's custom parameters in the LMS "
+            f"(the line starting with {parameter}=)."
+        ),
+        code="bad_custom_parameter",
+        status=400,
+        title="This activity is set up with a value leadpath does not know",
+    )
+
+
+def _text(custom: Mapping, name: str) -> str | None:
+    value = custom.get(name)
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def stored_framework_ids(session: Session) -> list[str]:
+    """Ids of every framework stored in the database."""
+    ensure_bundled(session)
+    return sorted(set(session.scalars(select(FrameworkVersion.framework_id)).all()))
+
+
+def read_offer(session: Session, custom: Mapping | None) -> Offer:
+    """Return the checked offer of a resource link; refuse an unknown value with 400."""
+    custom = custom or {}
+    kind = _text(custom, "assessment") or "self"
+    if kind not in KINDS:
+        raise _refuse("assessment", kind, list(KINDS))
+    framework_id = _text(custom, "framework") or DEFAULT_FRAMEWORK
+    version = current_version(session, framework_id)
+    if version is None:
+        raise _refuse("framework", framework_id, stored_framework_ids(session))
+    framework = framework_of(version)
+    known_domains = [d.id for d in framework.domains]
+    domains = None
+    listed = _text(custom, "domains")
+    if listed:
+        wanted = [d.strip() for d in listed.split(",") if d.strip()]
+        for domain_id in wanted:
+            if domain_id not in known_domains:
+                raise _refuse("domains", domain_id, known_domains)
+        domains = tuple(d for d in known_domains if d in wanted)
+    phase = _text(custom, "career_phase")
+    if phase is not None and phase not in load_phases():
+        raise _refuse("career_phase", phase, list(load_phases()))
+    return Offer(kind=kind, framework_id=framework_id, domains=domains, career_phase=phase)

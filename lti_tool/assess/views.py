@@ -1,0 +1,201 @@
+"""Self-assessment pages: one domain per page, the finish step, results and the print view."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request
+
+from lti_tool.assess import service
+from lti_tool.assess.answers import EVIDENCE, RATING, REFLECTION, STAGE, UNSURE
+from lti_tool.assess.charts import domain_profile_svg
+from lti_tool.assess.models import COMPLETED
+from lti_tool.assess.offer import read_offer
+from lti_tool.assess.results import completed_history, domain_rows, history_rows
+from lti_tool.db import get_db, get_session
+from lti_tool.errors import UserFacingError
+from lti_tool.sessions import current_launch, launch_required, launch_url
+
+bp = Blueprint("assess", __name__, url_prefix="/assess")
+
+
+@bp.errorhandler(service.AttemptClosed)
+def _closed(exc: service.AttemptClosed):
+    return render_template("assess/closed.html", error=exc), exc.status
+
+
+@bp.app_template_global()
+def field_names() -> dict:
+    """Return the names of the answer fields for templates."""
+    return {
+        "rating": RATING,
+        "stage": STAGE,
+        "reflection": REFLECTION,
+        "evidence": EVIDENCE,
+        "unsure": UNSURE,
+    }
+
+
+def _offer():
+    launch = current_launch()
+    link = launch.resource_link
+    return read_offer(get_session(), link.custom if link else None)
+
+
+def _attempt(attempt_id: str):
+    return service.own_attempt(get_session(), current_launch(), attempt_id)
+
+
+def _go_to_domain(attempt_id: str, domain_id: str | None):
+    if domain_id is None:
+        return redirect(launch_url("assess.finish", attempt_id=attempt_id), code=303)
+    return redirect(
+        launch_url("assess.domain", attempt_id=attempt_id, domain_id=domain_id), code=303
+    )
+
+
+@bp.post("/start")
+@launch_required()
+def start():
+    """Start a self-assessment at this activity, or carry on with the open one."""
+    offer = _offer()
+    if offer.kind != "self":
+        raise UserFacingError(
+            "This activity delivers another kind of assessment, not a self-assessment.",
+            hint="Go back to your leadpath home page and use the link shown there.",
+            code="not_self_assessment",
+        )
+    with get_db().transaction() as session:
+        attempt = service.start_or_continue(session, current_launch(), offer)
+        attempt_id, domain_id = attempt.id, attempt.current_domain
+    return _go_to_domain(attempt_id, domain_id)
+
+
+@bp.get("/<attempt_id>")
+@launch_required()
+def show(attempt_id: str):
+    """Send the learner to where the attempt stands: its current domain, or its results."""
+    attempt = _attempt(attempt_id)
+    if attempt.status == COMPLETED:
+        return redirect(launch_url("assess.results", attempt_id=attempt.id), code=303)
+    return _go_to_domain(attempt.id, attempt.current_domain)
+
+
+def _reopen(attempt_id: str) -> None:
+    with get_db().transaction() as session:
+        attempt = service.own_attempt(session, current_launch(), attempt_id)
+        service.reopen(session, current_launch(), attempt)
+
+
+@bp.get("/<attempt_id>/domains/<domain_id>")
+@launch_required()
+def domain(attempt_id: str, domain_id: str):
+    """Show one domain's elements with their indicators, stage choice and reflection."""
+    attempt = _attempt(attempt_id)
+    if attempt.status == COMPLETED:
+        return redirect(launch_url("assess.results", attempt_id=attempt.id), code=303)
+    domains = service.domain_ids(attempt)
+    if domain_id not in domains:
+        raise UserFacingError(
+            f"The domain {domain_id!r} is not part of this assessment.",
+            hint="Go back to the assessment and use its own pages.",
+            code="unknown_domain",
+            status=404,
+            title="Domain not found",
+        )
+    if attempt.resource_link_id == current_launch().resource_link_id:
+        _reopen(attempt.id)
+        get_session().refresh(attempt)
+    framework = service.framework_for(attempt)
+    return render_template(
+        "assess/domain.html",
+        attempt=attempt,
+        framework=framework,
+        domain=framework.domain(domain_id),
+        position=domains.index(domain_id) + 1,
+        total=len(domains),
+        responses={r.element_path: r for r in attempt.responses},
+        phase_expected=_expected(attempt, framework),
+    )
+
+
+def _expected(attempt, framework) -> dict:
+    if not attempt.career_phase:
+        return {}
+    from framework.phases import expected_profile
+    from lti_tool.assess.results import institution_overrides
+
+    return expected_profile(attempt.career_phase, institution_overrides(get_session(), attempt))
+
+
+@bp.post("/<attempt_id>/domains/<domain_id>")
+@launch_required()
+def save(attempt_id: str, domain_id: str):
+    """Save one domain page, then move back, on, or out as the button asked."""
+    action = request.form.get("action", service.NEXT)
+    with get_db().transaction() as session:
+        attempt = service.own_attempt(session, current_launch(), attempt_id)
+        target = service.save_domain(
+            session, current_launch(), attempt, domain_id, request.form, action
+        )
+    if action == service.LATER:
+        return redirect(launch_url("pages.home", saved=attempt_id), code=303)
+    return _go_to_domain(attempt_id, target)
+
+
+@bp.get("/<attempt_id>/finish")
+@launch_required()
+def finish(attempt_id: str):
+    """Show what is still unanswered, and the button that completes the attempt."""
+    attempt = _attempt(attempt_id)
+    if attempt.status == COMPLETED:
+        return redirect(launch_url("assess.results", attempt_id=attempt.id), code=303)
+    framework = service.framework_for(attempt)
+    return render_template(
+        "assess/finish.html",
+        attempt=attempt,
+        framework=framework,
+        missing=service.missing_elements(attempt),
+        domains=[framework.domain(d) for d in service.domain_ids(attempt)],
+    )
+
+
+@bp.post("/<attempt_id>/complete")
+@launch_required()
+def complete(attempt_id: str):
+    """Score and complete the attempt, then show the results."""
+    with get_db().transaction() as session:
+        attempt = service.own_attempt(session, current_launch(), attempt_id)
+        service.complete(session, current_launch(), attempt, request.form.get("revision"))
+    return redirect(launch_url("assess.results", attempt_id=attempt_id), code=303)
+
+
+def _results_page(attempt_id: str, template: str):
+    attempt = _attempt(attempt_id)
+    if attempt.status != COMPLETED:
+        return _go_to_domain(attempt.id, attempt.current_domain)
+    framework = service.framework_for(attempt)
+    rows = domain_rows(framework, attempt.result)
+    history = completed_history(get_session(), attempt.learner_id, framework.id)
+    return render_template(
+        template,
+        attempt=attempt,
+        framework=framework,
+        result=attempt.result,
+        rows=rows,
+        chart=domain_profile_svg(rows, framework.max_stage),
+        domains=[framework.domain(d) for d in service.domain_ids(attempt)],
+        history=history_rows(framework, history),
+    )
+
+
+@bp.get("/<attempt_id>/results")
+@launch_required()
+def results(attempt_id: str):
+    """Show the results: domain profile chart and table, element stages, comparison, history."""
+    return _results_page(attempt_id, "assess/results.html")
+
+
+@bp.get("/<attempt_id>/print")
+@launch_required()
+def print_view(attempt_id: str):
+    """Show the results laid out for printing or saving as PDF."""
+    return _results_page(attempt_id, "assess/print.html")
