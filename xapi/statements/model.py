@@ -171,9 +171,16 @@ class IdentityLink:
     """A platform identity linked to, or unlinked from, the learner's record.
 
     ``linked_subject`` (the platform's user id) is hashed with its issuer before it
-    goes anywhere near a statement.
+    goes anywhere near a statement. ``former_learner_id`` is the learner record a link
+    merged into the actor's (the actor of that record's earlier statements).
     """
 
     linked_issuer: str
     linked_subject: str
     linked_platform_name: str | None = None
+    former_learner_id: str | None = None
+
+    def __post_init__(self) -> None:
+        """Check the former learner id."""
+        if self.former_learner_id is not None:
+            _check_uuid("former_learner_id", self.former_learner_id)

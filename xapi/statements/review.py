@@ -158,6 +158,11 @@ def _identity_statement(
             event.linked_issuer, event.linked_subject
         ),
     }
+    if event.former_learner_id is not None:
+        extensions[v.FORMER_ACCOUNT] = {
+            "objectType": "Agent",
+            "account": iris.account(ctx.base_url, event.former_learner_id),
+        }
     statement = tincan.Statement(
         actor=a.learner(ctx),
         verb=a.verb(concept, ctx.base_url),

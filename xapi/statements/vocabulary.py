@@ -194,6 +194,13 @@ LINKED_SUBJECT_SHA256 = _ctx(
     "that does not carry the platform's user id in clear.",
     {"type": "string", "pattern": "^[0-9a-f]{64}$"},
 )
+FORMER_ACCOUNT = _ctx(
+    "former-account",
+    "former account",
+    "The tool-scoped account of a learner record merged into the actor's by this link; "
+    "statements made before the link name it as actor.",
+    _AGENT,
+)
 
 # Result extensions
 STAGE = _res("stage", "stage", "The framework stage attained or judged (0 = not yet 1).", _STAGE)
@@ -213,6 +220,6 @@ ALL_CONCEPTS: tuple[Concept, ...] = (
     *(RESOURCE_LINK, COURSE, PROFILE, ASSESSMENT, QUESTION, COMPETENCY),
     *(FRAMEWORK, DOMAIN, LTI_PLATFORM),
     *(LTI_ISSUER, LTI_DEPLOYMENT_ID, LTI_CONTEXT_ID, CAREER_PHASE, FRAMEWORK_VERSION),
-    *(LEARNER, RATER_GROUP, EVIDENCE, LINKED_ISSUER, LINKED_SUBJECT_SHA256),
+    *(LEARNER, RATER_GROUP, EVIDENCE, LINKED_ISSUER, LINKED_SUBJECT_SHA256, FORMER_ACCOUNT),
     *(STAGE, EXPECTED_STAGE, RATINGS),
 )
