@@ -37,7 +37,16 @@ def register(cli: click.Group) -> None:
         help="A deployment id (repeat for several).",
     )
     @click.option("--name", help="A label for this platform, e.g. the university's name.")
-    def add(issuer, client_id, auth_url, token_url, jwks_url, deployment_ids, name) -> None:
+    @click.option(
+        "--link-by-registration-number/--no-link-by-registration-number",
+        "link_by_registration",
+        default=None,
+        help="Link a learner's identities on launch by the professional_registration custom "
+        "parameter (only between platforms that both opted in).",
+    )
+    def add(
+        issuer, client_id, auth_url, token_url, jwks_url, deployment_ids, name, link_by_registration
+    ) -> None:
         """Register a platform, or add deployment ids or new URLs to its registration."""
         db = _db()
         try:
@@ -53,12 +62,19 @@ def register(cli: click.Group) -> None:
                     name=name,
                 )
                 deployments = ", ".join(d.deployment_id for d in found.deployments) or "none"
+                if link_by_registration is not None:
+                    from lti_tool.identity import set_registration_linking
+
+                    set_registration_linking(session, found, link_by_registration)
         except registry.RegistryError as exc:
             raise click.UsageError(str(exc)) from None
         finally:
             db.engine.dispose()
         verb = "Registered" if created else "Updated"
         click.echo(f"{verb} {issuer} (client id {client_id}); deployments: {deployments}")
+        if link_by_registration is not None:
+            state = "on" if link_by_registration else "off"
+            click.echo(f"Linking by professional registration number: {state}.")
 
     @platform.command("list")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
