@@ -45,6 +45,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     keys.init_app(app)
     launch_state.init_app(app)
     errors.init_app(app)
+    from lti_tool.assess import frameworks
+
+    frameworks.init_app(app)
     if settings.forwarder_thread:
         from lti_tool.cli.outbox import start_background_forwarder
 
@@ -55,6 +58,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(lti_views.bp)
+    from lti_tool.lti import deep_linking
+
+    app.register_blueprint(deep_linking.bp)
     from lti_tool.lti import dynamic_registration
 
     app.register_blueprint(dynamic_registration.bp)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from framework.loader import framework_from_document, load_bundled, load_framework_text, to_document
@@ -17,7 +18,7 @@ from lti_tool.assess.models import FrameworkVersion
 
 _parsed: dict[str, Framework] = {}
 _bundled_stored: set[str] = set()
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
 class FrameworkImportError(ValueError):
@@ -60,20 +61,42 @@ def _store(session: Session, framework: Framework, source: str) -> tuple[Framewo
 
 
 def ensure_bundled(session: Session) -> None:
-    """Store every bundled framework version not yet in this database."""
-    key = str(session.get_bind().url)
-    if key in _bundled_stored:
-        return
+    """Store every bundled framework version not yet in this database (in `session`)."""
     for framework in load_bundled().values():
         _store(session, framework, "bundled")
     session.flush()
+
+
+def store_bundled_once(db) -> None:
+    """Store the bundled frameworks in their own committed transaction, once per process."""
+    if db.url in _bundled_stored:
+        return
     with _lock:
-        _bundled_stored.add(key)
+        if db.url in _bundled_stored:
+            return
+        try:
+            with db.transaction() as session:
+                ensure_bundled(session)
+        except IntegrityError:
+            pass  # another process stored them at the same moment
+        _bundled_stored.add(db.url)
+
+
+def init_app(app) -> None:
+    """Make sure the bundled frameworks are stored before the first request is handled."""
+    db = app.extensions["leadpath.db"]
+
+    @app.before_request
+    def _bundled_frameworks_stored():
+        try:
+            store_bundled_once(db)
+        except SQLAlchemyError:
+            # The database is unreachable: /healthz reports it; other pages fail on their own.
+            return None
 
 
 def current_version(session: Session, framework_id: str) -> FrameworkVersion | None:
     """Return the newest stored version of a framework (None when unknown)."""
-    ensure_bundled(session)
     return session.scalar(
         select(FrameworkVersion)
         .where(FrameworkVersion.framework_id == framework_id)

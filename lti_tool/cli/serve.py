@@ -1,5 +1,7 @@
 """`leadpath serve`: run leadpath under gunicorn."""
 
+import os
+
 import click
 
 from lti_tool import keys, schema
@@ -34,6 +36,8 @@ def register(cli: click.Group) -> None:
         from lti_tool.cli import settings_from_env
         from lti_tool.server import run
 
+        # The single-machine default forwards the outbox from a thread in each worker.
+        os.environ.setdefault("LEADPATH_FORWARDER_THREAD", "true")
         settings = settings_from_env()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if keys.ensure_tool_key(settings.keys_dir):

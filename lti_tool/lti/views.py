@@ -86,7 +86,10 @@ def launch():
         roles=launch_session.roles,
         message_type=launch.message_type,
     )
-    endpoint = "pages.course" if is_staff(launch_session.roles) else "pages.home"
+    if launch.message_type == c.DEEP_LINKING_REQUEST:
+        endpoint = "deep_linking.choose"
+    else:
+        endpoint = "pages.course" if is_staff(launch_session.roles) else "pages.home"
     response = redirect(launch_url(endpoint, token), code=303)
     response.delete_cookie(STATE_COOKIE_PREFIX + launch.login.state[:16], path="/lti/")
     return response

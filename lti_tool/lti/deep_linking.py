@@ -1,0 +1,159 @@
+"""Deep linking: an instructor picks what a new activity delivers; leadpath returns a signed link.
+
+The choice becomes the resource link's LTI custom parameters (`assessment`, `framework`,
+`domains`, `career_phase`), exactly what a hand-configured activity would carry.
+"""
+
+from __future__ import annotations
+
+import jwt
+from flask import Blueprint, current_app, render_template, request
+from pylti1p3.deep_link import DeepLink
+from pylti1p3.deep_link_resource import DeepLinkResource
+
+from lti_tool.assess.frameworks import current_version, framework_of
+from lti_tool.db import get_session
+from lti_tool.errors import UserFacingError
+from lti_tool.keys import get_keys
+from lti_tool.lti import claims as c
+from lti_tool.lti.registry import find_platform, to_registration
+from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR
+from lti_tool.sessions import current_launch, launch_required
+
+bp = Blueprint("deep_linking", __name__)
+KINDS = {
+    "self": "Leadership self-assessment",
+    "360": "360 feedback",
+    "validation": "Supervisor validation",
+}
+FRAMEWORKS = ("lf-2011", "mlcf-2010", "clcf-2011", "hlm-2013")
+PHASES = (
+    "undergraduate",
+    "foundation",
+    "specialty-training",
+    "qualified-practice",
+    "senior-leader",
+)
+
+
+def _settings_claim() -> dict:
+    launch = current_launch()
+    settings = launch.claims.get(c.DEEP_LINKING_SETTINGS)
+    if launch.claims.get(c.MESSAGE_TYPE) != c.DEEP_LINKING_REQUEST or not settings:
+        raise UserFacingError(
+            "This page answers a deep linking request from the LMS.",
+            hint="Use 'Select content' when adding leadpath to a course.",
+            code="not_deep_linking",
+            status=400,
+        )
+    return settings
+
+
+def _frameworks() -> dict:
+    session = get_session()
+    found = {}
+    for framework_id in FRAMEWORKS:
+        version = current_version(session, framework_id)
+        if version is not None:
+            found[framework_id] = framework_of(version)
+    return found
+
+
+def _choice(frameworks: dict) -> dict:
+    form = request.form
+    kind = form.get("assessment", "self")
+    framework_id = form.get("framework", "lf-2011")
+    phase = form.get("career_phase") or ""
+    if kind not in KINDS:
+        raise UserFacingError(
+            f"'{kind}' is not an assessment leadpath offers.",
+            hint="Choose self-assessment, 360 feedback or supervisor validation.",
+            code="assessment_unknown",
+        )
+    if framework_id not in frameworks:
+        raise UserFacingError(
+            f"'{framework_id}' is not a framework leadpath holds.",
+            hint="Choose one of the frameworks listed.",
+            code="framework_unknown",
+        )
+    known_domains = [d.id for d in frameworks[framework_id].domains]
+    domains = form.getlist("domains")
+    if unknown := [d for d in domains if d not in known_domains]:
+        raise UserFacingError(
+            f"Unknown domain(s): {', '.join(unknown)}.",
+            hint="Tick domains from the list.",
+            code="domain_unknown",
+        )
+    if phase and phase not in PHASES:
+        raise UserFacingError(
+            f"'{phase}' is not a career phase.",
+            hint="Choose a career phase from the list.",
+            code="phase_unknown",
+        )
+    title = (form.get("title") or "").strip() or KINDS[kind]
+    custom = {"assessment": kind, "framework": framework_id}
+    if domains and len(domains) < len(known_domains):
+        custom["domains"] = ",".join(domains)
+    if phase:
+        custom["career_phase"] = phase
+    return {"title": title[:255], "custom": custom}
+
+
+@bp.get("/lti/deep-link")
+@launch_required(INSTRUCTOR, ADMINISTRATOR)
+def choose():
+    """Offer the instructor the activity's settings."""
+    settings = _settings_claim()
+    return render_template(
+        "deep_link.html",
+        frameworks=_frameworks(),
+        kinds=KINDS,
+        phases=PHASES,
+        request_title=settings.get("title"),
+    )
+
+
+@bp.post("/lti/deep-link")
+@launch_required(INSTRUCTOR, ADMINISTRATOR)
+def respond():
+    """Return the chosen activity to the LMS as a signed LtiDeepLinkingResponse."""
+    settings_claim = _settings_claim()
+    if "ltiResourceLink" not in settings_claim.get("accept_types", []):
+        raise UserFacingError(
+            "The LMS does not accept LTI resource links here.",
+            hint="Add leadpath as an external tool activity instead.",
+            code="deep_link_type_refused",
+            status=409,
+        )
+    choice = _choice(_frameworks())
+    launch = current_launch()
+    platform = find_platform(
+        get_session(),
+        launch.claims["iss"],
+        launch.claims["aud"] if isinstance(launch.claims["aud"], str) else None,
+    )
+    if platform is None:
+        raise UserFacingError(
+            "The platform that started this request is no longer registered.",
+            code="platform_unknown",
+            status=409,
+        )
+    resource = (
+        DeepLinkResource()
+        .set_title(choice["title"])
+        .set_url(current_app.config["LEADPATH"].url("/lti/launch"))
+        .set_custom_params(choice["custom"])
+    )
+    message = DeepLink(
+        to_registration(platform), launch.claims[c.DEPLOYMENT_ID], settings_claim
+    ).get_message_jwt([resource])
+    if message.get(c.DEEP_LINKING_DATA) is None:
+        message.pop(c.DEEP_LINKING_DATA, None)
+    key = get_keys().active
+    token = jwt.encode(message, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+    return render_template(
+        "autopost.html",
+        action=settings_claim["deep_link_return_url"],
+        fields={"JWT": token},
+        method="post",
+    )
