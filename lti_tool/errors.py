@@ -72,12 +72,16 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(UserFacingError)
     def _user_error(exc: UserFacingError):
+        # Failures of the LTI login/launch itself are "launch_failed"; the rest "request_refused".
+        launch = request.blueprint == "lti"
         logs.event(
-            "request_refused",
+            "launch_failed" if launch else "request_refused",
             logging.WARNING,
             code=exc.code,
+            check=exc.code if launch else None,
             status=exc.status,
             path=request.path,
+            issuer=request.values.get("iss") if launch else None,
             detail=exc.detail,
         )
         return render_error(exc.status, exc.code, exc.title, exc.detail, exc.hint)

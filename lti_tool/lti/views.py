@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, current_app, jsonify, redirect, request
 
 from lti_tool import logs
 from lti_tool.db import get_db, get_session
 from lti_tool.keys import get_keys
 from lti_tool.lti import claims as c
-from lti_tool.lti.errors import LaunchError
 from lti_tool.lti.jwks import PlatformKeyCache
 from lti_tool.lti.login import STATE_COOKIE_PREFIX, start_login
 from lti_tool.lti.records import record_launch
@@ -40,21 +37,6 @@ def _key_cache() -> PlatformKeyCache:
 def on_launch(app, hook) -> None:
     """Register `hook(session, launch_session, claims)` to run inside each launch's transaction."""
     app.extensions.setdefault(LAUNCH_HOOKS, []).append(hook)
-
-
-@bp.errorhandler(LaunchError)
-def _launch_failed(exc: LaunchError):
-    logs.event(
-        "launch_failed",
-        logging.WARNING,
-        check=exc.code,
-        status=exc.status,
-        path=request.path,
-        issuer=request.values.get("iss"),
-    )
-    from lti_tool.errors import render_error
-
-    return render_error(exc.status, exc.code, exc.title, exc.detail, exc.hint)
 
 
 @bp.route("/lti/login", methods=["GET", "POST"])
