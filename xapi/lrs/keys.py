@@ -1,17 +1,18 @@
 """Lookup keys of a statement: what the query parameters match, hashed to 64-bit integers.
 
 Kinds: `A` agent as actor/object, `a` related agent, `V` activity as object, `v` related activity,
-`B` verb, `R` registration, `N` learner (account name of the actor), `G` grouping activity,
-`M` credential that stored the statement (for `statements/read/mine`).
+`B` verb, `R` registration, `N` learner (account name of the actor), `G` grouping activity.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 
+@lru_cache(maxsize=65536)
 def key_hash(kind: str, value: str) -> int:
     """Return the signed 64-bit hash of one lookup key."""
     digest = hashlib.blake2b(f"{kind}\x1f{value}".encode(), digest_size=8).digest()
@@ -48,7 +49,7 @@ def _context_activities(context: dict) -> Iterator[tuple[str, str]]:
             yield kind, item["id"]
 
 
-def statement_keys(statement: dict, credential: str | None = None) -> set[int]:
+def statement_keys(statement: dict) -> set[int]:
     """Return the lookup key hashes of a statement."""
     raw: set[tuple[str, str]] = set()
     obj = statement["object"]
@@ -86,11 +87,4 @@ def statement_keys(statement: dict, credential: str | None = None) -> set[int]:
                 raw.add(("a", ifi))
     raw.update(("a", value) for k, value in list(raw) if k == "A")
     raw.update(("v", value) for k, value in list(raw) if k == "V")
-    if credential:
-        raw.add(("M", credential))
     return {key_hash(k, v) for k, v in raw}
-
-
-def mine_hash(credential: str) -> int:
-    """Return the key hash of statements stored with one credential."""
-    return key_hash("M", credential)

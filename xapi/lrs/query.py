@@ -51,8 +51,6 @@ class StatementQuery:
             wanted.append(keys.key_hash("G", self.course))
         if self.verb:
             wanted.append(keys.key_hash("B", self.verb))
-        if self.mine:
-            wanted.append(keys.mine_hash(self.mine))
         return wanted
 
 
@@ -89,6 +87,8 @@ def query_statements(engine: Engine, q: StatementQuery) -> Page:
         stored, seq = _S.c.stored_us, _S.c.seq
         stmt = select(_S.c.seq, _S.c.stored_us, _S.c.payload)
     stmt = stmt.where(_S.c.voided.is_(False))
+    if q.mine:
+        stmt = stmt.where(_S.c.credential == q.mine)
     if q.since_us is not None:
         stmt = stmt.where(stored > q.since_us)
     if q.until_us is not None:

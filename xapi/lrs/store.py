@@ -117,7 +117,7 @@ def _write(conn, statements: list[dict], credential: str | None, parts: dict) ->
     voids = []
     rows, key_sets = [], []
     for statement in fresh:
-        hashes = keys.statement_keys(statement, credential)
+        hashes = keys.statement_keys(statement)
         obj = statement["object"]
         is_voiding = statement["verb"]["id"] == VOIDED
         if obj.get("objectType") == "StatementRef":
@@ -131,8 +131,7 @@ def _write(conn, statements: list[dict], credential: str | None, parts: dict) ->
             if is_voiding:
                 voids.append(obj["id"].lower())
             if target is not None:
-                mine = keys.mine_hash(credential) if credential else None
-                hashes |= {int(h) for h in target.key_hashes.split(",") if h} - {mine}
+                hashes |= {int(h) for h in target.key_hashes.split(",") if h}
         rows.append(
             {
                 "id": statement["id"].lower(),
@@ -146,12 +145,16 @@ def _write(conn, statements: list[dict], credential: str | None, parts: dict) ->
         )
         key_sets.append(hashes)
     seqs = conn.execute(insert(_S).returning(_S.c.seq, sort_by_parameter_order=True), rows)
-    key_rows = [
-        {"h": h, "stored_us": row["stored_us"], "seq": seq}
+    key_rows = sorted(
+        (h, row["stored_us"], seq)
         for (seq,), row, hashes in zip(seqs.all(), rows, key_sets, strict=True)
         for h in hashes
-    ]
-    conn.execute(insert(_K), key_rows)
+    )
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(
+        f"INSERT INTO lrs_statement_key (h, stored_us, seq) VALUES ({marker}, {marker}, {marker})",
+        key_rows,
+    )
     if voids:
         conn.execute(
             update(_S).where(_S.c.id.in_(voids), _S.c.is_voiding.is_(False)).values(voided=True)

@@ -29,7 +29,7 @@ def test_related_keys_cover_context_authority_and_substatements():
         },
         "authority": {"mbox": "mailto:auth@x.org"},
     }
-    found = keys.statement_keys(statement, "cred")
+    found = keys.statement_keys(statement)
     ifi = keys.agent_ifi
     assert keys.key_hash("A", ifi(ACTOR)) in found
     assert keys.key_hash("a", ifi(ACTOR)) in found
@@ -43,7 +43,6 @@ def test_related_keys_cover_context_authority_and_substatements():
     assert keys.key_hash("v", "https://inner") in found
     assert keys.key_hash("V", "https://inner") not in found
     assert keys.key_hash("G", "https://course") in found
-    assert keys.mine_hash("cred") in found
 
 
 def test_group_members_count_as_the_agent():
