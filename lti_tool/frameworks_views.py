@@ -16,9 +16,9 @@ from sqlalchemy import select
 from framework.iri import UnknownIRIError, iri_of, resolve, to_json
 from framework.model import Domain, Element, Framework, Indicator, Stage
 from framework.phases import CareerPhase, load_phases
-from lti_tool.assess.frameworks import current_version, ensure_bundled, framework_of
+from lti_tool.assess.frameworks import current_version, framework_of, store_bundled_once
 from lti_tool.assess.models import FrameworkVersion
-from lti_tool.db import get_session
+from lti_tool.db import get_db, get_session
 from lti_tool.errors import UserFacingError
 
 bp = Blueprint("frameworks", __name__)
@@ -48,9 +48,8 @@ def _not_found(detail: str) -> UserFacingError:
 
 
 def _versions(framework_id: str) -> list[FrameworkVersion]:
+    store_bundled_once(get_db())
     session = get_session()
-    ensure_bundled(session)
-    session.commit()
     return list(
         session.scalars(
             select(FrameworkVersion)
@@ -101,9 +100,8 @@ def _kind(obj) -> str:
 @bp.get("/frameworks")
 def index():
     """List every stored framework with its newest version."""
+    store_bundled_once(get_db())
     session = get_session()
-    ensure_bundled(session)
-    session.commit()
     ids = session.scalars(select(FrameworkVersion.framework_id).distinct()).all()
     base = _base()
     rows = []

@@ -14,9 +14,9 @@ from framework.phases import load_phases
 from lti_tool.assess.frameworks import (
     FrameworkImportError,
     current_version,
-    ensure_bundled,
     framework_of,
     import_framework,
+    store_bundled_once,
 )
 from lti_tool.assess.models import FrameworkVersion, InstitutionSetting
 from lti_tool.db import Database
@@ -92,8 +92,8 @@ def register(cli: click.Group) -> None:
     def list_(as_json: bool) -> None:
         """List stored frameworks and their versions (newest last)."""
         db = _db()
+        store_bundled_once(db)
         with db.transaction() as session:
-            ensure_bundled(session)
             rows = session.scalars(
                 select(FrameworkVersion).order_by(
                     FrameworkVersion.framework_id, FrameworkVersion.created_at, FrameworkVersion.id
@@ -144,6 +144,7 @@ def register(cli: click.Group) -> None:
         try:
             text, name = read_file(path)
             document = parse_text(text, name)
+            store_bundled_once(db)
             with db.transaction() as session:
                 version = current_version(session, load_phases()["undergraduate"].framework_id)
                 fw = framework_of(version)
