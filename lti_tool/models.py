@@ -156,6 +156,8 @@ class Membership(Base):
     roles: Mapped[list] = mapped_column(JSON)
     lis_roles: Mapped[list] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    platform_user: Mapped[PlatformUser] = relationship()
+    course: Mapped[Course | None] = relationship()
 
 
 class LaunchState(Base):

@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from framework.iri import framework_iri
-from lti_tool.assess.frameworks import current_version
+from lti_tool.assess.frameworks import version_summary
 from lti_tool.lti import claims as c
 from lti_tool.models import LaunchSession
 from xapi import statements as xs
@@ -71,7 +71,7 @@ def _on_launch(session: Session, launch: LaunchSession, claims: dict) -> None:
         return
     custom = claims.get(c.CUSTOM) or {}
     framework_id = custom.get("framework") or DEFAULT_FRAMEWORK
-    version = current_version(session, framework_id) or current_version(session, DEFAULT_FRAMEWORK)
+    version = version_summary(session, framework_id) or version_summary(session, DEFAULT_FRAMEWORK)
     context = launch_context(
         launch,
         framework_id=version.framework_id,

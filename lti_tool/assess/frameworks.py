@@ -7,6 +7,8 @@ results. Parsed frameworks are cached per process by content hash.
 from __future__ import annotations
 
 import threading
+import time
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -57,6 +59,7 @@ def _store(session: Session, framework: Framework, source: str) -> tuple[Framewo
     session.flush()
     with _lock:
         _parsed[row.content_hash] = framework
+        _summaries.clear()
     return row, True
 
 
@@ -103,6 +106,43 @@ def current_version(session: Session, framework_id: str) -> FrameworkVersion | N
         .order_by(FrameworkVersion.created_at.desc(), FrameworkVersion.id.desc())
         .limit(1)
     )
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    """The identifying columns of a framework version (no document)."""
+
+    id: int
+    framework_id: str
+    version: str
+    title: str
+
+
+_summaries: dict[tuple[str, str], tuple[float, VersionSummary | None]] = {}
+SUMMARY_MAX_AGE = 60.0
+
+
+def version_summary(session: Session, framework_id: str) -> VersionSummary | None:
+    """Return the newest version's id, label and title, cached per process for a minute.
+
+    For statements about launches; attempts record the exact version with current_version().
+    """
+    key = (str(session.get_bind().url), framework_id)
+    now = time.monotonic()
+    cached = _summaries.get(key)
+    if cached and cached[0] > now:
+        return cached[1]
+    t = FrameworkVersion
+    row = session.execute(
+        select(t.id, t.framework_id, t.version, t.title)
+        .where(t.framework_id == framework_id)
+        .order_by(t.created_at.desc(), t.id.desc())
+        .limit(1)
+    ).first()
+    summary = VersionSummary(*row) if row else None
+    if summary is not None:
+        _summaries[key] = (now + SUMMARY_MAX_AGE, summary)
+    return summary
 
 
 def framework_of(version: FrameworkVersion) -> Framework:

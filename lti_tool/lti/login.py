@@ -7,10 +7,9 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Request, make_response, redirect
 from pylti1p3.cookies_allowed_check import CookiesAllowedCheckPage
-from sqlalchemy.orm import Session
 
 from lti_tool.lti.errors import LaunchError
-from lti_tool.lti.registry import find_platform
+from lti_tool.lti.registry import PlatformDirectory
 from lti_tool.lti.state import PendingLogin
 from lti_tool.settings import Settings
 
@@ -57,7 +56,9 @@ def cookie_check_page(request: Request, settings: Settings) -> str:
     return page.get_html()
 
 
-def start_login(request: Request, settings: Settings, session: Session, store, cookie_check: bool):
+def start_login(
+    request: Request, settings: Settings, platforms: PlatformDirectory, store, cookie_check: bool
+):
     """Validate a login initiation and answer with the redirect to the platform's auth URL."""
     iss = _param(request, "iss")
     login_hint = _param(request, "login_hint")
@@ -81,7 +82,7 @@ def start_login(request: Request, settings: Settings, session: Session, store, c
             f"The login asks to open {target or 'nothing'}, which is not a leadpath address.",
             f"Set the tool URL in the LMS to {settings.url('/lti/launch')}.",
         )
-    platform = find_platform(session, iss, client_id)
+    platform = platforms.lookup(iss, client_id) or platforms.lookup(iss, client_id, fresh=True)
     if platform is None:
         command = (
             f"leadpath platform add --issuer {iss} --client-id {client_id or 'CLIENT_ID'} "

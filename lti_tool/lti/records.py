@@ -21,6 +21,7 @@ from lti_tool.models import (
     Membership,
     PlatformUser,
     ResourceLink,
+    new_uuid,
     utcnow,
 )
 
@@ -48,18 +49,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _upsert_user(session: Session, claims: dict) -> PlatformUser:
-    user = session.scalar(
-        select(PlatformUser).where(
-            PlatformUser.issuer == claims["iss"], PlatformUser.sub == claims["sub"]
-        )
-    )
+def _find(session: Session, model, **key):
+    return session.scalar(select(model).filter_by(**key))
+
+
+def _user(session: Session, claims: dict, found: PlatformUser | None) -> PlatformUser:
+    user = found
     if user is None:
-        learner = Learner()
-        session.add(learner)
-        session.flush()
+        learner = Learner(id=new_uuid())
         user = PlatformUser(issuer=claims["iss"], sub=claims["sub"], learner_id=learner.id)
-        session.add(user)
+        session.add_all([learner, user])
     for attr in ("name", "given_name", "family_name", "email"):
         if claims.get(attr):
             setattr(user, attr, claims[attr])
@@ -67,40 +66,26 @@ def _upsert_user(session: Session, claims: dict) -> PlatformUser:
     return user
 
 
-def _upsert_course(session: Session, claims: dict) -> Course | None:
-    context = claims.get(c.CONTEXT) or {}
-    if not context.get("id"):
+def _course(session: Session, claims: dict, key: dict | None, found: Course | None):
+    if key is None:
         return None
-    key = (claims["iss"], claims[c.DEPLOYMENT_ID], str(context["id"]))
-    course = session.scalar(
-        select(Course).where(
-            Course.issuer == key[0], Course.deployment_id == key[1], Course.context_id == key[2]
-        )
-    )
-    if course is None:
-        course = Course(issuer=key[0], deployment_id=key[1], context_id=key[2])
+    course = found or Course(**key)
+    if found is None:
         session.add(course)
+    context = claims[c.CONTEXT]
     course.title = context.get("title") or course.title
     course.label = context.get("label") or course.label
     course.types = context.get("type") or course.types
     return course
 
 
-def _upsert_link(session: Session, claims: dict, course: Course | None) -> ResourceLink | None:
-    link_claim = claims.get(c.RESOURCE_LINK) or {}
-    if not link_claim.get("id"):
+def _link(session: Session, claims: dict, key: dict | None, found, course):
+    if key is None:
         return None
-    key = (claims["iss"], claims[c.DEPLOYMENT_ID], str(link_claim["id"]))
-    link = session.scalar(
-        select(ResourceLink).where(
-            ResourceLink.issuer == key[0],
-            ResourceLink.deployment_id == key[1],
-            ResourceLink.link_id == key[2],
-        )
-    )
-    if link is None:
-        link = ResourceLink(issuer=key[0], deployment_id=key[1], link_id=key[2])
+    link = found or ResourceLink(**key)
+    if found is None:
         session.add(link)
+    link_claim = claims[c.RESOURCE_LINK]
     link.course = course
     link.title = link_claim.get("title") or link.title
     link.description = link_claim.get("description") or link.description
@@ -108,26 +93,14 @@ def _upsert_link(session: Session, claims: dict, course: Course | None) -> Resou
     return link
 
 
-def _upsert_membership(
-    session: Session,
-    user: PlatformUser,
-    course: Course | None,
-    lis_roles: list[str],
-    roles: list[str],
-) -> None:
-    session.flush()
-    membership = session.scalar(
-        select(Membership).where(
-            Membership.platform_user_id == user.id,
-            Membership.course_id.is_(None) if course is None else Membership.course_id == course.id,
-        )
+def _keys(claims: dict) -> tuple[dict | None, dict | None]:
+    scope = {"issuer": claims["iss"], "deployment_id": claims[c.DEPLOYMENT_ID]}
+    context_id = (claims.get(c.CONTEXT) or {}).get("id")
+    link_id = (claims.get(c.RESOURCE_LINK) or {}).get("id")
+    return (
+        {**scope, "context_id": str(context_id)} if context_id else None,
+        {**scope, "link_id": str(link_id)} if link_id else None,
     )
-    if membership is None:
-        membership = Membership(platform_user_id=user.id, course_id=course.id if course else None)
-        session.add(membership)
-    membership.lis_roles = lis_roles
-    membership.roles = roles
-    membership.updated_at = utcnow()
 
 
 def record_launch(
@@ -135,6 +108,7 @@ def record_launch(
 ) -> tuple[str, LaunchSession]:
     """Upsert everything the launch tells us and open a launch session, in one transaction.
 
+    All reads come first, so under SQLite the write lock is held only while writing.
     `on_recorded(session, launch_session)` runs inside the same transaction (for statements).
     Returns the session token (given to the browser) and the stored LaunchSession.
     """
@@ -142,24 +116,42 @@ def record_launch(
     lis_roles = [r for r in claims.get(c.ROLES, []) if isinstance(r, str)]
     roles = map_roles(lis_roles)
     token = secrets.token_urlsafe(32)
+    course_key, link_key = _keys(claims)
     for attempt in range(3):
         try:
             with db.transaction() as session:
-                user = _upsert_user(session, claims)
-                course = _upsert_course(session, claims)
-                link = _upsert_link(session, claims, course)
-                _upsert_membership(session, user, course, lis_roles, roles)
-                kept = {k: claims[k] for k in _KEPT_CLAIMS if k in claims}
-                launch_session = LaunchSession(
-                    token_hash=hash_token(token),
-                    platform_user=user,
-                    course=course,
-                    resource_link=link,
-                    roles=roles,
-                    claims=kept,
-                    expires_at=utcnow() + timedelta(hours=session_hours),
-                )
-                session.add(launch_session)
+                with session.no_autoflush:
+                    found_user = _find(
+                        session, PlatformUser, issuer=claims["iss"], sub=claims["sub"]
+                    )
+                    found_course = _find(session, Course, **course_key) if course_key else None
+                    found_link = _find(session, ResourceLink, **link_key) if link_key else None
+                    membership = None
+                    if found_user is not None and (found_course or not course_key):
+                        membership = _find(
+                            session,
+                            Membership,
+                            platform_user_id=found_user.id,
+                            course_id=found_course.id if found_course else None,
+                        )
+                    user = _user(session, claims, found_user)
+                    course = _course(session, claims, course_key, found_course)
+                    link = _link(session, claims, link_key, found_link, course)
+                    if membership is None:
+                        membership = Membership(platform_user=user, course=course)
+                        session.add(membership)
+                    membership.lis_roles, membership.roles = lis_roles, roles
+                    membership.updated_at = utcnow()
+                    launch_session = LaunchSession(
+                        token_hash=hash_token(token),
+                        platform_user=user,
+                        course=course,
+                        resource_link=link,
+                        roles=roles,
+                        claims={k: claims[k] for k in _KEPT_CLAIMS if k in claims},
+                        expires_at=utcnow() + timedelta(hours=session_hours),
+                    )
+                    session.add(launch_session)
                 session.flush()
                 if on_recorded:
                     on_recorded(session, launch_session)

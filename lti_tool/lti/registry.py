@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from pylti1p3.deployment import Deployment as PyltiDeployment
@@ -166,3 +167,72 @@ class DatabaseToolConf(ToolConfAbstract):
         if platform and any(d.deployment_id == deployment_id for d in platform.deployments):
             return PyltiDeployment().set_deployment_id(deployment_id)
         return None
+
+
+@dataclass(frozen=True)
+class PlatformInfo:
+    """A registration as the launch path needs it, detached from any session."""
+
+    id: int
+    issuer: str
+    client_id: str
+    auth_login_url: str
+    auth_token_url: str
+    key_set_url: str | None
+    key_set: dict | None
+    deployment_ids: frozenset[str]
+
+
+class PlatformDirectory:
+    """Registrations cached per process for `ttl` seconds.
+
+    A miss, or a deployment id the cached entry does not know, is re-read from the database
+    before a launch is refused, so `leadpath platform add` takes effect at once.
+    """
+
+    def __init__(self, engine, ttl: float = 30.0):
+        self.engine = engine
+        self.ttl = ttl
+        self._cache: dict[tuple[str, str | None], tuple[float, PlatformInfo | None]] = {}
+
+    def lookup(self, issuer: str, client_id: str | None, *, fresh: bool = False):
+        """Return the registration for issuer (+ client id), or None."""
+        key = (issuer, client_id)
+        now = time.monotonic()
+        cached = self._cache.get(key)
+        if cached and not fresh and cached[0] > now and cached[1] is not None:
+            return cached[1]
+        info = self._read(issuer, client_id)
+        self._cache[key] = (now + self.ttl, info)
+        return info
+
+    def with_deployment(self, issuer: str, client_id: str, deployment_id: str):
+        """Return the registration, re-read once when it does not list `deployment_id`."""
+        info = self.lookup(issuer, client_id)
+        if info is not None and deployment_id not in info.deployment_ids:
+            info = self.lookup(issuer, client_id, fresh=True)
+        return info
+
+    def _read(self, issuer: str, client_id: str | None) -> PlatformInfo | None:
+        platforms, deployments = Platform.__table__, Deployment.__table__
+        query = select(platforms).where(platforms.c.issuer == issuer)
+        if client_id:
+            query = query.where(platforms.c.client_id == client_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.limit(2)).all()
+            if len(rows) != 1:
+                return None
+            row = rows[0]
+            ids = conn.scalars(
+                select(deployments.c.deployment_id).where(deployments.c.platform_id == row.id)
+            ).all()
+        return PlatformInfo(
+            row.id,
+            row.issuer,
+            row.client_id,
+            row.auth_login_url,
+            row.auth_token_url,
+            row.key_set_url,
+            row.key_set,
+            frozenset(ids),
+        )

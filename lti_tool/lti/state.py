@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from lti_tool.db import Database
 from lti_tool.lti.errors import LaunchError
@@ -54,35 +54,39 @@ def _expired() -> LaunchError:
 
 
 class DatabaseLaunchStore:
-    """Launch state in the `launch_state` table."""
+    """Launch state in the `launch_state` table (SQLAlchemy Core: this is the hot path)."""
 
     def __init__(self, db: Database):
         self.db = db
+        self.table = LaunchState.__table__
 
     def put(self, login: PendingLogin, ttl: int) -> None:
         """Remember a login for `ttl` seconds (and now and then purge expired ones)."""
         now = utcnow()
-        with self.db.transaction() as session:
+        with self.db.engine.begin() as conn:
             if random.random() < 0.02:
-                session.execute(delete(LaunchState).where(LaunchState.expires_at < now))
-            session.add(LaunchState(**asdict(login), expires_at=now + timedelta(seconds=ttl)))
+                conn.execute(delete(self.table).where(self.table.c.expires_at < now))
+            conn.execute(
+                insert(self.table).values(**asdict(login), expires_at=now + timedelta(seconds=ttl))
+            )
 
     def consume(self, state: str) -> PendingLogin:
         """Mark a login used and return it; refuse a used, expired or unknown state."""
         now = utcnow()
-        with self.db.transaction() as session:
-            claimed = session.execute(
-                update(LaunchState)
-                .where(LaunchState.state == state, LaunchState.used_at.is_(None))
-                .where(LaunchState.expires_at > now)
+        t = self.table
+        with self.db.engine.begin() as conn:
+            claimed = conn.execute(
+                update(t)
+                .where(t.c.state == state, t.c.used_at.is_(None), t.c.expires_at > now)
                 .values(used_at=now)
-            ).rowcount
-            row = session.scalar(select(LaunchState).where(LaunchState.state == state))
+                .returning(t.c.nonce, t.c.issuer, t.c.client_id, t.c.target_link_uri)
+            ).first()
+            if claimed is not None:
+                return PendingLogin(state, *claimed)
+            row = conn.execute(select(t.c.used_at).where(t.c.state == state)).first()
         if row is None:
             raise _unknown()
-        if not claimed:
-            raise _replayed() if row.used_at is not None else _expired()
-        return PendingLogin(row.state, row.nonce, row.issuer, row.client_id, row.target_link_uri)
+        raise _replayed() if row.used_at is not None else _expired()
 
 
 class RedisLaunchStore:

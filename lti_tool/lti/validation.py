@@ -13,15 +13,13 @@ import jwt
 from flask import Request
 from pylti1p3.exception import LtiException
 from pylti1p3.message_validators import get_validators
-from sqlalchemy.orm import Session
 
 from lti_tool.lti import claims as c
 from lti_tool.lti.errors import ADMIN_CHECK_REGISTRATION, LaunchError
 from lti_tool.lti.jwks import PlatformKeyCache
 from lti_tool.lti.login import STATE_COOKIE_PREFIX, is_our_url
-from lti_tool.lti.registry import find_platform
+from lti_tool.lti.registry import PlatformDirectory, PlatformInfo
 from lti_tool.lti.state import PendingLogin
-from lti_tool.models import Platform
 from lti_tool.settings import Settings
 
 
@@ -30,7 +28,7 @@ class ValidatedLaunch:
     """A launch whose id_token passed every check."""
 
     claims: dict
-    platform: Platform
+    platform: PlatformInfo
     login: PendingLogin
 
     @property
@@ -39,7 +37,7 @@ class ValidatedLaunch:
         return self.claims[c.MESSAGE_TYPE]
 
 
-def _read_token(request: Request) -> tuple[str, str, dict, dict]:
+def _read_token(request: Request) -> tuple[str, str, dict]:
     state = request.form.get("state")
     token = request.form.get("id_token")
     if not state:
@@ -56,13 +54,8 @@ def _read_token(request: Request) -> tuple[str, str, dict, dict]:
         )
     try:
         header = jwt.get_unverified_header(token)
-        body = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
-        raise LaunchError(
-            "not_a_jwt",
-            "The launch's id_token is not a valid JSON Web Token.",
-            "The LMS must send an RS256-signed JWT as 'id_token'.",
-        ) from None
+        raise _not_a_jwt() from None
     if header.get("alg") != "RS256":
         raise LaunchError(
             "alg_not_allowed",
@@ -75,7 +68,15 @@ def _read_token(request: Request) -> tuple[str, str, dict, dict]:
             "The id_token's header has no 'kid' naming its key.",
             "The LMS must name its signing key with 'kid' in the JWT header.",
         )
-    return state, token, header, body
+    return state, token, header
+
+
+def _not_a_jwt() -> LaunchError:
+    return LaunchError(
+        "not_a_jwt",
+        "The launch's id_token is not a valid JSON Web Token.",
+        "The LMS must send an RS256-signed JWT as 'id_token'.",
+    )
 
 
 def _check_state_cookie(request: Request, state: str) -> None:
@@ -131,6 +132,8 @@ def _verify_signature(token: str, key: object, leeway: int) -> dict:
         code, detail = "iat_invalid", "The id_token's 'iat' is not a time."
     except jwt.InvalidSignatureError:
         code, detail = "signature_invalid", "The id_token's signature does not match its key."
+    except jwt.DecodeError:
+        raise _not_a_jwt() from None
     except jwt.PyJWTError as exc:
         code, detail = "token_invalid", f"The id_token could not be verified: {exc}."
     raise LaunchError(
@@ -141,7 +144,7 @@ def _verify_signature(token: str, key: object, leeway: int) -> dict:
     )
 
 
-def _check_claims(body: dict, platform: Platform, login: PendingLogin, settings: Settings):
+def _check_claims(body: dict, platform: PlatformInfo, login: PendingLogin, settings: Settings):
     if body.get("nonce") != login.nonce:
         raise LaunchError(
             "nonce_mismatch",
@@ -174,7 +177,7 @@ def _check_claims(body: dict, platform: Platform, login: PendingLogin, settings:
             "The id_token has no deployment id.",
             "The LMS must send the deployment_id claim.",
         )
-    if deployment_id not in {d.deployment_id for d in platform.deployments}:
+    if deployment_id not in platform.deployment_ids:
         raise LaunchError(
             "deployment_unknown",
             f"Deployment id '{deployment_id}' is not registered for {platform.issuer}.",
@@ -223,21 +226,18 @@ def _check_claims(body: dict, platform: Platform, login: PendingLogin, settings:
 
 
 def validate_launch(
-    request: Request, *, settings: Settings, session: Session, store, keys: PlatformKeyCache
+    request: Request,
+    *,
+    settings: Settings,
+    platforms: PlatformDirectory,
+    store,
+    keys: PlatformKeyCache,
 ) -> ValidatedLaunch:
     """Run every check on a POST to /lti/launch and return the verified claims."""
-    state, token, header, unverified = _read_token(request)
+    state, token, header = _read_token(request)
     login = store.consume(state)
     _check_state_cookie(request, state)
-    if unverified.get("iss") != login.issuer:
-        raise LaunchError(
-            "issuer_mismatch",
-            f"The id_token comes from {unverified.get('iss')!r} but the login "
-            f"came from {login.issuer}.",
-            ADMIN_CHECK_REGISTRATION,
-        )
-    _check_audience(unverified, login.client_id)
-    platform = find_platform(session, login.issuer, login.client_id)
+    platform = platforms.lookup(login.issuer, login.client_id)
     if platform is None:
         raise LaunchError(
             "platform_unknown",
@@ -248,5 +248,15 @@ def validate_launch(
         kid=header["kid"], key_set_url=platform.key_set_url, key_set=platform.key_set
     )
     body = _verify_signature(token, key, settings.clock_skew)
+    if body.get("iss") != login.issuer:
+        raise LaunchError(
+            "issuer_mismatch",
+            f"The id_token comes from {body.get('iss')!r} but the login came from {login.issuer}.",
+            ADMIN_CHECK_REGISTRATION,
+        )
+    _check_audience(body, login.client_id)
+    deployment_id = body.get(c.DEPLOYMENT_ID)
+    if deployment_id and deployment_id not in platform.deployment_ids:
+        platform = platforms.with_deployment(login.issuer, login.client_id, deployment_id)
     _check_claims(body, platform, login, settings)
     return ValidatedLaunch(claims=body, platform=platform, login=login)

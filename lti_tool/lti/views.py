@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, redirect, request
 
 from lti_tool import logs
-from lti_tool.db import get_db, get_session
+from lti_tool.db import get_db
 from lti_tool.keys import get_keys
 from lti_tool.lti import claims as c
 from lti_tool.lti.jwks import PlatformKeyCache
 from lti_tool.lti.login import STATE_COOKIE_PREFIX, start_login
 from lti_tool.lti.records import record_launch
+from lti_tool.lti.registry import PlatformDirectory
 from lti_tool.lti.roles import is_staff
 from lti_tool.lti.state import get_store
 from lti_tool.lti.validation import validate_launch
@@ -19,10 +20,19 @@ from lti_tool.sessions import launch_url
 bp = Blueprint("lti", __name__)
 KEY_CACHE = "leadpath.platform_keys"
 LAUNCH_HOOKS = "leadpath.launch_hooks"
+PLATFORMS = "leadpath.platforms"
 
 
 def _settings():
     return current_app.config["LEADPATH"]
+
+
+def _platforms() -> PlatformDirectory:
+    directory = current_app.extensions.get(PLATFORMS)
+    if directory is None:
+        directory = PlatformDirectory(get_db().engine)
+        current_app.extensions[PLATFORMS] = directory
+    return directory
 
 
 def _key_cache() -> PlatformKeyCache:
@@ -44,7 +54,7 @@ def login():
     """Answer an OIDC third-party initiated login with a redirect to the platform."""
     settings = _settings()
     cookie_check = settings.is_https
-    return start_login(request, settings, get_session(), get_store(), cookie_check)
+    return start_login(request, settings, _platforms(), get_store(), cookie_check)
 
 
 @bp.post("/lti/launch")
@@ -52,7 +62,7 @@ def launch():
     """Validate an LTI launch, record it, and send the user to their page."""
     settings = _settings()
     launch = validate_launch(
-        request, settings=settings, session=get_session(), store=get_store(), keys=_key_cache()
+        request, settings=settings, platforms=_platforms(), store=get_store(), keys=_key_cache()
     )
     hooks = current_app.extensions.get(LAUNCH_HOOKS, [])
 
