@@ -1,24 +1,28 @@
-"""The forwarder: ships leased batches to every destination LRS and records each answer.
+"""The forwarder: one database loop leases and settles, sending threads only do HTTP.
 
-One loop routes new statements to destinations; each destination's sending threads (lanes)
-lease a batch in a short transaction, send it with no transaction open, then record the
-outcome in another.
+The loop routes new statements to destinations, records what came back from the sending
+threads and leases the next batches — all in one short transaction per pass — and hands the
+batches to each destination's sending threads (lanes). While one batch is in flight the next
+is already leased, so the LRS never waits for the database. SQLite sees a single writer per
+forwarder process.
 A batch refused with 400 (or 409) is bisected so only the bad statements stop; 401/403 pause
 the destination; everything else is retried with capped, fully jittered exponential backoff
-(or after Retry-After). Nothing is dropped.
+(or after Retry-After). Nothing is dropped: a settlement that cannot be recorded leaves its
+rows leased, and they are sent again (idempotently) once the lease runs out.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import queue as queues
 import random
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -34,6 +38,7 @@ from xapi.outbox.destinations import (
     sync_settings_destinations,
 )
 from xapi.outbox.models import Destination, utcnow
+from xapi.outbox.sending import Lanes, Settlement, send_bisecting, send_safely
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -41,44 +46,24 @@ log.addHandler(logging.NullHandler())
 ROUTE_BATCH = 1000
 RETRY_AFTER_LIMIT = 86400.0
 
-
-@dataclass
-class Settlement:
-    """What one send of a leased batch came to."""
-
-    delivered: list[queue.LeasedStatement] = field(default_factory=list)
-    dead: list[tuple[queue.LeasedStatement, Answer]] = field(default_factory=list)
-    unsent: list[queue.LeasedStatement] = field(default_factory=list)
-    failure: Answer | None = None
+__all__ = ["Forwarder", "Settlement", "Target", "send_bisecting"]
 
 
-def send_bisecting(sink: StatementSink, leased: list[queue.LeasedStatement]) -> Settlement:
-    """Send a batch; split it on 400/409 until the refused statements stand alone.
+@dataclass(frozen=True)
+class Target:
+    """What the sending side needs of a destination row, read once per refresh."""
 
-    Halves go in order, so a learner's statements still reach the LRS in sequence. The first
-    failure that is not about a statement (401, 429, 5xx, network) stops the batch: that
-    chunk and everything after it is left unsent.
-    """
-    settled = Settlement()
-    chunks = [leased]
-    while chunks:
-        chunk = chunks.pop(0)
-        answer = sink.post_statements([item.body for item in chunk])
-        verdict = answer.verdict
-        if verdict is Verdict.STORED:
-            settled.delivered.extend(chunk)
-        elif verdict in (Verdict.CONFLICT, Verdict.REJECTED) and len(chunk) > 1:
-            middle = len(chunk) // 2
-            chunks[:0] = [chunk[:middle], chunk[middle:]]
-        elif verdict is Verdict.CONFLICT:
-            settled.delivered.extend(chunk)  # the LRS already holds this id
-        elif verdict is Verdict.REJECTED:
-            settled.dead.append((chunk[0], answer))
-        else:
-            settled.failure = answer
-            settled.unsent = chunk + [item for rest in chunks for item in rest]
-            break
-    return settled
+    id: int
+    name: str
+    source: str
+    endpoint: str
+    key: str | None
+    secret: str | None
+
+    @classmethod
+    def of(cls, row: Destination) -> Target:
+        """Copy the fields of a destination row."""
+        return cls(row.id, row.name, row.source, row.endpoint, row.key, row.secret)
 
 
 class Forwarder:
@@ -102,10 +87,16 @@ class Forwarder:
         self.instance = uuid.uuid4().hex[:8]
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{self.instance}"
         self._credentials = {d.name: (d.key, d.secret) for d in config.destinations}
-        self._sinks: dict[tuple[int, int], StatementSink] = {}
+        self._sinks: dict[int, StatementSink] = {}  # for forward_batch, in the caller's thread
         self._not_before: dict[int, float] = {}
         self._stop = threading.Event()
-        self._threads: dict[tuple[int, int], threading.Thread] = {}
+        self._wake = threading.Event()
+        self._done: queues.SimpleQueue[tuple[int, Settlement]] = queues.SimpleQueue()
+        self._lanes: dict[int, Lanes] = {}
+        self._targets: list[Target] = []
+        self._dry: set[int] = set()  # nothing to lease until a batch returns or a refresh
+        self._refresh_at = 0.0
+        self._route_more = True
         self._thread: threading.Thread | None = None
 
     # -- destinations ---------------------------------------------------------------------
@@ -123,97 +114,92 @@ class Forwarder:
             elif embedded is not None:
                 embedded.active = False
 
-    def _sink(self, destination: Destination, lane: int) -> StatementSink | None:
-        sink = self._sinks.get((destination.id, lane))
-        if sink is not None:
-            return sink
-        if destination.name == EMBEDDED and destination.source == "embedded":
-            sink = self.embedded() if self.embedded else None
-        else:
-            key, secret = self._credentials.get(destination.name, (None, None))
-            if destination.source != "settings":
-                key, secret = destination.key, destination.secret
-            if key is None or secret is None:
-                return None
-            sink = LrsClient(
-                destination.endpoint,
-                key,
-                secret,
-                connect_timeout=self.config.connect_timeout,
-                read_timeout=self.config.read_timeout,
-                user_agent=f"leadpath-forwarder/{self.instance}",
-            )
-        if sink is not None:
-            self._sinks[destination.id, lane] = sink
-        return sink
+    def new_sink(self, target: Target) -> StatementSink | None:
+        """Return a new sink for a destination, or None when it has no credentials."""
+        if target.name == EMBEDDED and target.source == "embedded":
+            return self.embedded() if self.embedded else None
+        key, secret = self._credentials.get(target.name, (None, None))
+        if target.source != "settings":
+            key, secret = target.key, target.secret
+        if key is None or secret is None:
+            return None
+        return LrsClient(
+            target.endpoint,
+            key,
+            secret,
+            connect_timeout=self.config.connect_timeout,
+            read_timeout=self.config.read_timeout,
+            user_agent=f"leadpath-forwarder/{self.instance}",
+        )
 
-    # -- one pass ---------------------------------------------------------------------------
+    def _can_send(self, target: Target) -> bool:
+        if target.name == EMBEDDED and target.source == "embedded":
+            return self.embedded is not None
+        if target.source == "settings":
+            return target.name in self._credentials
+        return target.key is not None and target.secret is not None
+
+    def targets(self) -> list[Target]:
+        """Return the active, unpaused destinations this forwarder sends to."""
+        query = select(Destination).where(Destination.active, Destination.paused_at.is_(None))
+        if self.only:
+            query = query.where(Destination.name.in_(self.only))
+        with self.sessions() as session:
+            return [Target.of(row) for row in session.scalars(query.order_by(Destination.id))]
+
+    def forwardable(self) -> list[int]:
+        """Return the ids of active, unpaused destinations."""
+        return [target.id for target in self.targets()]
+
+    # -- database steps -------------------------------------------------------------------
+
+    def route_some(self) -> int:
+        """Route up to ROUTE_BATCH unrouted statements in one transaction; return how many."""
+        with self.sessions.begin() as session:
+            active = list(session.scalars(select(Destination).where(Destination.active)))
+            return queue.route_new_statements(session, active, ROUTE_BATCH)
 
     def route(self) -> int:
         """Route every unrouted statement to the active destinations; return how many."""
         total = 0
         while True:
-            with self.sessions.begin() as session:
-                targets = list(session.scalars(select(Destination).where(Destination.active)))
-                routed = queue.route_new_statements(session, targets, ROUTE_BATCH)
+            routed = self.route_some()
             total += routed
             if routed < ROUTE_BATCH:
                 return total
 
-    def forwardable(self) -> list[int]:
-        """Return the ids of active, unpaused destinations."""
-        query = select(Destination.id).where(Destination.active, Destination.paused_at.is_(None))
-        if self.only:
-            query = query.where(Destination.name.in_(self.only))
-        with self.sessions() as session:
-            return list(session.scalars(query))
+    def _lease(self, session: Session, destination_id: int) -> list[queue.LeasedStatement]:
+        return queue.lease_batch(
+            session,
+            destination_id,
+            f"{self.worker_id}:{uuid.uuid4().hex[:8]}",
+            batch_size=self.config.batch_size,
+            lease_seconds=self.config.lease_seconds,
+        )
 
-    def forward_batch(self, destination_id: int, lane: int = 0) -> int | None:
-        """Lease, send and settle one batch; return statements settled, or None to stop."""
-        if time.monotonic() < self._not_before.get(destination_id, 0.0):
-            return 0
-        token = f"{self.worker_id}:{uuid.uuid4().hex[:8]}"
-        with self.sessions.begin() as session:
-            destination = session.get(Destination, destination_id)
-            if destination is None or not destination.active or destination.paused_at:
-                return None
-            sink = self._sink(destination, lane)
-            if sink is None:
-                return None
-            leased = queue.lease_batch(
-                session,
-                destination_id,
-                token,
-                batch_size=self.config.batch_size,
-                lease_seconds=self.config.lease_seconds,
-            )
-        if not leased:
-            return 0
-        settled = send_bisecting(sink, leased)
-        self._settle(destination_id, settled)
-        return len(settled.delivered) + len(settled.dead)
-
-    def _settle(self, destination_id: int, settled: Settlement) -> None:
+    def _settle(self, session: Session, destination_id: int, settled: Settlement) -> None:
+        """Record one send's outcome; on a failure pause the destination or back off."""
         now = utcnow()
-        with self.sessions.begin() as session:
-            queue.mark_delivered(session, [s.delivery_id for s in settled.delivered], now)
-            for statement, answer in settled.dead:
-                queue.mark_dead(session, destination_id, statement, answer.status, answer.text)
-            failure = settled.failure
-            unsent_ids = [s.delivery_id for s in settled.unsent]
-            if failure is None:
-                return
-            if failure.verdict is Verdict.UNAUTHORIZED:
-                reason = f"LRS answered HTTP {failure.status}: {failure.text}".strip()
-                pause_destination(session, destination_id, reason[: queue.ERROR_TEXT_LIMIT])
-                queue.release(session, unsent_ids)
-                log.warning("Paused LRS destination %s: %s", destination_id, reason)
-                return
-            delay = self._delay(failure, max(s.attempts for s in settled.unsent))
-            self._not_before[destination_id] = time.monotonic() + delay
-            error = f"HTTP {failure.status}: {failure.text}" if failure.status else failure.text
-            queue.mark_retry(session, unsent_ids, error, now + timedelta(seconds=delay))
-            log.info("LRS destination %s failed (%s); retry in %.1fs", destination_id, error, delay)
+        queue.mark_delivered(session, [s.delivery_id for s in settled.delivered], now)
+        for statement, answer in settled.dead:
+            queue.mark_dead(session, destination_id, statement, answer.status, answer.text)
+        failure = settled.failure
+        if failure is None:
+            return
+        unsent_ids = [s.delivery_id for s in settled.unsent]
+        if failure.verdict is Verdict.UNAUTHORIZED:
+            reason = f"LRS answered HTTP {failure.status}: {failure.text}".strip()
+            pause_destination(session, destination_id, reason[: queue.ERROR_TEXT_LIMIT])
+            queue.release(session, unsent_ids)
+            self._dry.add(destination_id)
+            self._refresh_at = 0.0
+            log.warning("Paused LRS destination %s: %s", destination_id, reason)
+            return
+        delay = self._delay(failure, max(s.attempts for s in settled.unsent))
+        self._not_before[destination_id] = time.monotonic() + delay
+        error = f"HTTP {failure.status}: {failure.text}" if failure.status else failure.text
+        queue.mark_retry(session, unsent_ids, error, now + timedelta(seconds=delay))
+        log.info("LRS destination %s failed (%s); retry in %.1fs", destination_id, error, delay)
 
     def _delay(self, failure: Answer, attempts: int) -> float:
         """Return Retry-After when given (up to a day), else capped full-jitter backoff."""
@@ -222,58 +208,160 @@ class Forwarder:
         ceiling = min(self.config.backoff_max_seconds, self.config.backoff_seconds * 2**attempts)
         return random.uniform(0, ceiling)
 
+    def _backing_off(self, destination_id: int) -> bool:
+        return time.monotonic() < self._not_before.get(destination_id, 0.0)
+
+    # -- one batch at a time (tests, operators) ---------------------------------------------
+
+    def forward_batch(self, destination_id: int) -> int | None:
+        """Lease, send (in this thread) and settle one batch; return statements settled.
+
+        Returns None when the destination cannot be sent to (gone, inactive, paused or
+        without credentials).
+        """
+        if self._backing_off(destination_id):
+            return 0
+        with self.sessions.begin() as session:
+            row = session.get(Destination, destination_id)
+            if row is None or not row.active or row.paused_at:
+                return None
+            target = Target.of(row)
+            if destination_id not in self._sinks:
+                sink = self.new_sink(target)
+                if sink is None:
+                    return None
+                self._sinks[destination_id] = sink
+            leased = self._lease(session, destination_id)
+        if not leased:
+            return 0
+        settled = send_safely(self._sinks[destination_id], leased)
+        with self.sessions.begin() as session:
+            self._settle(session, destination_id, settled)
+        return settled.settled
+
     def run_once(self) -> int:
         """Route, then forward one batch per destination; return statements settled."""
         self.route()
         return sum(self.forward_batch(dest) or 0 for dest in self.forwardable())
 
-    # -- running ----------------------------------------------------------------------------
+    # -- pipelined running ------------------------------------------------------------------
 
     def run(self) -> None:
-        """Forward until `stop()`: one routing loop here, one sending thread per destination."""
+        """Forward until `stop()`: this thread does the database work, lanes do the HTTP."""
         self.prepare()
         try:
             while not self._stop.is_set():
+                self._wake.clear()
                 try:
-                    self.route()
-                    for destination_id in self.forwardable():
-                        for lane in range(self.config.lanes):
-                            thread = self._threads.get((destination_id, lane))
-                            if thread is None or not thread.is_alive():
-                                self._threads[destination_id, lane] = self._start_lane(
-                                    destination_id, lane
-                                )
+                    self.pump()
                 except Exception:  # noqa: BLE001 - a database hiccup must not end forwarding
-                    log.exception("Outbox routing failed; retrying")
-                self._stop.wait(self.config.poll_seconds)
+                    log.exception("Outbox forwarding pass failed; retrying")
+                    self._stop.wait(self.config.poll_seconds)
+                self._wake.wait(self._idle_seconds())
         finally:
-            for thread in self._threads.values():
-                thread.join()
-            self.close()
+            self._shutdown()
 
-    def _start_lane(self, destination_id: int, lane: int) -> threading.Thread:
-        thread = threading.Thread(
-            target=self._lane_loop,
-            args=(destination_id, lane),
-            name=f"leadpath-forwarder-{destination_id}-{lane}",
-            daemon=True,
-        )
-        thread.start()
-        return thread
+    def _report(self, destination_id: int, settled: Settlement) -> None:
+        """Called by a sending thread when a batch is done."""
+        self._done.put((destination_id, settled))
+        self._wake.set()
 
-    def _lane_loop(self, destination_id: int, lane: int) -> None:
-        while not self._stop.is_set():
+    def _finished(self) -> list[tuple[int, Settlement]]:
+        finished = []
+        while True:
             try:
-                settled = self.forward_batch(destination_id, lane)
-            except Exception:  # noqa: BLE001 - keep the destination's loop alive
-                log.exception("Forwarding to LRS destination %s failed", destination_id)
-                settled = 0
-            if settled is None:
-                return
-            if settled == 0:
-                backing_off = self._not_before.get(destination_id, 0.0) - time.monotonic()
-                poll = self.config.poll_seconds
-                self._stop.wait(min(backing_off, poll) if backing_off > 0 else poll)
+                finished.append(self._done.get_nowait())
+            except queues.Empty:
+                return finished
+
+    def pump(self) -> None:
+        """One pass: route, record returned batches and lease the next ones, then dispatch."""
+        now = time.monotonic()
+        if self._route_more or now >= self._refresh_at:
+            routed = self.route_some()
+            self._route_more = routed == ROUTE_BATCH
+            if routed:
+                self._dry.clear()
+        if now >= self._refresh_at:
+            self._targets = self.targets()
+            self._refresh_at = now + self.config.poll_seconds
+            self._dry.clear()
+        finished = self._finished()
+        for destination_id, _ in finished:
+            self._lanes[destination_id].in_flight -= 1
+            self._dry.discard(destination_id)
+        try:
+            with self.sessions.begin() as session:
+                for destination_id, settled in finished:
+                    self._settle(session, destination_id, settled)
+                dispatch = [
+                    (self._lanes_for(target), leased)
+                    for target in self._targets
+                    for leased in self._lease_for(session, target)
+                ]
+        except Exception:
+            if not finished:
+                raise
+            log.exception("Recording %d sent batches together failed", len(finished))
+            self._settle_each(finished)
+            return
+        for lanes, leased in dispatch:
+            lanes.submit(leased)
+
+    def _lanes_for(self, target: Target) -> Lanes:
+        lanes = self._lanes.get(target.id)
+        if lanes is None:
+            lanes = Lanes(target.id, self.config.lanes, lambda: self.new_sink(target), self._report)
+            self._lanes[target.id] = lanes
+        return lanes
+
+    def _lease_for(self, session: Session, target: Target) -> list[list[queue.LeasedStatement]]:
+        """Lease batches for a destination until each of its lanes has one."""
+        if target.id in self._dry or self._backing_off(target.id) or not self._can_send(target):
+            return []
+        lanes = self._lanes.get(target.id)
+        free = self.config.lanes - (lanes.in_flight if lanes else 0)
+        batches = []
+        while len(batches) < free:
+            leased = self._lease(session, target.id)
+            if not leased:
+                self._dry.add(target.id)
+                break
+            batches.append(leased)
+        return batches
+
+    def _settle_each(self, finished: list[tuple[int, Settlement]]) -> None:
+        """Record batches one transaction each; a batch that cannot be recorded keeps its lease."""
+        for destination_id, settled in finished:
+            try:
+                with self.sessions.begin() as session:
+                    self._settle(session, destination_id, settled)
+            except Exception:  # noqa: BLE001 - its rows are sent again when the lease ends
+                log.exception("Could not record a batch for LRS destination %s", destination_id)
+
+    def _idle_seconds(self) -> float:
+        wait = self.config.poll_seconds
+        if self._route_more:
+            return 0.0
+        soonest = min(self._not_before.values(), default=None)
+        if soonest is not None and soonest > time.monotonic():
+            wait = min(wait, soonest - time.monotonic())
+        return max(wait, 0.0)
+
+    def _shutdown(self) -> None:
+        """Let the lanes finish the batches in flight, record them, and close connections."""
+        for lanes in self._lanes.values():
+            lanes.stop()
+        limit = self.config.connect_timeout + self.config.read_timeout
+        deadline = time.monotonic() + limit
+        for lanes in self._lanes.values():
+            if not lanes.join(max(0.0, deadline - time.monotonic())):
+                log.warning("A batch is still in flight; its lease will return it to the queue")
+        self._settle_each(self._finished())
+        self._lanes.clear()
+        self.close()
+
+    # -- thread ---------------------------------------------------------------------------
 
     def start(self) -> threading.Thread:
         """Run the forwarder in a daemon thread; `stop()` ends it."""
@@ -282,13 +370,19 @@ class Forwarder:
         return self._thread
 
     def stop(self, timeout: float | None = None) -> None:
-        """Ask every loop to finish its current batch and wait for the thread to end."""
+        """Ask the loop to finish the batches in flight, and wait for its thread to end."""
         self._stop.set()
-        if self._thread is not None:
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
+    @property
+    def running(self) -> bool:
+        """Return True while the forwarder's thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
     def close(self) -> None:
-        """Close the HTTP sessions."""
+        """Close the HTTP sessions of `forward_batch`."""
         for sink in self._sinks.values():
             sink.close()
         self._sinks.clear()

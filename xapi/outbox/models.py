@@ -87,7 +87,6 @@ class Delivery(OutboxBase):
     __table_args__ = (
         UniqueConstraint("destination_id", "statement_seq"),
         Index("ix_outbox_delivery_queue", "destination_id", "status", "statement_seq"),
-        Index("ix_outbox_delivery_learner", "destination_id", "learner_key", "status"),
     )
 
     id: Mapped[int] = mapped_column(SequenceInt, primary_key=True, autoincrement=True)

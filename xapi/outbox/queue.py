@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from xapi.outbox.destinations import matches
 from xapi.outbox.models import (
     DEAD,
     DELIVERED,
@@ -41,6 +40,18 @@ class LeasedStatement:
     attempts: int
 
 
+_delivery = Delivery.__table__
+_statement = OutboxStatement.__table__
+ROUTED_COLUMNS = [
+    "destination_id",
+    "statement_seq",
+    "learner_key",
+    "status",
+    "attempts",
+    "created_at",
+]
+
+
 def _is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
@@ -48,39 +59,101 @@ def _is_postgresql(session: Session) -> bool:
 def route_new_statements(
     session: Session, destinations: list[Destination], limit: int = 1000
 ) -> int:
-    """Create delivery rows for unrouted statements to every matching destination.
+    """Create delivery rows for up to `limit` unrouted statements to every matching destination.
 
-    With no destination at all, statements stay unrouted (queued) until one exists.
+    One `INSERT … SELECT` per destination (its filters in the WHERE clause) and one UPDATE;
+    statement bodies never leave the database. On SQLite (one writer at a time) the statements
+    are the unrouted ones up to the `limit`-th; on PostgreSQL they are taken with SKIP LOCKED,
+    so two forwarders never route the same one. With no destination at all, statements stay
+    unrouted (queued) until one exists.
     """
     if not destinations:
         return 0
-    query = (
-        select(OutboxStatement)
-        .where(OutboxStatement.routed.is_(False))
-        .order_by(OutboxStatement.seq)
-        .limit(limit)
-    )
+    s = _statement.c
+    first = select(s.seq).where(s.routed.is_(False)).order_by(s.seq).limit(limit)
     if _is_postgresql(session):
-        query = query.with_for_update(skip_locked=True)
-    statements = list(session.scalars(query))
-    rows = [
-        {"destination_id": dest.id, "statement_seq": st.seq, "learner_key": st.learner_key}
-        for st in statements
-        for dest in destinations
-        if matches(dest, st.platform_issuer, st.course_id)
-    ]
-    if rows:
-        now = utcnow()
-        session.execute(
-            insert(Delivery), [{**row, "status": PENDING, "created_at": now} for row in rows]
+        seqs = list(session.scalars(first.with_for_update(skip_locked=True)))
+        count, chosen = len(seqs), s.seq.in_(seqs)
+    else:
+        window = first.subquery()
+        count, last = session.execute(select(func.count(), func.max(window.c.seq))).one()
+        if not count:
+            return 0
+        chosen = and_(s.routed.is_(False), s.seq <= last)
+    if not count:
+        return 0
+    now = literal(utcnow(), _delivery.c.created_at.type)
+    for destination in destinations:
+        rows = select(
+            literal(destination.id, _delivery.c.destination_id.type),
+            s.seq,
+            s.learner_key,
+            literal(PENDING, _delivery.c.status.type),
+            literal(0, _delivery.c.attempts.type),
+            now,
+        ).where(chosen)
+        if destination.platforms:
+            rows = rows.where(s.platform_issuer.in_(destination.platforms))
+        if destination.courses:
+            rows = rows.where(s.course_id.in_(destination.courses))
+        session.execute(insert(_delivery).from_select(ROUTED_COLUMNS, rows))
+    session.execute(update(_statement).where(chosen).values(routed=True))
+    return count
+
+
+def _lease_statements(postgresql: bool):
+    """Build the claim (UPDATE … RETURNING with the bodies) and the order check, once."""
+    d, s = _delivery.c, _statement.c
+    now = bindparam("now", type_=d.claimed_until.type)
+    free = or_(d.claimed_until.is_(None), d.claimed_until < now)
+    due = or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now)
+    candidates = (
+        select(d.id)
+        .where(d.destination_id == bindparam("dest"), d.status == PENDING, due, free)
+        .order_by(d.statement_seq)
+        .limit(bindparam("batch_size"))
+    )
+    if postgresql:
+        candidates = candidates.with_for_update(skip_locked=True)
+    text_of = select(s.statement_id, s.body).where(s.seq == d.statement_seq)
+    claim = (
+        update(_delivery)
+        .where(d.id.in_(candidates), d.status == PENDING, free)
+        .values(claimed_by=bindparam("token"), claimed_until=bindparam("until"))
+        .returning(
+            d.id,
+            d.statement_seq,
+            text_of.with_only_columns(s.statement_id).scalar_subquery(),
+            d.learner_key,
+            text_of.with_only_columns(s.body).scalar_subquery(),
+            d.attempts,
         )
-    if statements:
-        session.execute(
-            update(OutboxStatement)
-            .where(OutboxStatement.seq.in_([st.seq for st in statements]))
-            .values(routed=True)
-        )
-    return len(statements)
+    )
+    others = select(d.statement_seq, d.learner_key).where(
+        d.destination_id == bindparam("dest"),
+        d.status == PENDING,
+        d.statement_seq <= bindparam("last"),
+        or_(d.claimed_by.is_(None), d.claimed_by != bindparam("token")),
+    )
+    return claim, others
+
+
+_LEASE = {False: _lease_statements(False), True: _lease_statements(True)}
+_IDS = bindparam("ids", expanding=True)
+_RELEASE = (
+    update(_delivery).where(_delivery.c.id.in_(_IDS)).values(claimed_by=None, claimed_until=None)
+)
+_DELIVERED = (
+    update(_delivery)
+    .where(_delivery.c.id.in_(_IDS))
+    .values(
+        status=DELIVERED,
+        delivered_at=bindparam("now", type_=_delivery.c.delivered_at.type),
+        claimed_by=None,
+        claimed_until=None,
+        last_error=None,
+    )
+)
 
 
 def lease_batch(
@@ -94,115 +167,61 @@ def lease_batch(
 ) -> list[LeasedStatement]:
     """Lease up to `batch_size` due statements for one destination, keeping order per learner.
 
-    `token` must be unique to this lease: rows are claimed by compare-and-set (and on
-    PostgreSQL first locked with SKIP LOCKED), so two forwarders never hold the same row.
+    The first due, unleased rows are claimed, and their statements read, in one
+    `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING` (on PostgreSQL the inner SELECT locks
+    with SKIP LOCKED, so two forwarders never hold the same row). `token` must be unique to
+    this lease. A claimed row is then given back when an earlier pending row of its learner is
+    not part of this lease.
     """
     now = now or utcnow()
-    free = or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now)
-    due = or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)
-    query = (
-        select(Delivery.id)
-        .where(Delivery.destination_id == destination_id, Delivery.status == PENDING, due, free)
-        .order_by(Delivery.statement_seq)
-        .limit(batch_size)
-    )
-    if _is_postgresql(session):
-        query = query.with_for_update(skip_locked=True)
-    candidates = list(session.scalars(query))
-    if not candidates:
-        return []
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(candidates), Delivery.status == PENDING, free)
-        .values(claimed_by=token, claimed_until=now + timedelta(seconds=lease_seconds))
-    )
-    mine = session.execute(
-        select(Delivery.id, Delivery.statement_seq, Delivery.learner_key).where(
-            Delivery.id.in_(candidates), Delivery.claimed_by == token
-        )
+    claim, others = _LEASE[_is_postgresql(session)]
+    connection = session.connection()
+    claimed = connection.execute(
+        claim,
+        {
+            "dest": destination_id,
+            "batch_size": batch_size,
+            "now": now,
+            "token": token,
+            "until": now + timedelta(seconds=lease_seconds),
+        },
     ).all()
-    blocked = _rows_behind_others(session, destination_id, token, mine)
-    if blocked:
-        _release(session, blocked)
-    kept = [row.id for row in mine if row.id not in blocked]
-    if not kept:
+    if not claimed:
         return []
-    result = session.execute(
-        select(
-            Delivery.id,
-            Delivery.statement_seq,
-            OutboxStatement.statement_id,
-            Delivery.learner_key,
-            OutboxStatement.body,
-            Delivery.attempts,
-        )
-        .join(OutboxStatement, OutboxStatement.seq == Delivery.statement_seq)
-        .where(Delivery.id.in_(kept))
-        .order_by(Delivery.statement_seq)
-    )
-    return [LeasedStatement(*row) for row in result]
-
-
-def _rows_behind_others(session: Session, destination_id: int, token: str, mine) -> set[int]:
-    """Return my leased rows that have an earlier pending row of their learner not leased by me."""
-    learners = {row.learner_key for row in mine}
-    first_not_mine = dict(
-        session.execute(
-            select(Delivery.learner_key, func.min(Delivery.statement_seq))
-            .where(
-                Delivery.destination_id == destination_id,
-                Delivery.status == PENDING,
-                Delivery.learner_key.in_(learners),
-                or_(Delivery.claimed_by.is_(None), Delivery.claimed_by != token),
-            )
-            .group_by(Delivery.learner_key)
-        ).all()
-    )
-    return {
-        row.id
-        for row in mine
-        if row.learner_key in first_not_mine and row.statement_seq > first_not_mine[row.learner_key]
-    }
-
-
-def _release(session: Session, ids) -> None:
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(list(ids)))
-        .values(claimed_by=None, claimed_until=None)
-    )
+    claimed.sort(key=lambda row: row[1])
+    first_not_mine: dict[str, int] = {}
+    for seq, learner in connection.execute(
+        others, {"dest": destination_id, "last": claimed[-1][1], "token": token}
+    ):
+        if seq < first_not_mine.get(learner, seq + 1):
+            first_not_mine[learner] = seq
+    kept = [row for row in claimed if row[1] < first_not_mine.get(row[3], row[1] + 1)]
+    if len(kept) < len(claimed):
+        blocked = {row[0] for row in claimed} - {row[0] for row in kept}
+        connection.execute(_RELEASE, {"ids": list(blocked)})
+    return [LeasedStatement(*row) for row in kept]
 
 
 def release(session: Session, ids: list[int]) -> None:
     """Give leased rows back untouched (e.g. when the destination was paused)."""
     if ids:
-        _release(session, ids)
+        session.connection().execute(_RELEASE, {"ids": list(ids)})
 
 
 def mark_delivered(session: Session, ids: list[int], now: datetime | None = None) -> None:
     """Record that the destination holds these statements."""
     if ids:
-        session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(ids))
-            .values(
-                status=DELIVERED,
-                delivered_at=now or utcnow(),
-                claimed_by=None,
-                claimed_until=None,
-                last_error=None,
-            )
-        )
+        session.connection().execute(_DELIVERED, {"ids": list(ids), "now": now or utcnow()})
 
 
 def mark_retry(session: Session, ids: list[int], error: str, next_attempt_at: datetime) -> None:
     """Record a failed attempt; the rows become due again at `next_attempt_at`."""
     if ids:
         session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(ids))
+            update(_delivery)
+            .where(_delivery.c.id.in_(ids))
             .values(
-                attempts=Delivery.attempts + 1,
+                attempts=_delivery.c.attempts + 1,
                 next_attempt_at=next_attempt_at,
                 last_error=error[:ERROR_TEXT_LIMIT],
                 claimed_by=None,
@@ -220,11 +239,11 @@ def mark_dead(
 ) -> None:
     """Move a refused statement to the dead-letter table with the LRS's answer."""
     session.execute(
-        update(Delivery)
-        .where(Delivery.id == statement.delivery_id)
+        update(_delivery)
+        .where(_delivery.c.id == statement.delivery_id)
         .values(
             status=DEAD,
-            attempts=Delivery.attempts + 1,
+            attempts=_delivery.c.attempts + 1,
             last_error=f"HTTP {status_code}: {response}"[:ERROR_TEXT_LIMIT],
             claimed_by=None,
             claimed_until=None,
@@ -244,13 +263,13 @@ def mark_dead(
 
 def requeue_dead(session: Session, destination_id: int | None = None) -> int:
     """Make dead letters pending again (and forget their dead-letter entries); return how many."""
-    condition = Delivery.status == DEAD
+    condition = _delivery.c.status == DEAD
     letters = DeadLetter.id.is_not(None)
     if destination_id is not None:
-        condition = and_(condition, Delivery.destination_id == destination_id)
+        condition = and_(condition, _delivery.c.destination_id == destination_id)
         letters = DeadLetter.destination_id == destination_id
     count = session.execute(
-        update(Delivery)
+        update(_delivery)
         .where(condition)
         .values(status=PENDING, next_attempt_at=None, claimed_by=None, claimed_until=None)
     ).rowcount
