@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from flask import Response
+from flask import Response, request
 
 from xapi.lrs import attachments as att
 from xapi.lrs import formats, keys, query, shape, store
@@ -91,6 +91,7 @@ def _put(xreq: XRequest) -> Response:
         authority=principal.authority,
         credential=principal.key,
         attachments=parts,
+        xapi_version=xreq.version,
     )
     return Response(status=204)
 
@@ -108,6 +109,7 @@ def _post(xreq: XRequest) -> Response:
         authority=principal.authority,
         credential=principal.key,
         attachments=parts,
+        xapi_version=xreq.version,
     )
     return json_response(ids)
 
@@ -177,7 +179,8 @@ def _get(xreq: XRequest) -> Response:
     more = ""
     if page.next_after is not None:
         token = json.dumps({"q": args, "a": list(page.next_after)}, separators=(",", ":"))
-        more = "/xapi/statements?more=" + base64.urlsafe_b64encode(token.encode()).decode()
+        cursor = base64.urlsafe_b64encode(token.encode()).decode()
+        more = f"{request.script_root}/xapi/statements?more={cursor}"
     document = {"statements": _render(xreq, statements), "more": more}
     return _respond(xreq, document, statements, {})
 

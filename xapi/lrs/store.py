@@ -6,6 +6,7 @@ The storage layer works on a SQLAlchemy `Engine` and knows no web framework.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -22,6 +23,7 @@ from xapi.lrs.validate import VOIDED, normalize, validate_statements
 _S = Statement.__table__
 _K = StatementKey.__table__
 _ACTIVITY_CACHES: dict[str, dict[str, str]] = {}
+_SQLITE_WRITE = threading.Lock()
 
 
 def dumps(value: Any) -> str:
@@ -29,12 +31,14 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def prepare(statements: list[Any], authority: dict, *, keep: bool = False) -> list[dict]:
+def prepare(
+    statements: list[Any], authority: dict, *, keep: bool = False, allow_2: bool = False
+) -> list[dict]:
     """Validate a batch and set id, stored, authority, version and timestamp on each statement.
 
     With `keep` (reloading an export) a statement's own stored and authority are kept.
     """
-    validate_statements(statements)
+    validate_statements(statements, allow_2=allow_2)
     stored = formats.format_micros(formats.now_micros())
     seen: set[str] = set()
     for i, statement in enumerate(statements):
@@ -64,6 +68,7 @@ def store_statements(
     attachments: dict[str, tuple[str, bytes]] | None = None,
     keep_stored: bool = False,
     require_parts: bool = True,
+    xapi_version: str = "1.0.3",
 ) -> list[str]:
     """Validate and store a batch in one transaction; return the ids in order.
 
@@ -72,12 +77,12 @@ def store_statements(
     the statements' own stored and authority and, with `require_parts` off, accepts attachments
     whose content is not sent (both for reloading an export).
     """
-    prepare(statements, authority, keep=keep_stored)
+    prepare(statements, authority, keep=keep_stored, allow_2=xapi_version.startswith("2."))
     parts = {k.lower(): v for k, v in (attachments or {}).items()}
     att.check_attachments(statements, parts, require_parts=require_parts)
     for attempt in range(3):
         try:
-            with engine.begin() as conn:
+            with _writer(engine), engine.begin() as conn:
                 learned = _write(conn, statements, credential, parts)
             cache = _ACTIVITY_CACHES.setdefault(str(engine.url), {})
             if len(cache) > 50_000:
@@ -88,6 +93,22 @@ def store_statements(
             if attempt == 2:
                 raise
     return [s["id"] for s in statements]
+
+
+def _writer(engine: Engine):
+    """Serialise this process's SQLite writers, which would otherwise poll for the file lock."""
+    return _SQLITE_WRITE if engine.dialect.name == "sqlite" else _NO_LOCK
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()
 
 
 def _write(conn, statements: list[dict], credential: str | None, parts: dict) -> dict[str, str]:

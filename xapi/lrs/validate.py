@@ -51,14 +51,15 @@ _CONTEXT_KEYS = {
 _CONTEXT_ACTIVITY_KEYS = {"parent", "grouping", "category", "other"}
 
 
-def validate_statements(statements: list[Any]) -> None:
+def validate_statements(statements: list[Any], *, allow_2: bool = False) -> None:
     """Check every statement of a batch; the error names `statement[i]` and the field."""
     for i, statement in enumerate(statements):
-        validate_statement(statement, f"statement[{i}]" if len(statements) > 1 else "statement")
+        path = f"statement[{i}]" if len(statements) > 1 else "statement"
+        validate_statement(statement, path, allow_2=allow_2)
 
 
-def validate_statement(value: Any, path: str = "statement") -> None:
-    """Check one statement."""
+def validate_statement(value: Any, path: str = "statement", *, allow_2: bool = False) -> None:
+    """Check one statement; `allow_2` also accepts a 2.0.x version (for xAPI 2.0 requests)."""
     p.obj(value, path, _STATEMENT_KEYS, ("actor", "verb", "object"))
     if "id" in value:
         p.uuid(value["id"], f"{path}.id")
@@ -67,7 +68,10 @@ def validate_statement(value: Any, path: str = "statement") -> None:
         p.timestamp(value["stored"], f"{path}.stored")
     if "authority" in value:
         _authority(value["authority"], f"{path}.authority")
-    if "version" in value and not formats.is_version(value["version"]):
+    version = value.get("version")
+    if version is not None and not (
+        formats.is_version(version) and (allow_2 or str(version).startswith("1.0"))
+    ):
         raise Invalid(f"{path}.version", 'must be an xAPI version starting with "1.0".')
     if value["verb"]["id"] == VOIDED:
         target = value["object"]

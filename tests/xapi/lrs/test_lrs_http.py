@@ -177,3 +177,13 @@ def test_errors_are_json_with_a_sentence(client, headers):
         "/xapi/statements", data="x", headers=headers, content_type="text/plain"
     )
     assert wrong_type.status_code == 400 and "Content-Type" in wrong_type.json["message"]
+
+
+def test_statement_version_2_is_accepted_only_on_xapi_2_requests(client, headers, make_statement):
+    statement = make_statement(version="2.0.0")
+    refused = client.post("/xapi/statements", json=statement, headers=headers)
+    assert refused.status_code == 400 and "statement.version" in refused.json["message"]
+    accepted = client.post(
+        "/xapi/statements", json=statement, headers={**headers, "X-Experience-API-Version": "2.0.0"}
+    )
+    assert accepted.status_code == 200

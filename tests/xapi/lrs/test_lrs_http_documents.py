@@ -197,3 +197,15 @@ def test_agents_resource_returns_a_person(client, headers):
         "/xapi/agents", query_string={"agent": json.dumps(agent)}, headers=headers
     ).json
     assert person == {"objectType": "Person", "name": ["Ann"], "mbox": ["mailto:ann@example.org"]}
+
+
+def test_post_needs_a_json_content_type(client, headers, resource):
+    _, path, id_name, params = resource
+    response = client.post(
+        path,
+        query_string={**params, id_name: "doc6"},
+        data=b'{"a": 1}',
+        content_type="text/plain",
+        headers=headers,
+    )
+    assert response.status_code == 400 and "Content-Type" in response.json["message"]

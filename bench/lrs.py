@@ -1,0 +1,444 @@
+"""Benchmark of the embedded LRS: ingest rate, query latency and memory as the store grows.
+
+The app runs under gunicorn (gthread) on 127.0.0.1 with a SQLite file database, as
+`leadpath serve` runs it; clients post over keep-alive HTTP connections. Query latency is
+measured client-side for GET by agent, by activity and by verb + since (limit 25) at each store
+size. Server memory is the RSS of the gunicorn master and workers from /proc.
+
+    .venv/bin/python bench/lrs.py --sizes 10000,100000,1000000 [--ralph /tmp/ralph-venv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+VERBS = [
+    "attempted",
+    "answered",
+    "completed",
+    "passed",
+    "failed",
+    "experienced",
+    "commented",
+    "progressed",
+    "launched",
+    "scored",
+]
+LEARNERS, ACTIVITIES, COURSES = 2000, 200, 20
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Generator:
+    """Statements shaped like leadpath's: account actors, element activities, registrations."""
+
+    def __init__(self, seed: int = 7):
+        self.rng = random.Random(seed)
+        self.registrations = {}
+
+    def statement(self) -> dict:
+        rng = self.rng
+        learner = rng.randrange(LEARNERS)
+        if learner not in self.registrations or rng.random() < 0.05:
+            self.registrations[learner] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        activity = rng.randrange(ACTIVITIES)
+        statement = {
+            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "actor": {
+                "objectType": "Agent",
+                "name": f"Learner {learner}",
+                "account": {"homePage": "https://moodle.example.ac.uk", "name": f"u{learner}"},
+            },
+            "verb": {
+                "id": f"http://adlnet.gov/expapi/verbs/{rng.choice(VERBS)}",
+                "display": {"en-GB": "did"},
+            },
+            "object": {
+                "objectType": "Activity",
+                "id": f"https://leadpath.example/frameworks/lf-2011/elements/e{activity}",
+                "definition": {
+                    "name": {"en-GB": f"Element {activity}"},
+                    "type": "http://adlnet.gov/expapi/activities/assessment",
+                },
+            },
+            "context": {
+                "registration": self.registrations[learner],
+                "platform": "leadpath",
+                "contextActivities": {
+                    "grouping": [
+                        {"id": f"https://moodle.example.ac.uk/course/{learner % COURSES}"}
+                    ],
+                    "category": [{"id": "https://leadpath.example/profile"}],
+                },
+            },
+            "timestamp": datetime.now(UTC).isoformat(),
+        }
+        if rng.random() < 0.5:
+            statement["result"] = {
+                "score": {"scaled": round(rng.random(), 2), "raw": 3, "min": 0, "max": 5},
+                "completion": True,
+                "duration": "PT4M12S",
+            }
+        return statement
+
+    def batch(self, n: int) -> list[dict]:
+        return [self.statement() for _ in range(n)]
+
+
+def rss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return round(total / 1024, 1)
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [pid] + [int(p) for p in out.split()]
+
+
+def start_leadpath(tmp: Path, workers: int) -> tuple[subprocess.Popen, str, dict]:
+    from lti_tool import schema
+    from lti_tool.db import make_engine
+    from xapi.lrs import create_credential
+
+    url = f"sqlite:///{tmp / 'leadpath.db'}"
+    schema.upgrade(url)
+    engine = make_engine(url)
+    key, secret = create_credential(engine, "bench", ["all"])
+    engine.dispose()
+    port = free_port()
+    config = {
+        "base_url": f"http://127.0.0.1:{port}",
+        "database_url": url,
+        "data_dir": str(tmp),
+        "secret_key": "bench",
+        "log_level": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(ROOT),
+            f"lti_tool:create_app({config!r})",
+        ]
+    )
+    headers = {
+        "Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode(),
+        "X-Experience-API-Version": "1.0.3",
+    }
+    wait_up(f"http://127.0.0.1:{port}/xapi/about")
+    return proc, f"http://127.0.0.1:{port}/xapi", headers
+
+
+def wait_up(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up")
+
+
+def ingest(endpoint: str, headers: dict, batches: list[list[dict]], clients: int) -> float:
+    """POST the batches from `clients` threads; return statements per second."""
+    bodies = [json.dumps(b if len(b) > 1 else b[0]) for b in batches]
+    total = sum(len(b) for b in batches)
+    cursor = iter(range(len(bodies)))
+    lock, errors = threading.Lock(), []
+
+    def worker():
+        session = requests.Session()
+        while True:
+            with lock:
+                i = next(cursor, None)
+            if i is None:
+                return
+            r = session.post(
+                f"{endpoint}/statements",
+                data=bodies[i],
+                timeout=120,
+                headers={**headers, "Content-Type": "application/json"},
+            )
+            if r.status_code != 200:
+                errors.append(f"{r.status_code} {r.text[:200]}")
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise SystemExit(f"ingest failed: {errors[:3]}")
+    return total / elapsed
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def latencies(endpoint: str, headers: dict, make_params, n: int = 200) -> dict:
+    session = requests.Session()
+    times = []
+    for _ in range(n):
+        params = make_params()
+        start = time.perf_counter()
+        r = session.get(f"{endpoint}/statements", params=params, headers=headers, timeout=60)
+        times.append((time.perf_counter() - start) * 1000)
+        if r.status_code != 200:
+            raise SystemExit(f"query failed: {r.status_code} {r.text[:200]}")
+    return {
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(percentile(times, 0.95), 2),
+    }
+
+
+def query_suite(endpoint: str, headers: dict, since_window: timedelta) -> dict:
+    rng = random.Random(11)
+
+    def by_agent():
+        agent = {
+            "account": {
+                "homePage": "https://moodle.example.ac.uk",
+                "name": f"u{rng.randrange(LEARNERS)}",
+            }
+        }
+        return {"agent": json.dumps(agent), "limit": 25}
+
+    def by_activity():
+        return {
+            "activity": "https://leadpath.example/frameworks/lf-2011/elements/"
+            f"e{rng.randrange(ACTIVITIES)}",
+            "limit": 25,
+        }
+
+    def by_verb_since():
+        since = datetime.now(UTC) - since_window * rng.random()
+        return {
+            "verb": f"http://adlnet.gov/expapi/verbs/{rng.choice(VERBS)}",
+            "since": since.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "limit": 25,
+        }
+
+    return {
+        "agent": latencies(endpoint, headers, by_agent),
+        "activity": latencies(endpoint, headers, by_activity),
+        "verb+since": latencies(endpoint, headers, by_verb_since),
+    }
+
+
+def run_leadpath(sizes: list[int], workers: int, clients: int) -> dict:
+    results: dict = {"sizes": {}}
+    gen = Generator()
+    with tempfile.TemporaryDirectory(prefix="leadpath-lrs-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        proc, endpoint, headers = start_leadpath(tmp, workers)
+        try:
+            pids = children(proc.pid)
+            results["rss_start_mb"] = rss_mb(pids)
+            results["single_post_per_s"] = round(
+                ingest(endpoint, headers, [[s] for s in gen.batch(2000)], clients)
+            )
+            results["batch_post_per_s"] = round(
+                ingest(endpoint, headers, [gen.batch(100) for _ in range(100)], clients)
+            )
+            stored, started = 12000, time.monotonic()
+            for size in sizes:
+                rates = []
+                while stored < size:
+                    step = min(50_000, size - stored)
+                    rates.append(
+                        ingest(
+                            endpoint, headers, [gen.batch(100) for _ in range(step // 100)], clients
+                        )
+                    )
+                    stored += step
+                window = timedelta(seconds=max(60.0, time.monotonic() - started))
+                db_mb = sum(f.stat().st_size for f in tmp.glob("leadpath.db*")) / 2**20
+                results["sizes"][size] = {
+                    "fill_batch_per_s": round(statistics.mean(rates)) if rates else None,
+                    "rss_mb": rss_mb(children(proc.pid)),
+                    "db_mb": round(db_mb),
+                    **query_suite(endpoint, headers, window),
+                }
+                print(json.dumps({size: results["sizes"][size]}), flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    return results
+
+
+RALPH_WRAPPER = """
+# Ralph's FS LRS backend writes with operation type INDEX, which refuses to touch an existing
+# file, so every write after the first fails; append instead.
+from ralph.backends.data.base import BaseOperationType
+from ralph.backends.lrs.fs import FSLRSBackend
+
+_write = FSLRSBackend.write
+
+
+def _append(self, data, target=None, chunk_size=None, ignore_errors=False, operation_type=None):
+    return _write(self, data, target, chunk_size, ignore_errors, BaseOperationType.APPEND)
+
+
+FSLRSBackend.write = _append
+from ralph.api import app  # noqa: E402
+"""
+
+
+def run_ralph(venv: Path, clients: int, count: int = 10_000) -> dict:
+    """Run Ralph's LRS (FS backend) under uvicorn and measure the same ingest and queries."""
+    gen = Generator(seed=9)
+    with tempfile.TemporaryDirectory(prefix="ralph-bench-") as tmpdir:
+        port = free_port()
+        env = {
+            **os.environ,
+            "RALPH_RUNSERVER_BACKEND": "fs",
+            "RALPH_BACKENDS__DATA__FS__DEFAULT_DIRECTORY_PATH": tmpdir,
+            "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": tmpdir,
+            "RALPH_AUTH_FILE": str(Path(tmpdir) / "auth.json"),
+        }
+        Path(tmpdir, "auth.json").write_text(
+            json.dumps(
+                [
+                    {
+                        "agent": {"mbox": "mailto:bench@example.org"},
+                        "scopes": ["all"],
+                        "username": "bench",
+                        "hash": _bcrypt(venv, "bench"),
+                        "target": None,
+                    }
+                ]
+            )
+        )
+        Path(tmpdir, "ralph_append.py").write_text(RALPH_WRAPPER)
+        proc = subprocess.Popen(
+            [
+                str(venv / "bin" / "python"),
+                "-m",
+                "uvicorn",
+                "ralph_append:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=tmpdir,
+        )
+        endpoint = f"http://127.0.0.1:{port}/xAPI"
+        headers = {
+            "Authorization": "Basic " + base64.b64encode(b"bench:bench").decode(),
+            "X-Experience-API-Version": "1.0.3",
+        }
+        try:
+            wait_up(f"http://127.0.0.1:{port}/whoami", 60)
+            out = {
+                "batch_post_per_s": round(
+                    ingest(
+                        endpoint, headers, [gen.batch(100) for _ in range(count // 100)], clients
+                    )
+                )
+            }
+            out["rss_mb"] = rss_mb(children(proc.pid))
+            out.update(query_suite(endpoint, headers, timedelta(minutes=10)))
+            return out
+        finally:
+            proc.terminate()
+            proc.wait(30)
+
+
+def _bcrypt(venv: Path, password: str) -> str:
+    code = "import bcrypt,sys;print(bcrypt.hashpw(sys.argv[1].encode(),bcrypt.gensalt()).decode())"
+    return subprocess.run(
+        [str(venv / "bin" / "python"), "-c", code, password],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--ralph", type=Path, help="virtualenv with ralph-malph[lrs] installed")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    args = parser.parse_args()
+    results = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "processor": platform.processor() or platform.machine(),
+        },
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "workers": args.workers,
+        "clients": args.clients,
+    }
+    if args.ralph:
+        try:
+            results["ralph"] = run_ralph(args.ralph, args.clients)
+        except (SystemExit, Exception) as exc:  # noqa: BLE001 - report why Ralph did not run
+            results["ralph"] = {"error": str(exc)[:500]}
+        print(json.dumps({"ralph": results["ralph"]}), flush=True)
+    results["leadpath"] = run_leadpath(
+        [int(s) for s in args.sizes.split(",")], args.workers, args.clients
+    )
+    print(json.dumps(results, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
