@@ -65,6 +65,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(dynamic_registration.bp)
     app.register_blueprint(pages.bp)
+    from lti_tool.assess import feedback_views, validation_views
+
+    app.register_blueprint(feedback_views.bp)
+    app.register_blueprint(validation_views.bp)
     from lti_tool.assess import views as assess_views
 
     app.register_blueprint(assess_views.bp)

@@ -1,0 +1,448 @@
+"""360 feedback: the learner's self rating, one-time rater invitations, rater answers, the report.
+
+A rater needs no LMS account: an invitation is a random token shown once to the learner, of
+which only the SHA-256 is stored. Raters and the learner give one stage (0..max) per element;
+the report compares self with others, showing a group's mean only when enough raters answered
+(`framework.multirater`). Revoking an invitation ends it at its creation time, so a revoked
+invitation is one whose `expires_at` is not after its `created_at`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from framework import iri
+from framework.model import Domain, Framework
+from framework.multirater import SELF, RaterResponse, aggregate_360, biggest_gaps
+from lti_tool import statements as lrs
+from lti_tool.assess.frameworks import current_version, framework_of
+from lti_tool.assess.models import (
+    COMPLETED,
+    FEEDBACK_360,
+    Attempt,
+    ElementResponse,
+    FeedbackInvitation,
+    FeedbackResponse,
+)
+from lti_tool.errors import UserFacingError
+from lti_tool.lti import claims as c
+from lti_tool.models import Course, LaunchSession, PlatformUser, ResourceLink, utcnow
+from xapi import statements as xs
+from xapi.outbox import enqueue
+
+INVITATION_DAYS = 21
+MAX_COMMENT = 4000
+STAGE_FIELD = "stage-"
+NOT_OBSERVED = "none"
+GROUP_TITLES = {
+    "line-manager": "Line manager",
+    "peer": "Peer",
+    "direct-report": "Direct report",
+    "other": "Other",
+}
+
+
+def invalid(detail: str, hint: str | None = None, status: int = 400) -> UserFacingError:
+    """Return the error for a form that cannot be used (nothing is stored)."""
+    return UserFacingError(
+        detail,
+        hint=hint or "Go back, correct the form and submit it again.",
+        code="invalid_input" if status == 400 else "conflict",
+        status=status,
+        title="This form could not be saved" if status == 400 else "Already done",
+    )
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of an invitation token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def domains_in_scope(framework: Framework, domain_ids: list | None) -> list[Domain]:
+    """Return the attempt's domains in framework order (all when none are named)."""
+    if not domain_ids:
+        return list(framework.domains)
+    return [d for d in framework.domains if d.id in set(domain_ids)]
+
+
+def element_paths(framework: Framework, domain_ids: list | None) -> list[str]:
+    """Return the element paths of the attempt's domains, in framework order."""
+    return [e.path for d in domains_in_scope(framework, domain_ids) for e in d.elements]
+
+
+def read_stages(form, framework: Framework, paths: list[str], *, required: bool) -> dict:
+    """Read `stage-<element path>` fields; refuse unknown elements and stages out of range."""
+    allowed = set(paths)
+    for key in form:
+        if not key.startswith(STAGE_FIELD):
+            continue
+        if key[len(STAGE_FIELD) :] not in allowed:
+            raise invalid("The form names an element that is not part of this assessment.")
+        if len(form.getlist(key)) > 1:
+            raise invalid("The form gives more than one stage for an element.")
+    values: dict[str, int | None] = {}
+    for path in paths:
+        raw = (form.get(STAGE_FIELD + path) or "").strip()
+        if raw in ("", NOT_OBSERVED):
+            if required:
+                raise invalid("Choose a stage for every element before saving.")
+            values[path] = None
+            continue
+        if not raw.isdigit() or not 0 <= int(raw) <= framework.max_stage:
+            raise invalid(f"A stage must be a whole number from 0 to {framework.max_stage}.")
+        values[path] = int(raw)
+    return values
+
+
+def read_comment(form, name: str = "comment") -> str | None:
+    """Return a trimmed free-text field, refusing one that is too long."""
+    text = (form.get(name) or "").strip()
+    if len(text) > MAX_COMMENT:
+        raise invalid(f"A comment can be at most {MAX_COMMENT} characters long.")
+    return text or None
+
+
+def link_framework(session: Session, launch: LaunchSession):
+    """Return the framework version and domain ids the launch's resource link asks for."""
+    custom = (launch.resource_link.custom if launch.resource_link else None) or {}
+    framework_id = custom.get("framework") or lrs.DEFAULT_FRAMEWORK
+    version = current_version(session, framework_id)
+    if version is None:
+        raise UserFacingError(
+            f"This activity asks for the framework '{framework_id}', which leadpath does not have.",
+            hint="Ask the course's instructor to correct the activity's 'framework' parameter.",
+            code="unknown_framework",
+        )
+    framework = framework_of(version)
+    wanted = [d.strip() for d in (custom.get("domains") or "").split(",") if d.strip()]
+    unknown = [d for d in wanted if d not in {x.id for x in framework.domains}]
+    if unknown:
+        raise UserFacingError(
+            f"This activity names domains the framework does not have: {', '.join(unknown)}.",
+            hint="Ask the course's instructor to correct the activity's 'domains' parameter.",
+            code="unknown_domain",
+        )
+    return version, wanted or None
+
+
+def current_360(session: Session, launch: LaunchSession) -> Attempt | None:
+    """Return the learner's 360 at the launch's resource link, if they began one."""
+    return session.scalar(
+        select(Attempt)
+        .where(
+            Attempt.kind == FEEDBACK_360,
+            Attempt.learner_id == launch.platform_user.learner_id,
+            Attempt.resource_link_id == launch.resource_link_id,
+        )
+        .order_by(Attempt.started_at.desc())
+        .limit(1)
+    )
+
+
+def _launch_ctx(launch: LaunchSession, attempt: Attempt) -> xs.LaunchContext:
+    version = attempt.framework_version
+    return lrs.launch_context(
+        launch,
+        framework_id=version.framework_id,
+        framework_version=version.version,
+        framework_title=version.title,
+        career_phase=attempt.career_phase,
+    )
+
+
+def ensure_360(session: Session, launch: LaunchSession) -> Attempt:
+    """Return the learner's 360 at this link, beginning one (and saying so) when missing."""
+    attempt = current_360(session, launch)
+    if attempt is not None:
+        return attempt
+    version, domains = link_framework(session, launch)
+    custom = (launch.resource_link.custom if launch.resource_link else None) or {}
+    attempt = Attempt(
+        kind=FEEDBACK_360,
+        learner_id=launch.platform_user.learner_id,
+        platform_user_id=launch.platform_user_id,
+        resource_link_id=launch.resource_link_id,
+        course_id=launch.course_id,
+        framework_version_id=version.id,
+        framework_version=version,
+        career_phase=custom.get("career_phase"),
+        domains=domains,
+    )
+    session.add(attempt)
+    session.flush()
+    event = xs.AttemptEvent(attempt_id=attempt.id, assessment_title="360 feedback")
+    lrs.queue(session, launch, [xs.build_initialized(_launch_ctx(launch, attempt), event)])
+    return attempt
+
+
+def element_event(base: str, framework: Framework, attempt: Attempt, path: str) -> dict:
+    """Return the element fields shared by `answered` and `rated` events."""
+    element = framework.element(path)
+    domain = framework.domain(element.domain_id)
+    return {
+        "attempt_id": attempt.id,
+        "element_iri": iri.element_iri(base, framework.id, path),
+        "element_title": element.title,
+        "domain_iri": iri.domain_iri(base, framework.id, domain.id),
+        "domain_title": domain.title,
+    }
+
+
+def save_self_domain(session: Session, launch: LaunchSession, domain_id: str, form) -> Attempt:
+    """Store the learner's own stage per element of one domain, in the caller's transaction."""
+    attempt = ensure_360(session, launch)
+    framework = framework_of(attempt.framework_version)
+    scope = domains_in_scope(framework, attempt.domains)
+    if domain_id not in {d.id for d in scope} or form.get("domain") != domain_id:
+        raise invalid("The form names a domain that is not part of this assessment.")
+    if attempt.status == COMPLETED:
+        raise invalid("Your self rating is already complete.", status=409)
+    if form.get("revision") != str(attempt.revision):
+        raise invalid(
+            "This page was already submitted, or changed in another window.",
+            hint="Open your 360 feedback page again to see what is saved.",
+            status=409,
+        )
+    paths = [e.path for e in framework.domain(domain_id).elements]
+    stages = read_stages(form, framework, paths, required=True)
+    existing = {r.element_path: r for r in attempt.responses}
+    ctx, base = _launch_ctx(launch, attempt), current_app.config["LEADPATH"].base_url
+    statements = []
+    for path, stage in stages.items():
+        row = existing.get(path)
+        if row is None:
+            attempt.responses.append(ElementResponse(element_path=path, ratings={}))
+            row = attempt.responses[-1]
+        row.picked_stage, row.updated_at = stage, utcnow()
+        event = xs.Answered(
+            **element_event(base, framework, attempt, path), ratings={}, stage=stage
+        )
+        statements.append(xs.build_answered(ctx, event))
+    attempt.revision += 1
+    attempt.current_domain = domain_id
+    attempt.updated_at = utcnow()
+    answered = set(existing) | set(stages)
+    if all(p in answered for p in element_paths(framework, attempt.domains)):
+        attempt.status, attempt.completed_at = COMPLETED, utcnow()
+    lrs.queue(session, launch, statements)
+    return attempt
+
+
+def create_invitation(session: Session, launch: LaunchSession, form) -> tuple:
+    """Create one rater invitation; return it with its token, which is never stored."""
+    group = form.get("rater_group") or ""
+    if group not in GROUP_TITLES:
+        raise invalid("Choose the rater's group: line manager, peer, direct report or other.")
+    email = (form.get("email") or "").strip() or None
+    if email and (len(email) > 320 or "@" not in email or any(ch.isspace() for ch in email)):
+        raise invalid("That email address does not look right.")
+    attempt = ensure_360(session, launch)
+    count = session.scalar(
+        select(func.count())
+        .select_from(FeedbackInvitation)
+        .where(FeedbackInvitation.attempt_id == attempt.id)
+    )
+    if form.get("invited") != str(count):
+        raise invalid(
+            "This invitation was already created (the form was sent twice).",
+            hint="Your invitations are listed on your 360 feedback page.",
+            status=409,
+        )
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    invitation = FeedbackInvitation(
+        attempt_id=attempt.id,
+        rater_group=group,
+        email=email,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=now + timedelta(days=INVITATION_DAYS),
+    )
+    session.add(invitation)
+    session.flush()
+    return invitation, token
+
+
+def invitation_state(invitation: FeedbackInvitation) -> str:
+    """Return 'submitted', 'revoked', 'expired' or 'open'."""
+    if invitation.submitted_at is not None:
+        return "submitted"
+    if invitation.expires_at <= invitation.created_at:
+        return "revoked"
+    return "expired" if invitation.expires_at <= utcnow() else "open"
+
+
+def revoke_invitation(session: Session, launch: LaunchSession, invitation_id: str) -> None:
+    """End one of the learner's open invitations now."""
+    attempt = current_360(session, launch)
+    invitation = session.get(FeedbackInvitation, invitation_id)
+    if attempt is None or invitation is None or invitation.attempt_id != attempt.id:
+        raise UserFacingError(
+            "There is no such invitation.", code="not_found", status=404, title="Not found"
+        )
+    if invitation_state(invitation) != "open":
+        raise invalid(f"This invitation is already {invitation_state(invitation)}.", status=409)
+    invitation.expires_at = invitation.created_at
+
+
+def _gone(state: str) -> UserFacingError:
+    details = {
+        "submitted": "Your feedback has already been submitted with this link. Thank you.",
+        "revoked": "This feedback link was withdrawn by the person who sent it.",
+        "expired": "This feedback link has expired.",
+    }
+    return UserFacingError(
+        details[state],
+        hint="If you still want to give feedback, ask the person who invited you for a new link.",
+        code=f"invitation_{state}",
+        status=410,
+        title="This feedback link can no longer be used",
+    )
+
+
+def open_invitation(session: Session, token: str, *, lock: bool = False):
+    """Return the usable invitation for a token and its attempt, or refuse (404, 410)."""
+    query = select(FeedbackInvitation).where(FeedbackInvitation.token_hash == hash_token(token))
+    invitation = session.scalar(query.with_for_update() if lock else query)
+    if invitation is None:
+        raise UserFacingError(
+            "This feedback link is not valid.",
+            hint="Check that the whole link was copied, or ask for a new one.",
+            code="invitation_unknown",
+            status=404,
+            title="Feedback link not found",
+        )
+    state = invitation_state(invitation)
+    if state != "open":
+        raise _gone(state)
+    return invitation, session.get(Attempt, invitation.attempt_id)
+
+
+def learner_greeting(session: Session, attempt: Attempt) -> str:
+    """Return the learner's first name, or 'a colleague' when the platform sent none."""
+    user = session.get(PlatformUser, attempt.platform_user_id)
+    return (user.given_name or "").strip() or "a colleague"
+
+
+def attempt_context(session: Session, attempt: Attempt) -> xs.LaunchContext:
+    """Describe the attempt's launch for statements made outside any launch session."""
+    settings = current_app.config["LEADPATH"]
+    user = session.get(PlatformUser, attempt.platform_user_id)
+    link = session.get(ResourceLink, attempt.resource_link_id) if attempt.resource_link_id else None
+    course = session.get(Course, attempt.course_id) if attempt.course_id else None
+    last = session.scalar(
+        select(LaunchSession)
+        .where(LaunchSession.platform_user_id == user.id)
+        .order_by(LaunchSession.created_at.desc())
+        .limit(1)
+    )
+    platform = (last.claims.get(c.TOOL_PLATFORM) if last else None) or {}
+    version = attempt.framework_version
+    return xs.LaunchContext(
+        base_url=settings.base_url,
+        learner_id=attempt.learner_id,
+        issuer=user.issuer,
+        deployment_id=(link or course).deployment_id if (link or course) else "",
+        resource_link_id=link.link_id if link else "none",
+        resource_link_title=link.title if link else None,
+        context_id=course.context_id if course else None,
+        context_title=course.title if course else None,
+        platform_product=platform.get("product_family_code") or platform.get("name"),
+        career_phase=attempt.career_phase,
+        framework_iri=iri.framework_iri(settings.base_url, version.framework_id),
+        framework_version=version.version,
+        framework_title=version.title,
+        include_pii=settings.xapi_include_pii,
+        learner_name=user.display_name if user.name or user.given_name else None,
+    )
+
+
+def queue_for_attempt(session: Session, attempt: Attempt, statements: list[dict]) -> list[str]:
+    """Queue statements about an attempt's learner in the caller's transaction."""
+    user = session.get(PlatformUser, attempt.platform_user_id)
+    course = session.get(Course, attempt.course_id) if attempt.course_id else None
+    return enqueue(
+        session,
+        statements,
+        learner_key=attempt.learner_id,
+        platform_issuer=user.issuer,
+        course_id=course.context_id if course else None,
+    )
+
+
+def submit_rating(session: Session, token: str, form) -> None:
+    """Store a rater's stages and comment and queue a `rated` statement per element."""
+    invitation, attempt = open_invitation(session, token, lock=True)
+    framework = framework_of(attempt.framework_version)
+    stages = read_stages(form, framework, element_paths(framework, attempt.domains), required=False)
+    given = {p: s for p, s in stages.items() if s is not None}
+    if not given:
+        raise invalid("Rate at least one element before sending your feedback.")
+    comment = read_comment(form)
+    now = utcnow()
+    session.add(
+        FeedbackResponse(
+            invitation_id=invitation.id,
+            ratings=given,
+            comments={"overall": comment} if comment else None,
+            submitted_at=now,
+        )
+    )
+    invitation.submitted_at = now
+    ctx, base = attempt_context(session, attempt), current_app.config["LEADPATH"].base_url
+    statements = [
+        xs.build_rated(
+            ctx,
+            xs.Rated(
+                **element_event(base, framework, attempt, path),
+                ratings={},
+                stage=stage,
+                invite_id=invitation.id,
+                rater_group=invitation.rater_group,
+            ),
+        )
+        for path, stage in given.items()
+    ]
+    queue_for_attempt(session, attempt, statements)
+    session.flush()
+
+
+def build_report(session: Session, attempt: Attempt) -> dict:
+    """Compare self with others per element, hiding groups with too few raters."""
+    settings = current_app.config["LEADPATH"]
+    framework = framework_of(attempt.framework_version)
+    paths = element_paths(framework, attempt.domains)
+    own = {r.element_path: r.picked_stage for r in attempt.responses}
+    answers = session.execute(
+        select(FeedbackInvitation, FeedbackResponse)
+        .join(FeedbackResponse, FeedbackResponse.invitation_id == FeedbackInvitation.id)
+        .where(FeedbackInvitation.attempt_id == attempt.id)
+    ).all()
+    responses = [RaterResponse("self", SELF, own)]
+    responses += [RaterResponse(inv.id, inv.rater_group, resp.ratings) for inv, resp in answers]
+    summary = aggregate_360(
+        responses,
+        min_raters=settings.feedback_min_raters,
+        exempt_groups=settings.feedback_exempt_groups,
+        elements=paths,
+    )
+    raters = {g: sum(1 for inv, _ in answers if inv.rater_group == g) for g in GROUP_TITLES}
+    comments = sorted((resp.comments or {}).get("overall") for _, resp in answers if resp.comments)
+    return {
+        "framework": framework,
+        "domains": domains_in_scope(framework, attempt.domains),
+        "summary": summary,
+        "gaps": biggest_gaps(summary),
+        "raters": raters,
+        "responses": len(answers),
+        "min_raters": settings.feedback_min_raters,
+        "exempt": ", ".join(GROUP_TITLES[g].lower() for g in settings.feedback_exempt_groups),
+        "comments": comments if len(answers) >= settings.feedback_min_raters else [],
+        "comments_held": bool(comments) and len(answers) < settings.feedback_min_raters,
+    }

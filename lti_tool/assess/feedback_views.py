@@ -1,0 +1,190 @@
+"""Pages of 360 feedback: the learner's hub, self rating, invitations and report; the rater form."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, current_app, redirect, render_template, request
+from sqlalchemy import select
+
+from lti_tool.assess import feedback as fb
+from lti_tool.assess.frameworks import framework_of
+from lti_tool.assess.models import COMPLETED, FeedbackInvitation
+from lti_tool.db import get_db
+from lti_tool.errors import UserFacingError
+from lti_tool.models import utcnow
+from lti_tool.sessions import current_launch, launch_required, launch_url
+
+bp = Blueprint("feedback", __name__, url_prefix="/feedback")
+
+
+@bp.after_request
+def _private(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _invitation_link(token: str) -> str:
+    return current_app.config["LEADPATH"].url(f"/feedback/r/{token}")
+
+
+def _mailto(email: str | None, link: str, name: str) -> str:
+    subject = quote(f"Would you give {name} some leadership feedback?")
+    body = quote(
+        f"{name} has asked you for anonymous feedback on their leadership behaviours.\n\n"
+        f"Please use this link; it works once and expires in {fb.INVITATION_DAYS} days:\n{link}\n"
+    )
+    return f"mailto:{quote(email or '', safe='@')}?subject={subject}&body={body}"
+
+
+def _hub(session, launch, created=None):
+    attempt = fb.current_360(session, launch)
+    if attempt is not None:
+        framework, domain_ids = framework_of(attempt.framework_version), attempt.domains
+    else:
+        version, domain_ids = fb.link_framework(session, launch)
+        framework = framework_of(version)
+    answered = {r.element_path for r in attempt.responses} if attempt else set()
+    domains = [
+        (d, all(e.path in answered for e in d.elements))
+        for d in fb.domains_in_scope(framework, domain_ids)
+    ]
+    invitations = []
+    if attempt is not None:
+        invitations = session.scalars(
+            select(FeedbackInvitation)
+            .where(FeedbackInvitation.attempt_id == attempt.id)
+            .order_by(FeedbackInvitation.created_at, FeedbackInvitation.id)
+        ).all()
+    return render_template(
+        "feedback/hub.html",
+        attempt=attempt,
+        framework=framework,
+        domains=domains,
+        completed=attempt is not None and attempt.status == COMPLETED,
+        invitations=[(i, fb.invitation_state(i)) for i in invitations],
+        submitted=sum(1 for i in invitations if i.submitted_at),
+        groups=fb.GROUP_TITLES,
+        days=fb.INVITATION_DAYS,
+        created=created,
+    )
+
+
+@bp.get("")
+@launch_required()
+def start():
+    """Show the learner's 360: self rating progress, invitations and the report link."""
+    with get_db().transaction() as session:
+        return _hub(session, current_launch())
+
+
+@bp.route("/self/<domain_id>", methods=["GET", "POST"])
+@launch_required()
+def self_domain(domain_id: str):
+    """Let the learner give their own stage for each element of one domain."""
+    launch = current_launch()
+    if request.method == "POST":
+        with get_db().transaction() as session:
+            attempt = fb.save_self_domain(session, launch, domain_id, request.form)
+            framework = framework_of(attempt.framework_version)
+            answered = {r.element_path for r in attempt.responses}
+            following = [
+                d.id
+                for d in fb.domains_in_scope(framework, attempt.domains)
+                if not all(e.path in answered for e in d.elements)
+            ]
+        if following:
+            return redirect(launch_url("feedback.self_domain", domain_id=following[0]), 303)
+        return redirect(launch_url("feedback.start"), 303)
+    with get_db().transaction() as session:
+        attempt = fb.current_360(session, launch)
+        if attempt is not None:
+            framework, domain_ids = framework_of(attempt.framework_version), attempt.domains
+        else:
+            version, domain_ids = fb.link_framework(session, launch)
+            framework = framework_of(version)
+        scope = fb.domains_in_scope(framework, domain_ids)
+        position = next((n for n, d in enumerate(scope) if d.id == domain_id), None)
+        if position is None:
+            raise UserFacingError(
+                "This domain is not part of your 360.", code="not_found", status=404
+            )
+        values = {r.element_path: r.picked_stage for r in attempt.responses} if attempt else {}
+        return render_template(
+            "feedback/self.html",
+            framework=framework,
+            domain=scope[position],
+            position=position + 1,
+            total=len(scope),
+            values=values,
+            revision=attempt.revision if attempt else 0,
+            locked=attempt is not None and attempt.status == COMPLETED,
+        )
+
+
+@bp.post("/invitations")
+@launch_required()
+def invite():
+    """Create a one-time rater link and show it to the learner once."""
+    launch = current_launch()
+    with get_db().transaction() as session:
+        invitation, token = fb.create_invitation(session, launch, request.form)
+        link = _invitation_link(token)
+        name = (launch.platform_user.given_name or "").strip() or "A colleague"
+        created = {
+            "invitation": invitation,
+            "link": link,
+            "mailto": _mailto(invitation.email, link, name),
+        }
+        return _hub(session, launch, created=created), 201
+
+
+@bp.post("/invitations/<invitation_id>/revoke")
+@launch_required()
+def revoke(invitation_id: str):
+    """Withdraw an invitation that has not been answered."""
+    with get_db().transaction() as session:
+        fb.revoke_invitation(session, current_launch(), invitation_id)
+    return redirect(launch_url("feedback.start"), 303)
+
+
+@bp.get("/report")
+@launch_required()
+def report():
+    """Show the learner self against others per element, and the biggest gaps."""
+    with get_db().transaction() as session:
+        attempt = fb.current_360(session, current_launch())
+        if attempt is None:
+            raise UserFacingError(
+                "You have not started a 360 yet.",
+                hint="Rate yourself and invite raters first.",
+                code="not_found",
+                status=404,
+                title="No 360 report yet",
+            )
+        return render_template(
+            "feedback/report.html", attempt=attempt, groups=fb.GROUP_TITLES,
+            **fb.build_report(session, attempt),
+        )  # fmt: skip
+
+
+@bp.route("/r/<token>", methods=["GET", "POST"])
+def rate(token: str):
+    """Let an invited rater, who has no LMS account, rate the learner once."""
+    with get_db().transaction() as session:
+        if request.method == "POST":
+            fb.submit_rating(session, token, request.form)
+            return render_template("feedback/thanks.html")
+        invitation, attempt = fb.open_invitation(session, token, lock=True)
+        if invitation.opened_at is None:
+            invitation.opened_at = utcnow()
+        framework = framework_of(attempt.framework_version)
+        return render_template(
+            "feedback/rate.html",
+            token=token,
+            name=fb.learner_greeting(session, attempt),
+            framework=framework,
+            domains=fb.domains_in_scope(framework, attempt.domains),
+            group=fb.GROUP_TITLES[invitation.rater_group],
+        )
