@@ -1,0 +1,53 @@
+"""In a real browser: a learner completes a self-assessment and sees the drawn profile chart."""
+
+CHECK_ALL = """value => {
+  const names = new Set([...document.querySelectorAll('input[type=radio][name^="rating:"]')]
+    .map(input => input.name));
+  for (const name of names) {
+    document.querySelector(`input[name="${CSS.escape(name)}"][value="${value}"]`).checked = true;
+  }
+  return names.size;
+}"""
+
+
+def test_learner_completes_a_self_assessment_in_chromium(page, live_server, axe):
+    page.goto(live_server + "/demo")
+    page.get_by_label("Alex Morgan, learner").check()
+    page.get_by_role("button", name="Launch leadpath").click()
+    page.wait_for_url("**/home?ls=*")
+    page.get_by_role("button", name="Start").or_(page.get_by_role("button", name="Continue")).or_(
+        page.get_by_role("button", name="Start a new attempt")
+    ).first.click()
+    page.wait_for_url("**/domains/**")
+    assert axe(page) == []
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    radio = page.get_by_role("radio", name="Often").first
+    radio.focus()
+    page.keyboard.press("ArrowRight")
+    assert page.get_by_role("radio", name="Always").first.is_checked()
+
+    while "/domains/" in page.url:
+        assert "of 7" in page.locator(".assess-progress").inner_text()
+        assert page.evaluate(CHECK_ALL, "3") > 0
+        page.get_by_role("button", name="Save and continue").click()
+        page.wait_for_load_state()
+    page.wait_for_url("**/finish?ls=*")
+    assert axe(page) == []
+    page.get_by_role("button", name="Complete and see results").click()
+    page.wait_for_url("**/results?ls=*")
+
+    chart = page.locator("svg.profile-chart")
+    assert chart.is_visible()
+    assert chart.locator("rect.bar").count() == 7
+    assert chart.bounding_box()["width"] > 200
+    assert page.get_by_role("img", name="Domain profile").count() == 1
+    assert axe(page) == []
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_role("link", name="Print view").click()
+    page.wait_for_url("**/print?ls=*")
+    assert page.locator("svg.profile-chart").is_visible()
+    assert axe(page) == []
