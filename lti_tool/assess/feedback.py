@@ -1,10 +1,9 @@
-"""360 feedback: the learner's self rating, one-time rater invitations, rater answers, the report.
+"""360 feedback: the learner's self rating, one-time rater invitations and rater answers.
 
 A rater needs no LMS account: an invitation is a random token shown once to the learner, of
 which only the SHA-256 is stored. Raters and the learner give one stage (0..max) per element;
-the report compares self with others, showing a group's mean only when enough raters answered
-(`framework.multirater`). Revoking an invitation ends it at its creation time, so a revoked
-invitation is one whose `expires_at` is not after its `created_at`.
+`feedback_report` sets self against others. Revoking an invitation ends it at its creation
+time, so a revoked invitation is one whose `expires_at` is not after its `created_at`.
 """
 
 from __future__ import annotations
@@ -17,9 +16,6 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from framework import iri
-from framework.model import Domain, Framework
-from framework.multirater import SELF, RaterResponse, aggregate_360, biggest_gaps
 from lti_tool import statements as lrs
 from lti_tool.assess.frameworks import current_version, framework_of
 from lti_tool.assess.models import (
@@ -30,16 +26,19 @@ from lti_tool.assess.models import (
     FeedbackInvitation,
     FeedbackResponse,
 )
+from lti_tool.assess.stage_forms import (
+    domains_in_scope,
+    element_paths,
+    invalid,
+    read_comment,
+    read_stages,
+)
+from lti_tool.assess.statement_context import attempt_context, element_event, queue_for_attempt
 from lti_tool.errors import UserFacingError
-from lti_tool.lti import claims as c
-from lti_tool.models import Course, LaunchSession, PlatformUser, ResourceLink, utcnow
+from lti_tool.models import LaunchSession, PlatformUser, utcnow
 from xapi import statements as xs
-from xapi.outbox import enqueue
 
 INVITATION_DAYS = 21
-MAX_COMMENT = 4000
-STAGE_FIELD = "stage-"
-NOT_OBSERVED = "none"
 GROUP_TITLES = {
     "line-manager": "Line manager",
     "peer": "Peer",
@@ -48,64 +47,9 @@ GROUP_TITLES = {
 }
 
 
-def invalid(detail: str, hint: str | None = None, status: int = 400) -> UserFacingError:
-    """Return the error for a form that cannot be used (nothing is stored)."""
-    return UserFacingError(
-        detail,
-        hint=hint or "Go back, correct the form and submit it again.",
-        code="invalid_input" if status == 400 else "conflict",
-        status=status,
-        title="This form could not be saved" if status == 400 else "Already done",
-    )
-
-
 def hash_token(token: str) -> str:
     """Return the stored form of an invitation token."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def domains_in_scope(framework: Framework, domain_ids: list | None) -> list[Domain]:
-    """Return the attempt's domains in framework order (all when none are named)."""
-    if not domain_ids:
-        return list(framework.domains)
-    return [d for d in framework.domains if d.id in set(domain_ids)]
-
-
-def element_paths(framework: Framework, domain_ids: list | None) -> list[str]:
-    """Return the element paths of the attempt's domains, in framework order."""
-    return [e.path for d in domains_in_scope(framework, domain_ids) for e in d.elements]
-
-
-def read_stages(form, framework: Framework, paths: list[str], *, required: bool) -> dict:
-    """Read `stage-<element path>` fields; refuse unknown elements and stages out of range."""
-    allowed = set(paths)
-    for key in form:
-        if not key.startswith(STAGE_FIELD):
-            continue
-        if key[len(STAGE_FIELD) :] not in allowed:
-            raise invalid("The form names an element that is not part of this assessment.")
-        if len(form.getlist(key)) > 1:
-            raise invalid("The form gives more than one stage for an element.")
-    values: dict[str, int | None] = {}
-    for path in paths:
-        raw = (form.get(STAGE_FIELD + path) or "").strip()
-        if raw in ("", NOT_OBSERVED):
-            if required:
-                raise invalid("Choose a stage for every element before saving.")
-            values[path] = None
-            continue
-        if not raw.isdigit() or not 0 <= int(raw) <= framework.max_stage:
-            raise invalid(f"A stage must be a whole number from 0 to {framework.max_stage}.")
-        values[path] = int(raw)
-    return values
-
-
-def read_comment(form, name: str = "comment") -> str | None:
-    """Return a trimmed free-text field, refusing one that is too long."""
-    text = (form.get(name) or "").strip()
-    if len(text) > MAX_COMMENT:
-        raise invalid(f"A comment can be at most {MAX_COMMENT} characters long.")
-    return text or None
 
 
 def link_framework(session: Session, launch: LaunchSession):
@@ -179,19 +123,6 @@ def ensure_360(session: Session, launch: LaunchSession) -> Attempt:
     event = xs.AttemptEvent(attempt_id=attempt.id, assessment_title="360 feedback")
     lrs.queue(session, launch, [xs.build_initialized(_launch_ctx(launch, attempt), event)])
     return attempt
-
-
-def element_event(base: str, framework: Framework, attempt: Attempt, path: str) -> dict:
-    """Return the element fields shared by `answered` and `rated` events."""
-    element = framework.element(path)
-    domain = framework.domain(element.domain_id)
-    return {
-        "attempt_id": attempt.id,
-        "element_iri": iri.element_iri(base, framework.id, path),
-        "element_title": element.title,
-        "domain_iri": iri.domain_iri(base, framework.id, domain.id),
-        "domain_title": domain.title,
-    }
 
 
 def save_self_domain(session: Session, launch: LaunchSession, domain_id: str, form) -> Attempt:
@@ -330,52 +261,6 @@ def learner_greeting(session: Session, attempt: Attempt) -> str:
     return (user.given_name or "").strip() or "a colleague"
 
 
-def attempt_context(session: Session, attempt: Attempt) -> xs.LaunchContext:
-    """Describe the attempt's launch for statements made outside any launch session."""
-    settings = current_app.config["LEADPATH"]
-    user = session.get(PlatformUser, attempt.platform_user_id)
-    link = session.get(ResourceLink, attempt.resource_link_id) if attempt.resource_link_id else None
-    course = session.get(Course, attempt.course_id) if attempt.course_id else None
-    last = session.scalar(
-        select(LaunchSession)
-        .where(LaunchSession.platform_user_id == user.id)
-        .order_by(LaunchSession.created_at.desc())
-        .limit(1)
-    )
-    platform = (last.claims.get(c.TOOL_PLATFORM) if last else None) or {}
-    version = attempt.framework_version
-    return xs.LaunchContext(
-        base_url=settings.base_url,
-        learner_id=attempt.learner_id,
-        issuer=user.issuer,
-        deployment_id=(link or course).deployment_id if (link or course) else "",
-        resource_link_id=link.link_id if link else "none",
-        resource_link_title=link.title if link else None,
-        context_id=course.context_id if course else None,
-        context_title=course.title if course else None,
-        platform_product=platform.get("product_family_code") or platform.get("name"),
-        career_phase=attempt.career_phase,
-        framework_iri=iri.framework_iri(settings.base_url, version.framework_id),
-        framework_version=version.version,
-        framework_title=version.title,
-        include_pii=settings.xapi_include_pii,
-        learner_name=user.display_name if user.name or user.given_name else None,
-    )
-
-
-def queue_for_attempt(session: Session, attempt: Attempt, statements: list[dict]) -> list[str]:
-    """Queue statements about an attempt's learner in the caller's transaction."""
-    user = session.get(PlatformUser, attempt.platform_user_id)
-    course = session.get(Course, attempt.course_id) if attempt.course_id else None
-    return enqueue(
-        session,
-        statements,
-        learner_key=attempt.learner_id,
-        platform_issuer=user.issuer,
-        course_id=course.context_id if course else None,
-    )
-
-
 def submit_rating(session: Session, token: str, form) -> None:
     """Store a rater's stages and comment and queue a `rated` statement per element."""
     invitation, attempt = open_invitation(session, token, lock=True)
@@ -411,38 +296,3 @@ def submit_rating(session: Session, token: str, form) -> None:
     ]
     queue_for_attempt(session, attempt, statements)
     session.flush()
-
-
-def build_report(session: Session, attempt: Attempt) -> dict:
-    """Compare self with others per element, hiding groups with too few raters."""
-    settings = current_app.config["LEADPATH"]
-    framework = framework_of(attempt.framework_version)
-    paths = element_paths(framework, attempt.domains)
-    own = {r.element_path: r.picked_stage for r in attempt.responses}
-    answers = session.execute(
-        select(FeedbackInvitation, FeedbackResponse)
-        .join(FeedbackResponse, FeedbackResponse.invitation_id == FeedbackInvitation.id)
-        .where(FeedbackInvitation.attempt_id == attempt.id)
-    ).all()
-    responses = [RaterResponse("self", SELF, own)]
-    responses += [RaterResponse(inv.id, inv.rater_group, resp.ratings) for inv, resp in answers]
-    summary = aggregate_360(
-        responses,
-        min_raters=settings.feedback_min_raters,
-        exempt_groups=settings.feedback_exempt_groups,
-        elements=paths,
-    )
-    raters = {g: sum(1 for inv, _ in answers if inv.rater_group == g) for g in GROUP_TITLES}
-    comments = sorted((resp.comments or {}).get("overall") for _, resp in answers if resp.comments)
-    return {
-        "framework": framework,
-        "domains": domains_in_scope(framework, attempt.domains),
-        "summary": summary,
-        "gaps": biggest_gaps(summary),
-        "raters": raters,
-        "responses": len(answers),
-        "min_raters": settings.feedback_min_raters,
-        "exempt": ", ".join(GROUP_TITLES[g].lower() for g in settings.feedback_exempt_groups),
-        "comments": comments if len(answers) >= settings.feedback_min_raters else [],
-        "comments_held": bool(comments) and len(answers) < settings.feedback_min_raters,
-    }

@@ -8,8 +8,10 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from sqlalchemy import select
 
 from lti_tool.assess import feedback as fb
+from lti_tool.assess.feedback_report import build_report
 from lti_tool.assess.frameworks import framework_of
 from lti_tool.assess.models import COMPLETED, FeedbackInvitation
+from lti_tool.assess.stage_forms import domains_in_scope
 from lti_tool.db import get_db
 from lti_tool.errors import UserFacingError
 from lti_tool.models import utcnow
@@ -48,7 +50,7 @@ def _hub(session, launch, created=None):
     answered = {r.element_path for r in attempt.responses} if attempt else set()
     domains = [
         (d, all(e.path in answered for e in d.elements))
-        for d in fb.domains_in_scope(framework, domain_ids)
+        for d in domains_in_scope(framework, domain_ids)
     ]
     invitations = []
     if attempt is not None:
@@ -91,7 +93,7 @@ def self_domain(domain_id: str):
             answered = {r.element_path for r in attempt.responses}
             following = [
                 d.id
-                for d in fb.domains_in_scope(framework, attempt.domains)
+                for d in domains_in_scope(framework, attempt.domains)
                 if not all(e.path in answered for e in d.elements)
             ]
         if following:
@@ -104,7 +106,7 @@ def self_domain(domain_id: str):
         else:
             version, domain_ids = fb.link_framework(session, launch)
             framework = framework_of(version)
-        scope = fb.domains_in_scope(framework, domain_ids)
+        scope = domains_in_scope(framework, domain_ids)
         position = next((n for n, d in enumerate(scope) if d.id == domain_id), None)
         if position is None:
             raise UserFacingError(
@@ -165,7 +167,7 @@ def report():
             )
         return render_template(
             "feedback/report.html", attempt=attempt, groups=fb.GROUP_TITLES,
-            **fb.build_report(session, attempt),
+            **build_report(session, attempt),
         )  # fmt: skip
 
 
@@ -185,6 +187,6 @@ def rate(token: str):
             token=token,
             name=fb.learner_greeting(session, attempt),
             framework=framework,
-            domains=fb.domains_in_scope(framework, attempt.domains),
+            domains=domains_in_scope(framework, attempt.domains),
             group=fb.GROUP_TITLES[invitation.rater_group],
         )

@@ -15,17 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from framework.scoring import ElementScore, score_element
-from lti_tool.assess.feedback import attempt_context as learner_context
-from lti_tool.assess.feedback import (
-    element_event,
-    element_paths,
-    invalid,
-    queue_for_attempt,
-    read_comment,
-    read_stages,
-)
 from lti_tool.assess.frameworks import framework_of
 from lti_tool.assess.models import COMPLETED, SELF, Attempt, Validation, ValidationElement
+from lti_tool.assess.stage_forms import element_paths, invalid, read_comment, read_stages
+from lti_tool.assess.statement_context import attempt_context as learner_context
+from lti_tool.assess.statement_context import element_event, queue_for_attempt
 from lti_tool.errors import UserFacingError
 from lti_tool.models import LaunchSession, PlatformUser, utcnow
 from xapi import statements as xs

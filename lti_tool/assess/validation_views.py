@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.assess import validation as va
-from lti_tool.assess.feedback import invalid
 from lti_tool.assess.frameworks import framework_of
 from lti_tool.assess.models import Attempt, Validation
+from lti_tool.assess.stage_forms import invalid
 from lti_tool.db import get_db
 from lti_tool.errors import UserFacingError
 from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR, MENTOR
