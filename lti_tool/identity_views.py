@@ -74,6 +74,8 @@ def _link_on_launch(session: Session, launch: LaunchSession, claims: dict) -> No
     raw = (claims.get(c.CUSTOM) or {}).get(REGISTRATION_PARAM)
     if not isinstance(raw, str) or not raw.strip() or raw.startswith("$"):
         return
+    # The launch's user is a detached copy: use the stored row, so later hooks see a merge.
+    launch.platform_user = session.get(PlatformUser, launch.platform_user.id)
     moved = identity.link_by_registration(session, launch, raw, current_app.config["SECRET_KEY"])
     queue_link_statements(session, launch, moved)
 

@@ -1,12 +1,20 @@
-"""What a launch records: the platform user, the course, the resource link, roles, a session."""
+"""What a launch records: the platform user, the course, the resource link, roles, a session.
+
+This is the hot path of every launch, so it speaks SQLAlchemy Core and remembers, per process
+and for a few minutes, the rows it last wrote: a returning learner's launch then costs two
+inserts (the launch session and its statement) instead of a dozen queries. Rows are re-read
+when the cache is cold, and rewritten whenever the platform sends something new.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,58 +57,88 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _find(session: Session, model, **key):
-    return session.scalar(select(model).filter_by(**key))
+SEEN_SECONDS = 300.0
 
 
-def _user(session: Session, claims: dict, found: PlatformUser | None) -> PlatformUser:
-    user = found
-    if user is None:
-        learner = Learner(id=new_uuid())
-        user = PlatformUser(issuer=claims["iss"], sub=claims["sub"], learner_id=learner.id)
-        session.add_all([learner, user])
-    for attr in ("name", "given_name", "family_name", "email"):
-        if claims.get(attr):
-            setattr(user, attr, claims[attr])
-    user.last_launch_at = utcnow()
-    return user
+class _Seen:
+    """Per-process memory of rows written recently: key -> (expiry, row id, written values)."""
 
+    def __init__(self):
+        self._rows: dict[tuple, tuple[float, int, tuple]] = {}
+        self._lock = threading.Lock()
 
-def _course(session: Session, claims: dict, key: dict | None, found: Course | None):
-    if key is None:
+    def get(self, key: tuple) -> tuple[int, tuple] | None:
+        found = self._rows.get(key)
+        if found and found[0] > time.monotonic():
+            return found[1], found[2]
         return None
-    course = found or Course(**key)
+
+    def put(self, key: tuple, row_id: int, values: tuple) -> None:
+        with self._lock:
+            if len(self._rows) > 50_000:
+                self._rows.clear()
+            self._rows[key] = (time.monotonic() + SEEN_SECONDS, row_id, values)
+
+    def forget(self, prefix: str) -> None:
+        with self._lock:
+            self._rows = {k: v for k, v in self._rows.items() if k[0] != prefix}
+
+
+_seen = _Seen()
+
+
+def _upsert(session: Session, table, key: dict, values: dict, cache_key: tuple) -> int:
+    """Insert or update one row identified by `key`; skip the write when nothing changed."""
+    wanted = tuple(values.values())
+    cached = _seen.get(cache_key)
+    if cached and cached[1] == wanted:
+        return cached[0]
+    row_id = cached[0] if cached else None
+    if row_id is None:
+        found = session.execute(
+            select(table.c.id, *(table.c[name] for name in values)).filter_by(**key)
+        ).first()
+        if found is not None:
+            row_id = found[0]
+            if tuple(found[1:]) == wanted:
+                _seen.put(cache_key, row_id, wanted)
+                return row_id
+    if row_id is None:
+        row_id = session.execute(
+            insert(table).values(**key, **values).returning(table.c.id)
+        ).scalar_one()
+    else:
+        session.execute(update(table).where(table.c.id == row_id).values(**values))
+    _seen.put(cache_key, row_id, wanted)
+    return row_id
+
+
+def _user(session: Session, claims: dict, db_url: str) -> PlatformUser:
+    """Find or create the platform user; read every time, since a link may move its learner."""
+    table = PlatformUser.__table__
+    key = {"issuer": claims["iss"], "sub": claims["sub"]}
+    profile = {a: claims.get(a) or None for a in ("name", "given_name", "family_name", "email")}
+    found = session.execute(
+        select(table.c.id, table.c.learner_id, *(table.c[a] for a in profile)).filter_by(**key)
+    ).first()
     if found is None:
-        session.add(course)
-    context = claims[c.CONTEXT]
-    course.title = context.get("title") or course.title
-    course.label = context.get("label") or course.label
-    course.types = context.get("type") or course.types
-    return course
-
-
-def _link(session: Session, claims: dict, key: dict | None, found, course):
-    if key is None:
-        return None
-    link = found or ResourceLink(**key)
-    if found is None:
-        session.add(link)
-    link_claim = claims[c.RESOURCE_LINK]
-    link.course = course
-    link.title = link_claim.get("title") or link.title
-    link.description = link_claim.get("description") or link.description
-    link.custom = claims.get(c.CUSTOM) or None
-    return link
-
-
-def _keys(claims: dict) -> tuple[dict | None, dict | None]:
-    scope = {"issuer": claims["iss"], "deployment_id": claims[c.DEPLOYMENT_ID]}
-    context_id = (claims.get(c.CONTEXT) or {}).get("id")
-    link_id = (claims.get(c.RESOURCE_LINK) or {}).get("id")
-    return (
-        {**scope, "context_id": str(context_id)} if context_id else None,
-        {**scope, "link_id": str(link_id)} if link_id else None,
-    )
+        learner_id = new_uuid()
+        session.execute(insert(Learner.__table__).values(id=learner_id))
+        row_id = session.execute(
+            insert(table).values(**key, **profile, learner_id=learner_id).returning(table.c.id)
+        ).scalar_one()
+        return PlatformUser(id=row_id, learner_id=learner_id, **key, **profile)
+    row_id, learner_id = found[0], found[1]
+    stored = dict(zip(profile, found[2:], strict=True))
+    # Keep what the platform sent before when it sends nothing now (names and email are optional).
+    merged = {a: profile[a] or stored[a] for a in profile}
+    cache_key = ("user", row_id, db_url)
+    if merged != stored or _seen.get(cache_key) is None:
+        session.execute(
+            update(table).where(table.c.id == row_id).values(**merged, last_launch_at=utcnow())
+        )
+        _seen.put(cache_key, row_id, ())
+    return PlatformUser(id=row_id, learner_id=learner_id, **key, **merged)
 
 
 def record_launch(
@@ -108,56 +146,79 @@ def record_launch(
 ) -> tuple[str, LaunchSession]:
     """Upsert everything the launch tells us and open a launch session, in one transaction.
 
-    All reads come first, so under SQLite the write lock is held only while writing.
-    `on_recorded(session, launch_session)` runs inside the same transaction (for statements).
-    Returns the session token (given to the browser) and the stored LaunchSession.
+    `on_recorded(session, launch_session)` runs inside the same transaction (for statements);
+    the LaunchSession and the user, course and link it points at are plain (unsaved) objects
+    carrying the stored values. Returns the session token and that LaunchSession.
     """
     claims = launch.claims
     lis_roles = [r for r in claims.get(c.ROLES, []) if isinstance(r, str)]
     roles = map_roles(lis_roles)
     token = secrets.token_urlsafe(32)
-    course_key, link_key = _keys(claims)
+    scope = {"issuer": claims["iss"], "deployment_id": claims[c.DEPLOYMENT_ID]}
+    context = claims.get(c.CONTEXT) or {}
+    link_claim = claims.get(c.RESOURCE_LINK) or {}
     for attempt in range(3):
         try:
             with db.transaction() as session:
-                with session.no_autoflush:
-                    found_user = _find(
-                        session, PlatformUser, issuer=claims["iss"], sub=claims["sub"]
+                user = _user(session, claims, db.url)
+                course = link = None
+                if context.get("id"):
+                    key = {**scope, "context_id": str(context["id"])}
+                    values = {
+                        "title": context.get("title"),
+                        "label": context.get("label"),
+                        "types": context.get("type"),
+                    }
+                    course_id = _upsert(
+                        session, Course.__table__, key, values, ("course", *key.values(), db.url)
                     )
-                    found_course = _find(session, Course, **course_key) if course_key else None
-                    found_link = _find(session, ResourceLink, **link_key) if link_key else None
-                    membership = None
-                    if found_user is not None and (found_course or not course_key):
-                        membership = _find(
-                            session,
-                            Membership,
-                            platform_user_id=found_user.id,
-                            course_id=found_course.id if found_course else None,
-                        )
-                    user = _user(session, claims, found_user)
-                    course = _course(session, claims, course_key, found_course)
-                    link = _link(session, claims, link_key, found_link, course)
-                    if membership is None:
-                        membership = Membership(platform_user=user, course=course)
-                        session.add(membership)
-                    membership.lis_roles, membership.roles = lis_roles, roles
-                    membership.updated_at = utcnow()
-                    launch_session = LaunchSession(
-                        token_hash=hash_token(token),
-                        platform_user=user,
-                        course=course,
-                        resource_link=link,
-                        roles=roles,
-                        claims={k: claims[k] for k in _KEPT_CLAIMS if k in claims},
-                        expires_at=utcnow() + timedelta(hours=session_hours),
+                    course = Course(id=course_id, **key, **values)
+                if link_claim.get("id"):
+                    key = {**scope, "link_id": str(link_claim["id"])}
+                    values = {
+                        "course_id": course.id if course else None,
+                        "title": link_claim.get("title"),
+                        "description": link_claim.get("description"),
+                        "custom": claims.get(c.CUSTOM) or None,
+                    }
+                    link_id = _upsert(
+                        session,
+                        ResourceLink.__table__,
+                        key,
+                        values,
+                        ("link", *key.values(), db.url),
                     )
-                    session.add(launch_session)
-                session.flush()
+                    link = ResourceLink(id=link_id, **key, **values)
+                course_id = course.id if course else None
+                _upsert(
+                    session,
+                    Membership.__table__,
+                    {"platform_user_id": user.id, "course_id": course_id},
+                    {"roles": roles, "lis_roles": lis_roles},
+                    ("membership", user.id, course_id, db.url),
+                )
+                values = {
+                    "token_hash": hash_token(token),
+                    "platform_user_id": user.id,
+                    "course_id": course_id,
+                    "resource_link_id": link.id if link else None,
+                    "roles": roles,
+                    "claims": {k: claims[k] for k in _KEPT_CLAIMS if k in claims},
+                    "created_at": utcnow(),
+                    "expires_at": utcnow() + timedelta(hours=session_hours),
+                }
+                session.execute(insert(LaunchSession.__table__).values(**values))
+                launch_session = LaunchSession(**values)
+                launch_session.platform_user = user
+                launch_session.course = course
+                launch_session.resource_link = link
                 if on_recorded:
                     on_recorded(session, launch_session)
             return token, launch_session
         except IntegrityError:
             # Two first launches of the same user or course raced; the retry finds the rows.
+            for prefix in ("user", "course", "link", "membership"):
+                _seen.forget(prefix)
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
