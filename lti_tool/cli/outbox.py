@@ -6,11 +6,13 @@ import atexit
 import importlib
 import json
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import click
 from flask import Flask
 
+from lti_tool.db import Database
 from lti_tool.settings import Settings, SettingsError
 from xapi.outbox import (
     Forwarder,
@@ -69,20 +71,23 @@ def start_background_forwarder(app: Flask) -> Forwarder:
     return forwarder
 
 
-def _database():
+@contextmanager
+def _database(*, synced: bool = False) -> Iterator[tuple[Settings, Database]]:
+    """Yield settings and the database (its connections closed afterwards).
+
+    With `synced`, settings destinations are first brought up to date in the database.
+    """
     from lti_tool.cli import settings_from_env
-    from lti_tool.db import Database
 
     settings = settings_from_env()
-    return settings, Database(settings.database_url)
-
-
-def _synced_database():
-    """Return settings and the database with settings destinations brought up to date."""
-    settings, database = _database()
-    with database.transaction() as session:
-        sync_settings_destinations(session, forwarder_config(settings).destinations)
-    return settings, database
+    database = Database(settings.database_url)
+    try:
+        if synced:
+            with database.transaction() as session:
+                sync_settings_destinations(session, forwarder_config(settings).destinations)
+        yield settings, database
+    finally:
+        database.engine.dispose()
 
 
 def _age(seconds: float | None) -> str:
@@ -129,8 +134,7 @@ def register(cli: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
     def status(as_json: bool) -> None:
         """Show pending, delivered and dead statements and pauses per destination."""
-        _, database = _synced_database()
-        with database.sessions() as session:
+        with _database(synced=True) as (_, database), database.sessions() as session:
             report = outbox_status(session)
         if as_json:
             click.echo(json.dumps(report, indent=2))
@@ -142,9 +146,8 @@ def register(cli: click.Group) -> None:
     @click.option("--dead", is_flag=True, help="Also re-queue dead letters.")
     def retry_command(destination: str | None, dead: bool) -> None:
         """Resume paused destinations and retry waiting (and with --dead, refused) statements."""
-        _, database = _synced_database()
         try:
-            with database.transaction() as session:
+            with _database(synced=True) as (_, database), database.transaction() as session:
                 done = retry(session, destination, dead=dead)
         except DestinationError as exc:
             raise click.UsageError(str(exc)) from None
@@ -156,8 +159,7 @@ def register(cli: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
     def dead_letter(destination: str | None, as_json: bool) -> None:
         """List statements an LRS refused, with its answer."""
-        _, database = _database()
-        with database.sessions() as session:
+        with _database() as (_, database), database.sessions() as session:
             letters = dead_letters(session, destination)
         if as_json:
             click.echo(json.dumps(letters, indent=2))
@@ -172,12 +174,12 @@ def register(cli: click.Group) -> None:
     @cli.command("forwarder")
     def forwarder_command() -> None:
         """Forward queued statements to every LRS until SIGTERM or SIGINT."""
-        settings, database = _database()
-        forwarder = make_forwarder(settings, database)
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: forwarder.stop())
-        click.echo(f"leadpath forwarder {forwarder.worker_id} running", err=True)
-        forwarder.run()
+        with _database() as (settings, database):
+            forwarder = make_forwarder(settings, database)
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: forwarder.stop())
+            click.echo(f"leadpath forwarder {forwarder.worker_id} running", err=True)
+            forwarder.run()
 
     @lrs.group("destination")
     def destination() -> None:
@@ -194,9 +196,8 @@ def register(cli: click.Group) -> None:
     @click.option("--course", "courses", multiple=True, help="Only statements of this course.")
     def add(name, endpoint, key, secret, platforms, courses) -> None:
         """Add a destination LRS."""
-        _, database = _synced_database()
         try:
-            with database.transaction() as session:
+            with _database(synced=True) as (_, database), database.transaction() as session:
                 add_destination(
                     session,
                     name=name,
@@ -213,8 +214,7 @@ def register(cli: click.Group) -> None:
     @destination.command("list")
     def list_command() -> None:
         """List destination LRSs."""
-        _, database = _synced_database()
-        with database.sessions() as session:
+        with _database(synced=True) as (_, database), database.sessions() as session:
             for row in list_destinations(session):
                 paused = f" PAUSED: {row.pause_reason}" if row.paused_at else ""
                 active = "" if row.active else " (inactive)"
@@ -224,9 +224,8 @@ def register(cli: click.Group) -> None:
     @click.option("--name", required=True)
     def remove(name: str) -> None:
         """Remove a destination added with `add` (its undelivered statements are dropped)."""
-        _, database = _database()
         try:
-            with database.transaction() as session:
+            with _database() as (_, database), database.transaction() as session:
                 remove_destination(session, name)
         except DestinationError as exc:
             raise click.UsageError(str(exc)) from None
@@ -236,9 +235,8 @@ def register(cli: click.Group) -> None:
     @click.option("--name", required=True)
     def resume(name: str) -> None:
         """Resume a destination paused after its LRS refused the credentials."""
-        _, database = _database()
         try:
-            with database.transaction() as session:
+            with _database() as (_, database), database.transaction() as session:
                 resumed = resume_destination(session, name)
         except DestinationError as exc:
             raise click.UsageError(str(exc)) from None
