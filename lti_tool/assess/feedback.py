@@ -75,9 +75,9 @@ def link_framework(session: Session, launch: LaunchSession):
     return version, wanted or None
 
 
-def current_360(session: Session, launch: LaunchSession) -> Attempt | None:
+def current_360(session: Session, launch: LaunchSession, *, lock=False) -> Attempt | None:
     """Return the learner's 360 at the launch's resource link, if they began one."""
-    return session.scalar(
+    query = (
         select(Attempt)
         .where(
             Attempt.kind == FEEDBACK_360,
@@ -87,6 +87,7 @@ def current_360(session: Session, launch: LaunchSession) -> Attempt | None:
         .order_by(Attempt.started_at.desc())
         .limit(1)
     )
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def _launch_ctx(launch: LaunchSession, attempt: Attempt) -> xs.LaunchContext:
@@ -102,7 +103,7 @@ def _launch_ctx(launch: LaunchSession, attempt: Attempt) -> xs.LaunchContext:
 
 def ensure_360(session: Session, launch: LaunchSession) -> Attempt:
     """Return the learner's 360 at this link, beginning one (and saying so) when missing."""
-    attempt = current_360(session, launch)
+    attempt = current_360(session, launch, lock=True)
     if attempt is not None:
         return attempt
     version, domains = link_framework(session, launch)
@@ -222,7 +223,8 @@ def revoke_invitation(session: Session, launch: LaunchSession, invitation_id: st
     invitation.expires_at = invitation.created_at
 
 
-def _gone(state: str) -> UserFacingError:
+def gone(state: str) -> UserFacingError:
+    """Return the 410 for an invitation that was submitted, revoked or has expired."""
     details = {
         "submitted": "Your feedback has already been submitted with this link. Thank you.",
         "revoked": "This feedback link was withdrawn by the person who sent it.",
@@ -251,7 +253,7 @@ def open_invitation(session: Session, token: str, *, lock: bool = False):
         )
     state = invitation_state(invitation)
     if state != "open":
-        raise _gone(state)
+        raise gone(state)
     return invitation, session.get(Attempt, invitation.attempt_id)
 
 

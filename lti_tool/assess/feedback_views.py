@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, current_app, redirect, render_template, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lti_tool.assess import feedback as fb
 from lti_tool.assess.feedback_report import build_report
@@ -174,10 +175,9 @@ def report():
 @bp.route("/r/<token>", methods=["GET", "POST"])
 def rate(token: str):
     """Let an invited rater, who has no LMS account, rate the learner once."""
+    if request.method == "POST":
+        return _submit_rating(token)
     with get_db().transaction() as session:
-        if request.method == "POST":
-            fb.submit_rating(session, token, request.form)
-            return render_template("feedback/thanks.html")
         invitation, attempt = fb.open_invitation(session, token, lock=True)
         if invitation.opened_at is None:
             invitation.opened_at = utcnow()
@@ -190,3 +190,12 @@ def rate(token: str):
             domains=domains_in_scope(framework, attempt.domains),
             group=fb.GROUP_TITLES[invitation.rater_group],
         )
+
+
+def _submit_rating(token: str):
+    try:
+        with get_db().transaction() as session:
+            fb.submit_rating(session, token, request.form)
+    except IntegrityError:
+        raise fb.gone("submitted") from None  # a simultaneous second submit lost the race
+    return render_template("feedback/thanks.html")

@@ -365,3 +365,30 @@ def test_hub_lists_domains_and_marks_the_self_rating_complete(client, platform):
     locked = client.get(f"/feedback/self/{DOMAIN}?ls={token}").get_data(as_text=True)
     assert "can no longer be changed" in locked
     assert self_rate(client, token, [1, 1, 1, 1], revision=1).status_code == 409
+
+
+def test_two_simultaneous_submits_of_one_link_store_one_answer(app, platform, db):
+    import threading
+
+    token = start_360(app.test_client(), platform, "fb-race")
+    link = invite(app.test_client(), token, "peer")
+    barrier, statuses = threading.Barrier(2), []
+
+    def submit():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(rate(client, link, [2, 2, 2, 2]).status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 410]
+    with db.sessions() as session:
+        answers = session.scalars(
+            select(FeedbackResponse.id)
+            .join(FeedbackInvitation)
+            .where(FeedbackInvitation.attempt_id.in_(_attempt_ids(session, platform, "fb-race")))
+        ).all()
+    assert len(answers) == 1
