@@ -23,7 +23,7 @@ from lti_tool.assess.frameworks import current_version, framework_of
 from lti_tool.assess.models import COMPLETED, IN_PROGRESS, SELF, Attempt, ElementResponse
 from lti_tool.assess.offer import Offer
 from lti_tool.errors import UserFacingError
-from lti_tool.models import LaunchSession, utcnow
+from lti_tool.models import LaunchSession, ResourceLink, utcnow
 
 PREVIOUS, NEXT, LATER = "previous", "next", "later"
 ACTIONS = (PREVIOUS, NEXT, LATER)
@@ -89,6 +89,12 @@ def _set_progress(attempt: Attempt, **values) -> None:
 
 def start_or_continue(session: Session, launch: LaunchSession, offer: Offer) -> Attempt:
     """Return the learner's open attempt at this link (reopening it), or start a new one."""
+    if launch.resource_link_id is not None:  # one start at a time per link (PostgreSQL)
+        session.execute(
+            select(ResourceLink.id)
+            .where(ResourceLink.id == launch.resource_link_id)
+            .with_for_update()
+        )
     for attempt in attempts_at_link(session, launch):
         if attempt.status == IN_PROGRESS:
             reopen(session, launch, attempt)

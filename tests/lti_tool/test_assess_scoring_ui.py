@@ -129,3 +129,24 @@ def test_instructor_sees_attempts_per_learner_with_status_and_score(client, db, 
     page = client.get(landed.location).get_data(as_text=True)
     assert "Self-assessments in this course" in page
     assert "100%" in page and "In progress" in page
+
+
+def test_the_institution_overrides_the_stage_expected_at_a_career_phase(client, db, platform):
+    from lti_tool.assess.models import InstitutionSetting
+
+    with db.transaction() as session:
+        session.add(
+            InstitutionSetting(
+                issuer=platform.issuer, phase_overrides={"foundation": {"setting-direction": 3}}
+            )
+        )
+    custom = {"domains": "setting-direction", "career_phase": "foundation"}
+    token = launch_learner(client, platform, "override", custom)
+    attempt_id = attempt_id_of(start(client, token).location)
+    page = client.get(f"/assess/{attempt_id}/domains/setting-direction?ls={token}")
+    assert "expected in this domain is <strong>stage 3</strong>" in page.get_data(as_text=True)
+    fill_domain(client, token, attempt_id, "setting-direction", _often_to_stage_2)
+    assert complete(client, token, attempt_id).status_code == 303
+    _score, result = _result(db, attempt_id)
+    domain = result["domains"]["setting-direction"]
+    assert (domain["expected"], domain["status"], result["success"]) == (3, "below", False)
