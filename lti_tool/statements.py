@@ -6,6 +6,11 @@ that change, so the change and its statements commit (or roll back) together.
 
 from __future__ import annotations
 
+import functools
+import json
+import uuid
+from datetime import UTC, datetime
+
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
@@ -15,6 +20,7 @@ from lti_tool.lti import claims as c
 from lti_tool.models import LaunchSession
 from xapi import statements as xs
 from xapi.outbox import enqueue
+from xapi.statements.assembly import format_timestamp
 
 DEFAULT_FRAMEWORK = "lf-2011"
 
@@ -79,7 +85,20 @@ def _on_launch(session: Session, launch: LaunchSession, claims: dict) -> None:
         framework_title=version.title,
         career_phase=custom.get("career_phase"),
     )
-    queue(session, launch, [xs.build_launched(context, xs.Launch())])
+    queue(session, launch, [launched_statement(context)])
+
+
+@functools.lru_cache(maxsize=4096)
+def _launched_body(context: xs.LaunchContext) -> str:
+    return json.dumps(xs.build_launched(context, xs.Launch()))
+
+
+def launched_statement(context: xs.LaunchContext) -> dict:
+    """Return a `launched` statement; its body is built once per launch context and reused."""
+    statement = json.loads(_launched_body(context))
+    statement["id"] = str(uuid.uuid4())
+    statement["timestamp"] = format_timestamp(datetime.now(UTC))
+    return statement
 
 
 def init_app(app: Flask) -> None:

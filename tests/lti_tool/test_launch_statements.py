@@ -64,3 +64,15 @@ def test_learner_names_go_into_statements_only_when_allowed(make_app, db, unique
     _learner, [statement] = _queued(db, platform, "pii")
     assert statement["actor"]["name"] == "Jo Bloggs"
     assert "mbox" not in statement["actor"]
+
+
+def test_each_launch_gets_its_own_statement_id_and_timestamp(client, db, platform):
+    for _ in range(2):
+        assert launch(client, platform, sub="twice").status_code == 303
+    _learner, statements = _queued(db, platform, "twice")
+    assert len(statements) == 2
+    assert statements[0]["id"] != statements[1]["id"]
+    assert statements[0]["timestamp"] <= statements[1]["timestamp"]
+    assert {k: v for k, v in statements[0].items() if k not in {"id", "timestamp"}} == {
+        k: v for k, v in statements[1].items() if k not in {"id", "timestamp"}
+    }
