@@ -1,0 +1,170 @@
+"""In a real browser: a 360 with a rater, and a supervisor's validation, checked with axe-core."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from lti_helpers import INSTRUCTOR, LEARNER, LTI, make_platform
+from sqlalchemy import select
+
+DOMAIN = "working-with-others"
+ELEMENTS = (
+    "developing-networks",
+    "building-and-maintaining-relationships",
+    "encouraging-contribution",
+    "working-within-teams",
+)
+
+
+def lti_launch(live_server, platform, sub, roles, custom, link_id):
+    """Launch over HTTP as the platform would; return the launch session token."""
+    http = requests.Session()
+    target = live_server + "/lti/launch"
+    login = http.get(
+        live_server + "/lti/login",
+        params={
+            "iss": platform.issuer,
+            "login_hint": sub,
+            "target_link_uri": target,
+            "client_id": platform.client_id,
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert login.status_code == 302, login.text
+    sent = parse_qs(urlsplit(login.headers["Location"]).query)
+    claims = platform.claims(
+        sent["nonce"][0],
+        roles=roles,
+        sub=sub,
+        **{
+            LTI + "target_link_uri": target,
+            LTI + "custom": custom,
+            LTI + "resource_link": {"id": link_id, "title": link_id},
+        },
+    )
+    landed = http.post(
+        target,
+        data={"id_token": platform.sign(claims), "state": sent["state"][0]},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert landed.status_code == 303, landed.text
+    return landed.headers["Location"].split("ls=")[1]
+
+
+def fits_a_phone(page) -> bool:
+    page.set_viewport_size({"width": 360, "height": 740})
+    narrow = page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.set_viewport_size({"width": 1280, "height": 800})
+    return narrow
+
+
+def test_a_360_with_one_rater_in_chromium(page, browser, live_server, axe, db):
+    platform = make_platform(uuid.uuid4().hex[:10]).register(db)
+    custom = {"assessment": "360", "domains": DOMAIN}
+    token = lti_launch(live_server, platform, "b-360", [LEARNER], custom, "link-360")
+
+    page.goto(f"{live_server}/feedback?ls={token}")
+    assert axe(page) == []
+    page.get_by_role("link", name="Working with Others").click()
+    page.wait_for_url("**/feedback/self/**")
+    assert axe(page) == []
+    assert fits_a_phone(page)
+    for group in page.locator("fieldset.fb-stage-choice").all():
+        group.get_by_role("radio", name="Stage 2: within a team").check()
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url("**/feedback?ls=*")
+    assert "Your self rating is complete." in page.content()
+
+    page.get_by_label("Rater group").select_option("peer")
+    page.get_by_label("Email address").fill("peer@example.test")
+    page.get_by_role("button", name="Create invitation link").click()
+    link = page.get_by_label("One-time feedback link").input_value()
+    assert "/feedback/r/" in link
+    assert axe(page) == []
+
+    rater = browser.new_context().new_page()
+    rater.goto(link)
+    assert axe(rater) == []
+    assert fits_a_phone(rater)
+    first = rater.get_by_role("radio", name="Not observed").first
+    first.focus()
+    rater.keyboard.press("ArrowRight")
+    assert rater.get_by_role("radio", name="Not yet at stage 1").first.is_checked()
+    rater.get_by_role("group", name="Developing networks").get_by_role(
+        "radio", name="Stage 3: leading a team or service"
+    ).check()
+    rater.get_by_label("Comment").fill("Generous with their time")
+    rater.get_by_role("button", name="Send feedback").click()
+    assert rater.get_by_role("heading", name="Thank you").is_visible()
+    rater.context.close()
+
+    page.goto(f"{live_server}/feedback/report?ls={token}")
+    assert page.get_by_role("img", name="You compared with others, per element").is_visible()
+    assert axe(page) == []
+    assert fits_a_phone(page)
+
+
+def test_a_supervisor_validation_in_chromium(page, live_server, axe, db):
+    from lti_tool.assess.frameworks import current_version
+    from lti_tool.assess.models import Attempt, ElementResponse
+    from lti_tool.models import PlatformUser, ResourceLink, utcnow
+
+    platform = make_platform(uuid.uuid4().hex[:10]).register(db)
+    learner = lti_launch(
+        live_server, platform, "b-learner", [LEARNER], {"domains": DOMAIN}, "link-self"
+    )
+    with db.transaction() as session:
+        user = session.scalar(
+            select(PlatformUser).where(
+                PlatformUser.issuer == platform.issuer, PlatformUser.sub == "b-learner"
+            )
+        )
+        link = session.scalar(select(ResourceLink).where(ResourceLink.issuer == platform.issuer))
+        version = current_version(session, "lf-2011")
+        attempt = Attempt(
+            kind="self",
+            learner_id=user.learner_id,
+            platform_user_id=user.id,
+            resource_link_id=link.id,
+            course_id=link.course_id,
+            framework_version_id=version.id,
+            domains=[DOMAIN],
+            status="completed",
+            completed_at=utcnow(),
+        )
+        for n, element in enumerate(ELEMENTS):
+            attempt.responses.append(
+                ElementResponse(
+                    element_path=f"{DOMAIN}/{element}",
+                    ratings={},
+                    picked_stage=n % 3 + 1,
+                    reflection="Ran the weekly huddle",
+                )
+            )
+        session.add(attempt)
+        session.flush()
+        attempt_id = attempt.id
+
+    supervisor = lti_launch(
+        live_server, platform, "b-supervisor", [INSTRUCTOR], {"assessment": "validation"}, "v"
+    )
+    page.goto(f"{live_server}/validation?ls={supervisor}")
+    assert axe(page) == []
+    page.get_by_role("link", name="Review").first.click()
+    page.wait_for_url(f"**/validation/attempts/{attempt_id}?ls=*")
+    assert axe(page) == []
+    assert fits_a_phone(page)
+    networks = page.get_by_role("group", name="Developing networks")
+    networks.get_by_label("Confirmed stage").select_option("3")
+    networks.get_by_label("Comment").fill("Chairs the regional network")
+    page.get_by_role("button", name="Sign off").click()
+    page.wait_for_url("**/validation?ls=*")
+
+    page.goto(f"{live_server}/validation/attempts/{attempt_id}/result?ls={learner}")
+    assert "Chairs the regional network" in page.content()
+    assert axe(page) == []
+    assert fits_a_phone(page)
