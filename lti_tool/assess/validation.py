@@ -66,8 +66,9 @@ def _not_found() -> UserFacingError:
     )
 
 
-def course_attempts(session: Session, course_id: int | None) -> tuple[list, list]:
-    """Return (awaiting sign-off, signed off) completed self-assessments of a course."""
+def course_attempts(session: Session, launch: LaunchSession) -> tuple[list, list]:
+    """Return (awaiting sign-off, signed off) completed self-assessments of others in the course."""
+    course_id = launch.course_id
     if course_id is None:
         return [], []
     rows = session.execute(
@@ -78,6 +79,7 @@ def course_attempts(session: Session, course_id: int | None) -> tuple[list, list
             Attempt.course_id == course_id,
             Attempt.kind == SELF,
             Attempt.status == COMPLETED,
+            Attempt.learner_id != launch.platform_user.learner_id,
         )
         .order_by(Attempt.completed_at.desc(), Attempt.id)
     ).all()
@@ -98,6 +100,14 @@ def reviewable(session: Session, launch: LaunchSession, attempt_id: str, *, lock
         or attempt.course_id != launch.course_id
     ):
         raise _not_found()
+    if attempt.learner_id == launch.platform_user.learner_id:
+        raise UserFacingError(
+            "You cannot validate your own self-assessment.",
+            hint="Ask another supervisor of the course to review it.",
+            code="own_attempt",
+            status=403,
+            title="Not available for your own assessment",
+        )
     return attempt
 
 

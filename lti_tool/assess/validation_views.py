@@ -32,7 +32,7 @@ def index():
     """List the course's completed self-assessments, those awaiting sign-off first."""
     launch = current_launch()
     with get_db().transaction() as session:
-        pending, done = va.course_attempts(session, launch.course_id)
+        pending, done = va.course_attempts(session, launch)
         return render_template(
             "validation/index.html", course=launch.course, pending=pending, done=done
         )

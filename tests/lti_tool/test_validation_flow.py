@@ -301,3 +301,16 @@ def test_a_course_page_without_a_course_lists_nothing(client, platform, db):
     page = client.get(f"/validation?ls={supervisor}")
     assert page.status_code == 200
     assert "No completed self-assessments" in page.get_data(as_text=True)
+
+
+def test_a_supervisor_cannot_validate_their_own_self_assessment(client, platform, db):
+    supervisor = supervisor_launch(client, platform, "va-self-judge")
+    learner_launch(client, platform, "va-self-judge")
+    attempt_id = insert_completed_self_assessment(db, platform, "va-self-judge")
+    listing = client.get(f"/validation?ls={supervisor}").get_data(as_text=True)
+    assert attempt_id not in listing
+    response = client.get(f"/validation/attempts/{attempt_id}?ls={supervisor}")
+    assert response.status_code == 403 and error_code(response) == "own_attempt"
+    form = review_form(supervisor, attempt_id)
+    assert client.post(f"/validation/attempts/{attempt_id}", data=form).status_code == 403
+    assert _validation_row(db, attempt_id) is None
