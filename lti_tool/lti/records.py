@@ -142,11 +142,12 @@ def _user(session: Session, claims: dict, db_url: str) -> PlatformUser:
 
 
 def record_launch(
-    db: Database, launch: ValidatedLaunch, session_hours: int, on_recorded=None
+    db: Database, launch: ValidatedLaunch, session_hours: int, on_recorded=None, claim=None
 ) -> tuple[str, LaunchSession]:
     """Upsert everything the launch tells us and open a launch session, in one transaction.
 
-    `on_recorded(session, launch_session)` runs inside the same transaction (for statements);
+    `claim(session)` uses up the login in that transaction (before the launch session is
+    written); `on_recorded(session, launch_session)` runs inside it too (for statements);
     the LaunchSession and the user, course and link it points at are plain (unsaved) objects
     carrying the stored values. Returns the session token and that LaunchSession.
     """
@@ -197,6 +198,8 @@ def record_launch(
                     {"roles": roles, "lis_roles": lis_roles},
                     ("membership", user.id, course_id, db.url),
                 )
+                if claim:
+                    claim(session)
                 values = {
                     "token_hash": hash_token(token),
                     "platform_user_id": user.id,

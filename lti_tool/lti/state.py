@@ -1,5 +1,8 @@
 """Server-side launch state: each OIDC login's state and nonce, consumed exactly once.
 
+A launch reads its login first (`peek`) and uses it up (`claim`) in the same transaction that
+records the launch, so a launch is recorded at most once per login, even when raced.
+
 The database keeps it by default; with LEADPATH_REDIS_URL several app instances share Redis.
 A consumed state stays as a tombstone until it expires so a replay is named as such.
 """
@@ -72,21 +75,46 @@ class DatabaseLaunchStore:
 
     def consume(self, state: str) -> PendingLogin:
         """Mark a login used and return it; refuse a used, expired or unknown state."""
-        now = utcnow()
-        t = self.table
+        login = self.peek(state)
         with self.db.engine.begin() as conn:
-            claimed = conn.execute(
-                update(t)
-                .where(t.c.state == state, t.c.used_at.is_(None), t.c.expires_at > now)
-                .values(used_at=now)
-                .returning(t.c.nonce, t.c.issuer, t.c.client_id, t.c.target_link_uri)
+            self._claim(conn, state)
+        return login
+
+    def peek(self, state: str) -> PendingLogin:
+        """Return a login that is still usable, without using it up."""
+        t = self.table
+        with self.db.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    t.c.nonce,
+                    t.c.issuer,
+                    t.c.client_id,
+                    t.c.target_link_uri,
+                    t.c.used_at,
+                    t.c.expires_at,
+                ).where(t.c.state == state)
             ).first()
-            if claimed is not None:
-                return PendingLogin(state, *claimed)
-            row = conn.execute(select(t.c.used_at).where(t.c.state == state)).first()
         if row is None:
             raise _unknown()
-        raise _replayed() if row.used_at is not None else _expired()
+        if row.used_at is not None:
+            raise _replayed()
+        if row.expires_at <= utcnow():
+            raise _expired()
+        return PendingLogin(state, row.nonce, row.issuer, row.client_id, row.target_link_uri)
+
+    def claim(self, session, state: str) -> None:
+        """Use up a login inside the caller's transaction (the launch's), or refuse a replay."""
+        self._claim(session, state)
+
+    def _claim(self, executor, state: str) -> None:
+        t = self.table
+        claimed = executor.execute(
+            update(t)
+            .where(t.c.state == state, t.c.used_at.is_(None), t.c.expires_at > utcnow())
+            .values(used_at=utcnow())
+        ).rowcount
+        if claimed != 1:
+            raise _replayed()
 
 
 class RedisLaunchStore:
@@ -115,6 +143,13 @@ class RedisLaunchStore:
             raise _replayed() if self.redis.exists(used_key) else _unknown()
         self.redis.set(used_key, "1", ex=3600)
         return PendingLogin(**json.loads(raw))
+
+    def peek(self, state: str) -> PendingLogin:
+        """Take the login now: Redis hands it out exactly once (GETDEL)."""
+        return self.consume(state)
+
+    def claim(self, session, state: str) -> None:
+        """Nothing left to do: the login was taken when it was read."""
 
 
 def init_app(app: Flask) -> None:

@@ -235,7 +235,7 @@ def validate_launch(
 ) -> ValidatedLaunch:
     """Run every check on a POST to /lti/launch and return the verified claims."""
     state, token, header = _read_token(request)
-    login = store.consume(state)
+    login = store.peek(state)
     _check_state_cookie(request, state)
     platform = platforms.lookup(login.issuer, login.client_id)
     if platform is None:

@@ -70,7 +70,14 @@ def launch():
         for hook in hooks:
             hook(session, launch_session, launch.claims)
 
-    token, launch_session = record_launch(get_db(), launch, settings.session_hours, run_hooks)
+    store = get_store()
+    token, launch_session = record_launch(
+        get_db(),
+        launch,
+        settings.session_hours,
+        run_hooks,
+        claim=lambda session: store.claim(session, launch.login.state),
+    )
     logs.event(
         "launch_accepted",
         issuer=launch.platform.issuer,

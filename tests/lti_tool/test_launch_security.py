@@ -214,3 +214,54 @@ def test_failed_launch_writes_one_structured_log_line_with_request_id(client, pl
         "lti_version",
         request_id,
     )
+
+
+def test_the_same_launch_posted_twice_at_once_is_recorded_once(make_app, db, unique):
+    import threading
+
+    import requests
+    from loopback import serve_wsgi
+    from sqlalchemy import func, select
+
+    from lti_tool.models import LaunchSession, PlatformUser
+
+    app = make_app()
+    platform = make_platform(unique).register(db)
+    state, nonce, _ = start_login(app.test_client(), platform)
+    token = platform.sign(platform.claims(nonce, sub="racer"))
+    cookie = {"leadpath-state-" + state[:16]: state}
+    with serve_wsgi(app) as base:
+        statuses = []
+
+        def post():
+            response = requests.post(
+                base + "/lti/launch",
+                data={"id_token": token, "state": state},
+                cookies=cookie,
+                allow_redirects=False,
+                timeout=10,
+            )
+            statuses.append(response.status_code)
+
+        threads = [threading.Thread(target=post) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(statuses) == [303, 400, 400, 400]
+    with db.sessions() as session:
+        sessions = session.scalar(
+            select(func.count())
+            .select_from(LaunchSession)
+            .join(PlatformUser)
+            .where(PlatformUser.issuer == platform.issuer)
+        )
+    assert sessions == 1
+
+
+def test_a_failed_launch_does_not_use_up_its_login(client, platform):
+    state, nonce, _ = start_login(client, platform)
+    tampered = platform.claims(nonce)
+    tampered[LTI + "version"] = "1.1"
+    assert error_code(post_launch(client, state, platform.sign(tampered))) == "lti_version"
+    assert post_launch(client, state, platform.sign(platform.claims(nonce))).status_code == 303
