@@ -63,10 +63,17 @@ def make_forwarder(settings: Settings, database) -> Forwarder:
 
 
 def start_background_forwarder(app: Flask) -> Forwarder:
-    """Start the forwarder thread of a single-machine install (LEADPATH_FORWARDER_THREAD)."""
-    forwarder = make_forwarder(app.config["LEADPATH"], app.extensions["leadpath.db"])
+    """Start the forwarder thread of a single-machine install (LEADPATH_FORWARDER_THREAD).
+
+    The thread has its own engine: it starts while `create_app` is still attaching listeners
+    to the app's. It stops at interpreter exit — a gunicorn worker leaves through `sys.exit`,
+    so atexit runs — after recording the batches in flight (waiting up to 10 s).
+    """
+    settings = app.config["LEADPATH"]
+    database = Database(settings.database_url)
+    forwarder = make_forwarder(settings, database)
     app.extensions[FORWARDER_KEY] = forwarder
-    forwarder.start()
+    forwarder.start(then=database.engine.dispose)
     atexit.register(forwarder.stop, 10)
     return forwarder
 

@@ -95,6 +95,7 @@ class Forwarder:
         self._lanes: dict[int, Lanes] = {}
         self._targets: list[Target] = []
         self._dry: set[int] = set()  # nothing to lease until a batch returns or a refresh
+        self._paused: set[int] = set()  # paused by this loop, until a refresh shows otherwise
         self._refresh_at = 0.0
         self._route_more = True
         self._thread: threading.Thread | None = None
@@ -179,6 +180,9 @@ class Forwarder:
 
     def _settle(self, session: Session, destination_id: int, settled: Settlement) -> None:
         """Record one send's outcome; on a failure pause the destination or back off."""
+        if settled.held:
+            queue.release(session, [s.delivery_id for s in settled.unsent])
+            return
         now = utcnow()
         queue.mark_delivered(session, [s.delivery_id for s in settled.delivered], now)
         for statement, answer in settled.dead:
@@ -191,6 +195,7 @@ class Forwarder:
             reason = f"LRS answered HTTP {failure.status}: {failure.text}".strip()
             pause_destination(session, destination_id, reason[: queue.ERROR_TEXT_LIMIT])
             queue.release(session, unsent_ids)
+            self._paused.add(destination_id)
             self._dry.add(destination_id)
             self._refresh_at = 0.0
             log.warning("Paused LRS destination %s: %s", destination_id, reason)
@@ -284,6 +289,7 @@ class Forwarder:
                 self._dry.clear()
         if now >= self._refresh_at:
             self._targets = self.targets()
+            self._paused -= {target.id for target in self._targets}
             self._refresh_at = now + self.config.poll_seconds
             self._dry.clear()
         finished = self._finished()
@@ -311,16 +317,28 @@ class Forwarder:
     def _lanes_for(self, target: Target) -> Lanes:
         lanes = self._lanes.get(target.id)
         if lanes is None:
-            lanes = Lanes(target.id, self.config.lanes, lambda: self.new_sink(target), self._report)
+            lanes = Lanes(
+                target.id,
+                self.config.lanes,
+                lambda: self.new_sink(target),
+                self._report,
+                hold=lambda: target.id in self._paused or self._backing_off(target.id),
+            )
             self._lanes[target.id] = lanes
         return lanes
 
     def _lease_for(self, session: Session, target: Target) -> list[list[queue.LeasedStatement]]:
-        """Lease batches for a destination until each of its lanes has one."""
-        if target.id in self._dry or self._backing_off(target.id) or not self._can_send(target):
+        """Lease batches until each lane has one and one more waits for the first lane free.
+
+        The waiting batch is what keeps the LRS busy: a lane that finishes picks it up at once,
+        while this loop records the finished batch and leases the next.
+        """
+        if target.id in self._dry or target.id in self._paused or self._backing_off(target.id):
+            return []
+        if not self._can_send(target):
             return []
         lanes = self._lanes.get(target.id)
-        free = self.config.lanes - (lanes.in_flight if lanes else 0)
+        free = self.config.lanes + 1 - (lanes.in_flight if lanes else 0)
         batches = []
         while len(batches) < free:
             leased = self._lease(session, target.id)
@@ -363,9 +381,17 @@ class Forwarder:
 
     # -- thread ---------------------------------------------------------------------------
 
-    def start(self) -> threading.Thread:
-        """Run the forwarder in a daemon thread; `stop()` ends it."""
-        self._thread = threading.Thread(target=self.run, name="leadpath-forwarder", daemon=True)
+    def start(self, then: Callable[[], None] | None = None) -> threading.Thread:
+        """Run the forwarder in a daemon thread; `stop()` ends it, then `then()` runs there."""
+
+        def run() -> None:
+            try:
+                self.run()
+            finally:
+                if then is not None:
+                    then()
+
+        self._thread = threading.Thread(target=run, name="leadpath-forwarder", daemon=True)
         self._thread.start()
         return self._thread
 

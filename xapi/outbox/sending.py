@@ -27,6 +27,7 @@ class Settlement:
     dead: list[tuple[LeasedStatement, Answer]] = field(default_factory=list)
     unsent: list[LeasedStatement] = field(default_factory=list)
     failure: Answer | None = None
+    held: bool = False  # not sent at all: the destination was backing off or paused meanwhile
 
     @property
     def settled(self) -> int:
@@ -79,7 +80,9 @@ class Lanes:
     """The sending threads of one destination: up to `count` batches in flight, HTTP only.
 
     `submit` is called by the forwarder's database loop, which also keeps `in_flight`; each
-    thread has its own sink (its own keep-alive connection) and calls `report` when done.
+    thread has its own sink (its own keep-alive connection) and calls `report` when done. A
+    batch still waiting when `hold()` turns true (the destination failed or was paused since
+    it was leased) is handed back unsent.
     """
 
     def __init__(
@@ -88,9 +91,11 @@ class Lanes:
         count: int,
         make_sink: Callable[[], StatementSink | None],
         report: Report,
+        hold: Callable[[], bool] = lambda: False,
     ):
         self.destination_id = destination_id
         self.in_flight = 0
+        self._hold = hold
         self._jobs: queue.SimpleQueue[list[LeasedStatement] | None] = queue.SimpleQueue()
         self._make_sink = make_sink
         self._report = report
@@ -114,6 +119,9 @@ class Lanes:
         sink = None
         try:
             while (leased := self._jobs.get()) is not None:
+                if self._hold():
+                    self._report(self.destination_id, Settlement(unsent=list(leased), held=True))
+                    continue
                 if sink is None:
                     sink = self._make_sink()
                 if sink is None:

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, timedelta
 
-from outbox_helpers import BAD_VERB, drain, letters_of, pending, statement, status_of
+from outbox_helpers import (
+    BAD_VERB,
+    FAST,
+    drain,
+    letters_of,
+    pending,
+    statement,
+    status_of,
+    wait_for,
+)
 from sqlalchemy import select
 
 from xapi.outbox import enqueue, retry
@@ -146,3 +156,34 @@ def test_dead_letters_are_requeued_on_retry_dead(outbox_db, standin, destination
     assert pending(outbox_db, destination["name"]) == 1
     drain(forwarder, lambda: len(letters_of(outbox_db, destination["name"])) == 1)
     assert_stored_once_in_order(standin, order, bad)
+
+
+def test_the_threaded_forwarder_keeps_order_and_retry_after_with_batches_in_flight(
+    outbox_db, standin, destination, forwarder_for
+):
+    order, bad = queue_statements(
+        outbox_db, destination["issuer"], learners=6, per_learner=20, bad_at={(2, 7)}
+    )
+    standin.script = ["ok", ("status", 503, 1), "ok", ("status", 500), ("stall", 0.8), "ok"]
+    forwarder = forwarder_for(destination["name"], config=replace(FAST, lanes=2))
+    forwarder.start()
+    try:
+        wait_for(
+            lambda: (
+                pending(outbox_db, destination["name"]) == 0
+                and len(letters_of(outbox_db, destination["name"])) == 1
+            ),
+            20,
+            "the threaded forwarder to drain the queue",
+        )
+    finally:
+        forwarder.stop(5)
+    assert not forwarder.running
+    assert_stored_once_in_order(standin, order, bad)
+    throttled_at = next(when for when, status, _ in standin.requests if status == 503)
+    too_soon = [
+        status
+        for when, status, _ in standin.requests
+        if throttled_at + 0.1 < when < throttled_at + 0.9
+    ]
+    assert too_soon == [], "a batch went out before Retry-After had passed"
