@@ -51,3 +51,11 @@ def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_learner_home_links_to_linking_another_institution(client, platform):
+    landed = launch(client, platform, sub="home-identity")
+    page = client.get(landed.location).get_data(as_text=True)
+    token = landed.location.split("ls=")[1]
+    assert f'href="/identity?ls={token}"' in page
+    assert client.get(f"/identity?ls={token}").status_code == 200
