@@ -45,6 +45,12 @@ GROUP_TITLES = {
     "direct-report": "Direct report",
     "other": "Other",
 }
+RATER_ROLES = {
+    "line-manager": "their line manager",
+    "peer": "a peer",
+    "direct-report": "someone who reports to them",
+    "other": "a colleague",
+}
 
 
 def hash_token(token: str) -> str:

@@ -28,8 +28,12 @@ def _private(response):
     return response
 
 
+def _settings():
+    return current_app.config["LEADPATH"]
+
+
 def _invitation_link(token: str) -> str:
-    return current_app.config["LEADPATH"].url(f"/feedback/r/{token}")
+    return _settings().url(f"/feedback/r/{token}")
 
 
 def _mailto(email: str | None, link: str, name: str) -> str:
@@ -71,6 +75,8 @@ def _hub(session, launch, created=None):
         groups=fb.GROUP_TITLES,
         days=fb.INVITATION_DAYS,
         created=created,
+        min_raters=_settings().feedback_min_raters,
+        exempt=[fb.GROUP_TITLES[g].lower() for g in _settings().feedback_exempt_groups],
     )
 
 
@@ -188,7 +194,8 @@ def rate(token: str):
             name=fb.learner_greeting(session, attempt),
             framework=framework,
             domains=domains_in_scope(framework, attempt.domains),
-            group=fb.GROUP_TITLES[invitation.rater_group],
+            rater_role=fb.RATER_ROLES[invitation.rater_group],
+            anonymous=invitation.rater_group not in _settings().feedback_exempt_groups,
         )
 
 

@@ -118,6 +118,8 @@ def test_a_line_manager_alone_is_shown_and_pooled_with_nobody_hidden(client, pla
     token = start_360(client, platform, "fb-manager")
     assert self_rate(client, token, [1, 1, 1, 1]).status_code == 303
     manager = invite(client, token, "line-manager", email="boss@example.test")
+    notice = client.get(f"/feedback/r/{manager}").get_data(as_text=True)
+    assert "As their line manager you are not anonymous" in notice
     assert rate(client, manager, [3, 2, None, None], comment="Leads well").status_code == 200
     cells = report_cells(client, token)
     assert cells[(NETWORKS, "line-manager")] == "3.00"
@@ -163,6 +165,7 @@ def test_rater_page_shows_only_the_first_name_and_the_form(client, platform):
     assert anchors == ['<a class="skip-link" href="#main">']
     assert page.headers["Cache-Control"] == "no-store"
     assert "Developing networks" in text and 'value="none"' in text
+    assert "as a peer" in text and "never shown to them individually" in text
 
 
 def test_rater_page_greets_a_colleague_when_no_name_was_sent(client, platform):
