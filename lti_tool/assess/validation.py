@@ -14,9 +14,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from framework.phases import expected_profile
 from framework.scoring import ElementScore, score_element
 from lti_tool.assess.frameworks import framework_of
 from lti_tool.assess.models import COMPLETED, SELF, Attempt, Validation, ValidationElement
+from lti_tool.assess.results import institution_overrides
 from lti_tool.assess.stage_forms import element_paths, invalid, read_comment, read_stages
 from lti_tool.assess.statement_context import attempt_context as learner_context
 from lti_tool.assess.statement_context import element_event, queue_for_attempt
@@ -126,12 +128,23 @@ def learner_scores(attempt: Attempt) -> dict[str, ElementScore | None]:
     return scores
 
 
+def expected_stages(session: Session, attempt: Attempt) -> dict[str, int | None]:
+    """Return the stage expected per domain at the attempt's career phase (empty if none)."""
+    if not attempt.career_phase:
+        return {}
+    try:
+        return expected_profile(attempt.career_phase, institution_overrides(session, attempt))
+    except KeyError:
+        return {}
+
+
 def review_rows(session: Session, attempt: Attempt) -> list[dict]:
     """Return per element what the supervisor needs: stages, ratings, reflection, evidence."""
     framework = framework_of(attempt.framework_version)
     answers = {r.element_path: r for r in attempt.responses}
     validation = session.scalar(select(Validation).where(Validation.attempt_id == attempt.id))
     drafts = {v.element_path: v for v in validation.elements} if validation else {}
+    expected = expected_stages(session, attempt)
     rows = []
     for path, score in learner_scores(attempt).items():
         element, answer, draft = framework.element(path), answers.get(path), drafts.get(path)
@@ -142,6 +155,7 @@ def review_rows(session: Session, attempt: Attempt) -> list[dict]:
                 "domain": framework.domain(element.domain_id),
                 "score": score,
                 "learner_stage": learner_stage,
+                "expected": expected.get(element.domain_id),
                 "rated": sum(s.rated for s in score.stages) if score else 0,
                 "indicators": len(element.indicators),
                 "reflection": answer.reflection if answer else None,
@@ -207,6 +221,7 @@ def _queue_sign_off(session, launch, attempt: Attempt, validation: Validation) -
     framework = framework_of(attempt.framework_version)
     base = current_app.config["LEADPATH"].base_url
     ctx = learner_context(session, attempt)
+    expected = expected_stages(session, attempt)
     supervisor = launch.platform_user
     named = supervisor.name or supervisor.given_name
     adjusted = [e for e in validation.elements if e.confirmed_stage != e.learner_stage]
@@ -226,6 +241,7 @@ def _queue_sign_off(session, launch, attempt: Attempt, validation: Validation) -
             xs.CompetencyEvent(
                 **element_event(base, framework, attempt, e.element_path),
                 stage=e.confirmed_stage,
+                expected_stage=expected.get(framework.element(e.element_path).domain_id),
                 stage_max=framework.max_stage,
                 evidence=(verified["id"],),
             ),

@@ -144,6 +144,7 @@ def test_supervisor_adjusts_one_element_signs_off_and_the_learner_sees_it(
     assert "I chaired the audit meeting" in text and "Audit minutes, March" in text
     stage_2 = f'data-learner-stage="{NETWORKS}">Stage 2: within a team'
     assert stage_2 in text
+    assert f'data-expected-stage="{NETWORKS}">Stage' in text  # foundation expects a stage
 
     draft = review_form(supervisor, attempt_id, action="save", comment="Draft note")
     assert client.post(f"/validation/attempts/{attempt_id}", data=draft).status_code == 303
@@ -197,6 +198,9 @@ def test_supervisor_adjusts_one_element_signs_off_and_the_learner_sees_it(
     assert asserted[0]["actor"]["account"]["name"] == learner_id
     assert asserted[0]["object"]["id"].endswith(f"/elements/{RELATIONSHIPS}")
     assert verified[0]["id"] in json.dumps(asserted[0]["context"]["extensions"])
+    result_extensions = asserted[0]["result"]["extensions"]
+    assert result_extensions["http://localhost/xapi/profile/extensions/stage"] == 3
+    assert "http://localhost/xapi/profile/extensions/expected-stage" in result_extensions
     profile = build_profile("http://localhost")
     for statement in verified + asserted:
         assert check_against_template(statement, template_for(statement, profile)) == []
