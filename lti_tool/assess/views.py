@@ -10,6 +10,7 @@ from lti_tool.assess.charts import domain_profile_svg
 from lti_tool.assess.models import COMPLETED
 from lti_tool.assess.offer import read_offer
 from lti_tool.assess.results import completed_history, domain_rows, history_rows
+from lti_tool.assess.validation import validation_for
 from lti_tool.db import get_db, get_session
 from lti_tool.errors import UserFacingError
 from lti_tool.sessions import current_launch, launch_required, launch_url
@@ -184,6 +185,7 @@ def _results_page(attempt_id: str, template: str):
         chart=domain_profile_svg(rows, framework.max_stage),
         domains=[framework.domain(d) for d in service.domain_ids(attempt)],
         history=history_rows(framework, history),
+        validation=validation_for(get_session(), attempt.id),
     )
 
 

@@ -18,7 +18,9 @@ def _queued(db, platform, sub):
             )
         )
         bodies = session.scalars(
-            select(OutboxStatement.body).where(OutboxStatement.learner_key == learner_id)
+            select(OutboxStatement.body)
+            .where(OutboxStatement.learner_key == learner_id)
+            .order_by(OutboxStatement.seq)
         ).all()
     return learner_id, [json.loads(b) for b in bodies]
 

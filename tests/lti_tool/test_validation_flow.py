@@ -10,6 +10,7 @@ from sqlalchemy import select
 from framework.scoring import overall_score, score_assessment
 from lti_tool.assess.frameworks import current_version, framework_of
 from lti_tool.assess.models import Attempt, ElementResponse, Validation
+from lti_tool.assess.results import build_result
 from lti_tool.assess.validation import validation_for
 from lti_tool.models import PlatformUser, ResourceLink, utcnow
 from xapi.outbox.models import OutboxStatement
@@ -87,7 +88,6 @@ def insert_completed_self_assessment(db, platform, sub, status="completed") -> s
             status=status,
             completed_at=utcnow() if status == "completed" else None,
             score=overall_score(framework, scores),
-            result={p: s.attained for p, s in scores.items()},
         )
         for path in PATHS:
             attempt.responses.append(
@@ -100,6 +100,8 @@ def insert_completed_self_assessment(db, platform, sub, status="completed") -> s
                 )
             )
         session.add(attempt)
+        session.flush()
+        attempt.result = build_result(session, attempt, framework, scores)
         session.flush()
         return attempt.id
 
@@ -181,6 +183,8 @@ def test_supervisor_adjusts_one_element_signs_off_and_the_learner_sees_it(
     assert "Leads the ward huddle" in text and "A good start." in text
     row = re.search(rf'<tr data-element="{RELATIONSHIPS}".*?</tr>', text, re.S).group(0)
     assert 'data-confirmed="3"' in row and "(adjusted)" in row
+    results = client.get(f"/assess/{attempt_id}/results?ls={learner}").get_data(as_text=True)
+    assert f"/validation/attempts/{attempt_id}/result?ls={learner}" in results
 
     statements = statements_about(db, attempt_id)
     verified = [s for s in statements if s["verb"]["id"].endswith("/verified")]
