@@ -302,11 +302,14 @@ def run_leadpath(sizes: list[int], workers: int, clients: int) -> dict:
                     )
                     stored += step
                 window = timedelta(seconds=max(60.0, time.monotonic() - started))
-                db_mb = sum(f.stat().st_size for f in tmp.glob("leadpath.db*")) / 2**20
+                db_mb = (tmp / "leadpath.db").stat().st_size / 2**20
+                wal = tmp / "leadpath.db-wal"
+                wal_mb = wal.stat().st_size / 2**20 if wal.exists() else 0
                 results["sizes"][size] = {
                     "fill_batch_per_s": round(statistics.mean(rates)) if rates else None,
                     "rss_mb": rss_mb(children(proc.pid)),
                     "db_mb": round(db_mb),
+                    "wal_mb": round(wal_mb),
                     **query_suite(endpoint, headers, window),
                 }
                 print(json.dumps({size: results["sizes"][size]}), flush=True)

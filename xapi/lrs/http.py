@@ -180,10 +180,11 @@ def http_date(micros: int) -> str:
     return format_datetime(datetime.fromtimestamp(micros / 1e6, UTC), usegmt=True)
 
 
-@bp.after_request
+@bp.after_app_request
 def _version_header(response: Response) -> Response:
-    xreq = g.get("xreq")
-    response.headers["X-Experience-API-Version"] = xreq.version if xreq else VERSION
+    if request.path.startswith(bp.url_prefix + "/") or request.path == bp.url_prefix:
+        xreq = g.get("xreq")
+        response.headers["X-Experience-API-Version"] = xreq.version if xreq else VERSION
     return response
 
 

@@ -187,3 +187,9 @@ def test_statement_version_2_is_accepted_only_on_xapi_2_requests(client, headers
         "/xapi/statements", json=statement, headers={**headers, "X-Experience-API-Version": "2.0.0"}
     )
     assert accepted.status_code == 200
+
+
+def test_every_xapi_response_carries_the_version_header(client):
+    response = client.get("/xapi/no-such-resource")
+    assert response.status_code == 404
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"

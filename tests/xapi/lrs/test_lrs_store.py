@@ -75,3 +75,24 @@ def test_activity_definitions_are_kept_and_updated(engine, make_statement):
         "name": {"en-GB": "Self-assessment"},
         "description": {"en-GB": "Rate yourself"},
     }
+
+
+def test_concurrent_writers_of_one_id_all_succeed_when_equal(engine, make_statement, new_id):
+    import threading
+
+    sid = new_id()
+    results, errors = [], []
+
+    def write():
+        try:
+            results.append(store_statements(engine, [make_statement(id=sid)], authority=AUTHORITY))
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and results == [[sid]] * 6
+    assert get_statement(engine, sid) is not None
