@@ -14,7 +14,7 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -58,6 +58,12 @@ def hash_token(token: str) -> str:
 
 
 SEEN_SECONDS = 300.0
+_INSERT_LAUNCH_SESSION = insert(LaunchSession.__table__)
+_users = PlatformUser.__table__
+_PROFILE = ("name", "given_name", "family_name", "email")
+_SELECT_USER = select(_users.c.id, _users.c.learner_id, *(_users.c[a] for a in _PROFILE)).where(
+    _users.c.issuer == bindparam("issuer"), _users.c.sub == bindparam("sub")
+)
 
 
 class _Seen:
@@ -117,10 +123,8 @@ def _user(session: Session, claims: dict, db_url: str) -> PlatformUser:
     """Find or create the platform user; read every time, since a link may move its learner."""
     table = PlatformUser.__table__
     key = {"issuer": claims["iss"], "sub": claims["sub"]}
-    profile = {a: claims.get(a) or None for a in ("name", "given_name", "family_name", "email")}
-    found = session.execute(
-        select(table.c.id, table.c.learner_id, *(table.c[a] for a in profile)).filter_by(**key)
-    ).first()
+    profile = {a: claims.get(a) or None for a in _PROFILE}
+    found = session.execute(_SELECT_USER, key).first()
     if found is None:
         learner_id = new_uuid()
         session.execute(insert(Learner.__table__).values(id=learner_id))
@@ -210,7 +214,7 @@ def record_launch(
                     "created_at": utcnow(),
                     "expires_at": utcnow() + timedelta(hours=session_hours),
                 }
-                session.execute(insert(LaunchSession.__table__).values(**values))
+                session.execute(_INSERT_LAUNCH_SESSION, values)
                 launch_session = LaunchSession(**values)
                 launch_session.platform_user = user
                 launch_session.course = course

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from lti_tool.db import Database
 from lti_tool.lti.errors import LaunchError
@@ -61,7 +61,18 @@ class DatabaseLaunchStore:
 
     def __init__(self, db: Database):
         self.db = db
-        self.table = LaunchState.__table__
+        t = self.table = LaunchState.__table__
+        # Built once: constructing statements costs more than running them on this path.
+        self._insert = insert(t)
+        self._peek = select(
+            t.c.nonce, t.c.issuer, t.c.client_id, t.c.target_link_uri, t.c.used_at, t.c.expires_at
+        ).where(t.c.state == bindparam("state"))
+        self._claim_stmt = (
+            update(t)
+            .where(t.c.state == bindparam("b_state"), t.c.used_at.is_(None))
+            .where(t.c.expires_at > bindparam("b_now"))
+            .values(used_at=bindparam("b_now"))
+        )
 
     def put(self, login: PendingLogin, ttl: int) -> None:
         """Remember a login for `ttl` seconds (and now and then purge expired ones)."""
@@ -70,7 +81,7 @@ class DatabaseLaunchStore:
             if random.random() < 0.02:
                 conn.execute(delete(self.table).where(self.table.c.expires_at < now))
             conn.execute(
-                insert(self.table).values(**asdict(login), expires_at=now + timedelta(seconds=ttl))
+                self._insert, {**asdict(login), "expires_at": now + timedelta(seconds=ttl)}
             )
 
     def consume(self, state: str) -> PendingLogin:
@@ -107,12 +118,7 @@ class DatabaseLaunchStore:
         self._claim(session, state)
 
     def _claim(self, executor, state: str) -> None:
-        t = self.table
-        claimed = executor.execute(
-            update(t)
-            .where(t.c.state == state, t.c.used_at.is_(None), t.c.expires_at > utcnow())
-            .values(used_at=utcnow())
-        ).rowcount
+        claimed = executor.execute(self._claim_stmt, {"b_state": state, "b_now": utcnow()}).rowcount
         if claimed != 1:
             raise _replayed()
 
