@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from xapi.outbox import queue
@@ -45,6 +46,7 @@ log.addHandler(logging.NullHandler())
 
 ROUTE_BATCH = 1000
 RETRY_AFTER_LIMIT = 86400.0
+PREPARE_ATTEMPTS = 5
 
 __all__ = ["Forwarder", "Settlement", "Target", "send_bisecting"]
 
@@ -253,7 +255,14 @@ class Forwarder:
 
     def run(self) -> None:
         """Forward until `stop()`: this thread does the database work, lanes do the HTTP."""
-        self.prepare()
+        for attempt in range(PREPARE_ATTEMPTS):
+            try:
+                self.prepare()
+                break
+            except IntegrityError:  # another forwarder added the same destination just now
+                if attempt == PREPARE_ATTEMPTS - 1:
+                    raise
+                self._stop.wait(0.1 * (attempt + 1))
         try:
             while not self._stop.is_set():
                 self._wake.clear()
