@@ -23,6 +23,7 @@ from lti_tool.assess.frameworks import current_version, framework_of
 from lti_tool.assess.models import COMPLETED, IN_PROGRESS, SELF, Attempt, ElementResponse
 from lti_tool.assess.offer import Offer
 from lti_tool.errors import UserFacingError
+from lti_tool.grades import queue_grade
 from lti_tool.models import LaunchSession, ResourceLink, utcnow
 
 PREVIOUS, NEXT, LATER = "previous", "next", "later"
@@ -307,4 +308,5 @@ def complete(
     )
     for path, element in outcome["elements"].items():
         statements.competency(path, element["attained"], element["expected"], completed_id)
+    queue_grade(session, launch, attempt)
     session.flush()

@@ -1,0 +1,236 @@
+"""The grade sender: lease due scores, POST them to `{lineitem}/scores`, settle each row.
+
+A 2xx settles a score as sent; 400, 404, 410 and 422 dead-letter it with the platform's
+answer (retrying cannot fix the request); 401 renews the access token once and tries again;
+anything else (429, 5xx, other 4xx, connection errors, timeouts, a failing token endpoint)
+keeps it pending with jittered exponential backoff, or after Retry-After. Throttling and
+outages hold every score of that platform until the delay has passed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from lti_tool.grades import queue
+from lti_tool.grades.token import TokenClient, TokenError, TokenTarget
+from lti_tool.models import Platform, utcnow
+from xapi.outbox.client import parse_retry_after
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
+FINAL_REFUSALS = frozenset({400, 404, 410, 422})
+RETRY_AFTER_LIMIT = 86400.0
+TEXT_LIMIT = 2000
+
+
+def scores_url(lineitem: str) -> str:
+    """Return the score publish URL of a line item (`/scores` goes before any query)."""
+    parts = urlsplit(lineitem)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/scores", fragment=""))
+
+
+@dataclass(frozen=True)
+class GradeConfig:
+    """Batch size, HTTP timeouts, backoff and polling of the grade sender."""
+
+    batch_size: int = 50
+    connect_timeout: float = 3.05
+    read_timeout: float = 30.0
+    backoff_seconds: float = 1.0
+    backoff_max_seconds: float = 300.0
+    poll_seconds: float = 1.0
+    lease_seconds: float = 300.0
+
+    @classmethod
+    def from_settings(cls, settings) -> GradeConfig:
+        """Use the forwarder's timeouts, backoff, polling and lease settings."""
+        return cls(
+            batch_size=settings.forwarder_batch_size,
+            connect_timeout=settings.forwarder_connect_timeout,
+            read_timeout=settings.forwarder_read_timeout,
+            backoff_seconds=settings.forwarder_backoff_seconds,
+            backoff_max_seconds=settings.forwarder_backoff_max_seconds,
+            poll_seconds=settings.forwarder_poll_seconds,
+            lease_seconds=settings.forwarder_lease_seconds,
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one score: sent, dead, retry (counted) or held (not counted)."""
+
+    kind: str
+    status: int | None = None
+    text: str = ""
+    delay: float = 0.0
+
+
+class GradeSender:
+    """Send queued scores; `run_once()` for one batch, `start()` for a background thread."""
+
+    def __init__(self, sessions: sessionmaker[Session], keys: Callable, config: GradeConfig):
+        self.sessions = sessions
+        self.config = config
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.http = requests.Session()
+        self.http.headers["User-Agent"] = "leadpath-grades"
+        self.timeout = (config.connect_timeout, config.read_timeout)
+        self.tokens = TokenClient(self.http, keys, self.timeout)
+        self._not_before: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> Counter:
+        """Lease one batch of due scores, send them and record the outcomes; count by kind."""
+        with self.sessions.begin() as session:
+            leased = queue.lease_due(
+                session, self.owner, self.config.batch_size, self.config.lease_seconds
+            )
+        if not leased:
+            return Counter()
+        targets = self._targets({row.platform_id for row in leased})
+        outcomes = [(row, self._deliver(targets.get(row.platform_id), row)) for row in leased]
+        with self.sessions.begin() as session:
+            for row, outcome in outcomes:
+                self._settle(session, row, outcome)
+        return Counter(outcome.kind for _, outcome in outcomes)
+
+    def send_due(self, max_batches: int = 1000) -> Counter:
+        """Send batches until no score is due; count outcomes by kind."""
+        total: Counter = Counter()
+        for _ in range(max_batches):
+            done = self.run_once()
+            if not done:
+                break
+            total.update(done)
+        return total
+
+    def _targets(self, platform_ids: set[int]) -> dict[int, TokenTarget]:
+        with self.sessions() as session:
+            rows = session.execute(
+                select(Platform.id, Platform.client_id, Platform.auth_token_url).where(
+                    Platform.id.in_(platform_ids)
+                )
+            )
+            return {row.id: TokenTarget(row.id, row.client_id, row.auth_token_url) for row in rows}
+
+    def _deliver(self, target: TokenTarget | None, row: queue.LeasedScore) -> Outcome:
+        if target is None:
+            return self._retry(row, "the platform registration no longer exists")
+        wait = self._not_before.get(target.platform_id, 0.0) - time.monotonic()
+        if wait > 0:
+            return Outcome("held", delay=wait)
+        outcome = self._post(target, row)
+        if outcome.kind == "retry" and outcome.status not in (401, 403):
+            self._not_before[target.platform_id] = time.monotonic() + outcome.delay
+        return outcome
+
+    def _post(self, target: TokenTarget, row: queue.LeasedScore) -> Outcome:
+        body = json.dumps(row.body)
+        for renewed in (False, True):
+            try:
+                token = self.tokens.token(target, (queue.SCORE_SCOPE,))
+            except TokenError as exc:
+                return self._retry(row, str(exc), exc.status, exc.retry_after)
+            try:
+                response = self.http.post(
+                    scores_url(row.lineitem),
+                    data=body,
+                    headers={"Content-Type": SCORE_TYPE, "Authorization": f"Bearer {token}"},
+                    timeout=self.timeout,
+                )
+            except requests.RequestException as exc:
+                return self._retry(row, f"{type(exc).__name__}: {exc}")
+            status, text = response.status_code, response.text[:TEXT_LIMIT]
+            if 200 <= status < 300:
+                return Outcome("sent", status, text)
+            if status == 401 and not renewed:
+                self.tokens.forget(target)
+                continue
+            if status in FINAL_REFUSALS:
+                return Outcome("dead", status, text)
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            return self._retry(row, f"HTTP {status}: {text}", status, retry_after)
+        raise AssertionError("unreachable")
+
+    def _retry(self, row, error: str, status=None, retry_after: float | None = None) -> Outcome:
+        """Return a retry after Retry-After (up to a day), else equal-jitter backoff."""
+        if retry_after is not None:
+            delay = min(retry_after, RETRY_AFTER_LIMIT)
+        else:
+            ceiling = min(
+                self.config.backoff_max_seconds, self.config.backoff_seconds * 2**row.attempts
+            )
+            delay = ceiling / 2 + random.uniform(0, ceiling / 2)
+        return Outcome("retry", status, error, delay)
+
+    def _settle(self, session: Session, row: queue.LeasedScore, outcome: Outcome) -> None:
+        if outcome.kind == "sent":
+            queue.mark_sent(session, row.id, self.owner, outcome.status, outcome.text)
+        elif outcome.kind == "dead":
+            queue.mark_dead(session, row.id, self.owner, outcome.status, outcome.text)
+            log.warning("Platform refused grade %s: HTTP %s", row.id, outcome.status)
+        else:
+            when = utcnow() + timedelta(seconds=outcome.delay)
+            error = outcome.text or "waiting: the platform asked leadpath to slow down"
+            queue.mark_retry(
+                session, row.id, self.owner, error, when, counted=outcome.kind == "retry"
+            )
+            if outcome.kind == "retry":
+                log.info("Grade %s not sent (%s); retry in %.1fs", row.id, error, outcome.delay)
+
+    # -- thread ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Send until `stop()`, waiting `poll_seconds` whenever a batch was not full."""
+        while not self._stop.is_set():
+            try:
+                done = sum(self.run_once().values())
+            except Exception:  # noqa: BLE001 - a database hiccup must not end sending
+                log.exception("Grade sending pass failed; retrying")
+                done = 0
+            if done < self.config.batch_size:
+                self._stop.wait(self.config.poll_seconds)
+
+    def start(self, then: Callable[[], None] | None = None) -> threading.Thread:
+        """Run in a daemon thread; `stop()` ends it, then `then()` runs there."""
+
+        def run() -> None:
+            try:
+                self.run()
+            finally:
+                self.http.close()
+                if then is not None:
+                    then()
+
+        self._thread = threading.Thread(target=run, name="leadpath-grades", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Ask the loop to finish its batch, and wait for its thread to end."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def close(self) -> None:
+        """Close the HTTP session (when not running as a thread)."""
+        self.http.close()
