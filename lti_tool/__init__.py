@@ -49,9 +49,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     frameworks.init_app(app)
     if settings.forwarder_thread:
+        from lti_tool.cli.grades import start_background_grade_sender
         from lti_tool.cli.outbox import start_background_forwarder
 
         start_background_forwarder(app)
+        start_background_grade_sender(app)
 
     from lti_tool import health, pages
     from lti_tool.lti import views as lti_views

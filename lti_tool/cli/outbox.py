@@ -180,13 +180,20 @@ def register(cli: click.Group) -> None:
 
     @cli.command("forwarder")
     def forwarder_command() -> None:
-        """Forward queued statements to every LRS until SIGTERM or SIGINT."""
+        """Forward queued statements to every LRS, and scores to gradebooks, until SIGTERM."""
+        from lti_tool.cli.grades import optional_grade_sender
+
         with _database() as (settings, database):
             forwarder = make_forwarder(settings, database)
+            grades = optional_grade_sender(settings, database)
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, lambda *_: forwarder.stop())
             click.echo(f"leadpath forwarder {forwarder.worker_id} running", err=True)
-            forwarder.run()
+            try:
+                forwarder.run()
+            finally:
+                if grades is not None:
+                    grades.stop(10)
 
     @lrs.group("destination")
     def destination() -> None:
