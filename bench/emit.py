@@ -99,6 +99,8 @@ def request_cost(url: str, requests_n: int) -> dict:
 
 def serve_embedded(scratch: str, port_queue, stop_event) -> None:
     """Serve leadpath's embedded LRS from its own database; report its port and a credential."""
+    import logging
+
     from werkzeug.serving import make_server
 
     from lti_tool import create_app
@@ -117,6 +119,7 @@ def serve_embedded(scratch: str, port_queue, stop_event) -> None:
     )
     engine = app.extensions["leadpath.db"].engine
     key, secret = create_credential(engine, "bench", ["all"])
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port_queue.put((server.server_port, key, secret))
@@ -293,6 +296,7 @@ def write_results(result: dict) -> None:
                 f"| {'met' if t['forwarder_share_of_ingest'] >= 0.9 else 'not met'} |"
                 for name, t in result["throughput"].items()
             ],
+            "",
             "",
         ]
     )
