@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -24,6 +25,8 @@ _S = Statement.__table__
 _K = StatementKey.__table__
 _ACTIVITY_CACHES: dict[str, dict[str, str]] = {}
 _SQLITE_WRITE = threading.Lock()
+_LAST_CHECKPOINT: dict[str, float] = {}
+CHECKPOINT_SECONDS = 5.0
 
 
 def dumps(value: Any) -> str:
@@ -84,6 +87,8 @@ def store_statements(
         try:
             with _writer(engine), engine.begin() as conn:
                 learned = _write(conn, statements, credential, parts)
+            if engine.dialect.name == "sqlite":
+                _checkpoint(engine)
             cache = _ACTIVITY_CACHES.setdefault(str(engine.url), {})
             if len(cache) > 50_000:
                 cache.clear()
@@ -98,6 +103,21 @@ def store_statements(
 def _writer(engine: Engine):
     """Serialise this process's SQLite writers, which would otherwise poll for the file lock."""
     return _SQLITE_WRITE if engine.dialect.name == "sqlite" else _NO_LOCK
+
+
+def _checkpoint(engine: Engine) -> None:
+    """Fold the WAL back into the SQLite file every few seconds and truncate it.
+
+    SQLite's automatic checkpoints cannot restart the WAL while writers never pause, so under a
+    steady stream of statements it would grow without bound.
+    """
+    key = str(engine.url)
+    now = time.monotonic()
+    if now - _LAST_CHECKPOINT.get(key, now - CHECKPOINT_SECONDS - 1) < CHECKPOINT_SECONDS:
+        return
+    _LAST_CHECKPOINT[key] = now
+    with _SQLITE_WRITE, engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 class _NoLock:

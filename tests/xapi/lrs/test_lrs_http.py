@@ -193,3 +193,11 @@ def test_every_xapi_response_carries_the_version_header(client):
     response = client.get("/xapi/no-such-resource")
     assert response.status_code == 404
     assert response.headers["X-Experience-API-Version"] == "1.0.3"
+
+
+def test_head_answers_like_get_without_a_body(client, headers, make_statement):
+    (sid,) = client.post("/xapi/statements", json=make_statement(), headers=headers).json
+    head = client.head("/xapi/statements", query_string={"statementId": sid}, headers=headers)
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["X-Experience-API-Consistent-Through"]
+    assert client.head("/xapi/about").status_code == 200

@@ -96,3 +96,18 @@ def test_concurrent_writers_of_one_id_all_succeed_when_equal(engine, make_statem
         thread.join()
     assert not errors and results == [[sid]] * 6
     assert get_statement(engine, sid) is not None
+
+
+def test_sqlite_wal_is_truncated_by_the_periodic_checkpoint(
+    engine, make_statement, monkeypatch, db_kind
+):
+    import os
+
+    from xapi.lrs import store
+
+    monkeypatch.setattr(store, "CHECKPOINT_SECONDS", 0.0)
+    store_statements(engine, [make_statement() for _ in range(20)], authority=AUTHORITY)
+    if db_kind == "sqlite":
+        assert os.path.getsize(engine.url.database + "-wal") == 0
+    else:
+        assert str(engine.url) not in store._LAST_CHECKPOINT
