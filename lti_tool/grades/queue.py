@@ -182,11 +182,13 @@ def mark_dead(session: Session, row_id: int, owner: str, status: int, text: str)
 
 
 def mark_retry(
-    session: Session, row_id: int, owner: str, error: str, when: datetime, *, counted=True
+    session: Session, row_id: int, owner: str, error: str | None, when: datetime
 ) -> None:
-    """Keep the score pending until `when`; `counted` adds one to its attempts."""
-    values = {"attempts": GradeScore.attempts + 1} if counted else {}
-    _settle(session, row_id, owner, next_attempt_at=when, last_error=error[:TEXT_LIMIT], **values)
+    """Keep the score pending until `when`; with an `error`, count a failed attempt."""
+    values = {}
+    if error is not None:
+        values = {"attempts": GradeScore.attempts + 1, "last_error": error[:TEXT_LIMIT]}
+    _settle(session, row_id, owner, next_attempt_at=when, **values)
 
 
 def grade_status(session: Session, now: datetime | None = None) -> dict:

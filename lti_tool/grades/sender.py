@@ -107,7 +107,11 @@ class GradeSender:
         if not leased:
             return Counter()
         targets = self._targets({row.platform_id for row in leased})
-        outcomes = [(row, self._deliver(targets.get(row.platform_id), row)) for row in leased]
+        # Stop sending well before the lease ends, so no other sender takes a row in flight.
+        stop_at = time.monotonic() + self.config.lease_seconds / 2
+        outcomes = [
+            (row, self._deliver(targets.get(row.platform_id), row, stop_at)) for row in leased
+        ]
         with self.sessions.begin() as session:
             for row, outcome in outcomes:
                 self._settle(session, row, outcome)
@@ -132,10 +136,13 @@ class GradeSender:
             )
             return {row.id: TokenTarget(row.id, row.client_id, row.auth_token_url) for row in rows}
 
-    def _deliver(self, target: TokenTarget | None, row: queue.LeasedScore) -> Outcome:
+    def _deliver(self, target: TokenTarget | None, row: queue.LeasedScore, stop_at) -> Outcome:
         if target is None:
             return self._retry(row, "the platform registration no longer exists")
-        wait = self._not_before.get(target.platform_id, 0.0) - time.monotonic()
+        now = time.monotonic()
+        if now >= stop_at:
+            return Outcome("held")
+        wait = self._not_before.get(target.platform_id, 0.0) - now
         if wait > 0:
             return Outcome("held", delay=wait)
         outcome = self._post(target, row)
@@ -190,11 +197,9 @@ class GradeSender:
             log.warning("Platform refused grade %s: HTTP %s", row.id, outcome.status)
         else:
             when = utcnow() + timedelta(seconds=outcome.delay)
-            error = outcome.text or "waiting: the platform asked leadpath to slow down"
-            queue.mark_retry(
-                session, row.id, self.owner, error, when, counted=outcome.kind == "retry"
-            )
-            if outcome.kind == "retry":
+            error = outcome.text if outcome.kind == "retry" else None
+            queue.mark_retry(session, row.id, self.owner, error, when)
+            if error:
                 log.info("Grade %s not sent (%s); retry in %.1fs", row.id, error, outcome.delay)
 
     # -- thread ---------------------------------------------------------------------------

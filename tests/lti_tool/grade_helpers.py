@@ -67,10 +67,16 @@ def rows_of(db, attempt_id: str) -> list[GradeScore]:
         )
 
 
-def send_until(sender: GradeSender, done, timeout: float = 15.0) -> None:
-    """Run the sender pass after pass until `done()` holds (or fail after `timeout`)."""
+def wait_until(done, step=None, timeout: float = 15.0) -> None:
+    """Call `step()` (if any) again and again until `done()` holds; fail after `timeout`."""
     deadline = time.monotonic() + timeout
     while not done():
         assert time.monotonic() < deadline, "grades not delivered in time"
-        sender.run_once()
+        if step is not None:
+            step()
         time.sleep(0.02)
+
+
+def send_until(sender: GradeSender, done, timeout: float = 15.0) -> None:
+    """Run the sender pass after pass until `done()` holds (or fail after `timeout`)."""
+    wait_until(done, sender.run_once, timeout)

@@ -10,6 +10,7 @@ from grade_helpers import (
     point_token_url,
     rows_of,
     send_until,
+    wait_until,
 )
 from gradebook_platform import Gradebook
 from sqlalchemy import select
@@ -165,3 +166,17 @@ def rows_of_in(session, attempt_id):
 )
 def test_scores_go_to_the_line_item_path_plus_scores_keeping_its_query(lineitem, expected):
     assert scores_url(lineitem) == expected
+
+
+def test_the_sender_thread_delivers_scores_until_stopped(
+    app, client, db, platform, gradebook, unique
+):
+    sender = make_sender(app, poll_seconds=0.05)
+    thread = sender.start()
+    try:
+        attempt_id = complete_one(client, platform, f"bg-{unique}", gradebook.endpoint_claim(12))
+        wait_until(lambda: rows_of(db, attempt_id)[0].status == SENT)
+    finally:
+        sender.stop(5)
+    assert not thread.is_alive()
+    assert [s["userId"] for s in gradebook.scores] == [f"bg-{unique}"]
