@@ -185,13 +185,20 @@ def _write(conn, statements: list[dict], credential: str | None, parts: dict) ->
             }
         )
         key_sets.append(hashes)
-    seqs = conn.execute(insert(_S).returning(_S.c.seq, sort_by_parameter_order=True), rows)
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    columns = ("id", "stored_us", "voided", "is_voiding", "credential", "key_hashes", "payload")
+    conn.exec_driver_sql(
+        f"INSERT INTO lrs_statement ({', '.join(columns)}) "
+        f"VALUES ({', '.join([marker] * len(columns))})",
+        [tuple(row[c] for c in columns) for row in rows],
+    )
+    fresh_ids = [row["id"] for row in rows]
+    seq_of = dict(conn.execute(select(_S.c.id, _S.c.seq).where(_S.c.id.in_(fresh_ids))).all())
     key_rows = sorted(
-        (h, row["stored_us"], seq)
-        for (seq,), row, hashes in zip(seqs.all(), rows, key_sets, strict=True)
+        (h, row["stored_us"], seq_of[row["id"]])
+        for row, hashes in zip(rows, key_sets, strict=True)
         for h in hashes
     )
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     conn.exec_driver_sql(
         f"INSERT INTO lrs_statement_key (h, stored_us, seq) VALUES ({marker}, {marker}, {marker})",
         key_rows,
