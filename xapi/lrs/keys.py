@@ -1,7 +1,10 @@
 """Lookup keys of a statement: what the query parameters match, hashed to 64-bit integers.
 
-Kinds: `A` agent as actor/object, `a` related agent, `V` activity as object, `v` related activity,
-`B` verb, `R` registration, `N` learner (account name of the actor), `G` grouping activity.
+Kinds: `a` agent, `v` activity, `B` verb, `R` registration, `N` learner (account name of the
+actor), `G` grouping (course) activity. Each key is *direct* or not: an agent key is direct when
+the agent (or a member of the group) is the actor or object, an activity key when the activity is
+the object; the other uses (authority, instructor, team, context activities, SubStatement) make
+the key match only the `related_agents` / `related_activities` forms of a query.
 """
 
 from __future__ import annotations
@@ -49,42 +52,53 @@ def _context_activities(context: dict) -> Iterator[tuple[str, str]]:
             yield kind, item["id"]
 
 
-def statement_keys(statement: dict) -> set[int]:
-    """Return the lookup key hashes of a statement."""
-    raw: set[tuple[str, str]] = set()
+def statement_keys(statement: dict) -> dict[int, bool]:
+    """Return the lookup key hashes of a statement, each with whether it is direct."""
+    direct: set[tuple[str, str]] = set()
+    related: set[tuple[str, str]] = set()
     obj = statement["object"]
     kind = obj.get("objectType", "Activity")
     for agent in (*_agents(statement["actor"]), *(_agents(obj) if kind != "Activity" else ())):
         if ifi := agent_ifi(agent):
-            raw.add(("A", ifi))
+            direct.add(("a", ifi))
     if account := statement["actor"].get("account"):
-        raw.add(("N", str(account.get("name"))))
+        direct.add(("N", str(account.get("name"))))
     if kind == "Activity":
-        raw.add(("V", obj["id"]))
-    raw.add(("B", statement["verb"]["id"]))
+        direct.add(("v", obj["id"]))
+    direct.add(("B", statement["verb"]["id"]))
     context = statement.get("context") or {}
     if "registration" in context:
-        raw.add(("R", context["registration"].lower()))
+        direct.add(("R", context["registration"].lower()))
     for ca_kind, activity_id in _context_activities(context):
-        raw.add(("v", activity_id))
+        related.add(("v", activity_id))
         if ca_kind == "grouping":
-            raw.add(("G", activity_id))
-    related = [statement.get("authority"), context.get("instructor"), context.get("team")]
+            direct.add(("G", activity_id))
+    holders = [statement.get("authority"), context.get("instructor"), context.get("team")]
     if kind == "SubStatement":
         sub_context = obj.get("context") or {}
-        related += [
+        holders += [
             obj["actor"],
             obj["object"],
             sub_context.get("instructor"),
             sub_context.get("team"),
         ]
         if obj["object"].get("objectType", "Activity") == "Activity":
-            raw.add(("v", obj["object"]["id"]))
-        raw.update(("v", a) for _, a in _context_activities(sub_context))
-    for holder in related:
+            related.add(("v", obj["object"]["id"]))
+        related.update(("v", a) for _, a in _context_activities(sub_context))
+    for holder in holders:
         for agent in _agents(holder):
             if ifi := agent_ifi(agent):
-                raw.add(("a", ifi))
-    raw.update(("a", value) for k, value in list(raw) if k == "A")
-    raw.update(("v", value) for k, value in list(raw) if k == "V")
-    return {key_hash(k, v) for k, v in raw}
+                related.add(("a", ifi))
+    found = {key_hash(k, v): False for k, v in related}
+    found.update({key_hash(k, v): True for k, v in direct})
+    return found
+
+
+def encode_keys(found: dict[int, bool]) -> str:
+    """Return the text form of a statement's keys (`d` marks a direct key)."""
+    return ",".join(f"{h}d" if is_direct else str(h) for h, is_direct in sorted(found.items()))
+
+
+def decode_keys(text: str) -> dict[int, bool]:
+    """Return the keys of `encode_keys` text."""
+    return {int(item.rstrip("d")): item.endswith("d") for item in text.split(",") if item}

@@ -54,6 +54,7 @@ class StatementKey(LrsBase):
     h: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     stored_us: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    direct: Mapped[bool] = mapped_column(Boolean)
 
 
 class Attachment(LrsBase):

@@ -35,22 +35,22 @@ class StatementQuery:
     course: str | None = None
     after: tuple[int, int] | None = None
 
-    def key_hashes(self) -> list[int]:
-        """Return the lookup keys every result must hold, the most selective first."""
+    def key_hashes(self) -> list[tuple[int, bool]]:
+        """Return (key hash, must be direct) pairs every result must hold, most selective first."""
         wanted = []
         if self.registration:
-            wanted.append(keys.key_hash("R", self.registration.lower()))
+            wanted.append((keys.key_hash("R", self.registration.lower()), True))
         if self.agent is not None:
             ifi = keys.agent_ifi(self.agent) or ""
-            wanted.append(keys.key_hash("a" if self.related_agents else "A", ifi))
+            wanted.append((keys.key_hash("a", ifi), not self.related_agents))
         if self.activity:
-            wanted.append(keys.key_hash("v" if self.related_activities else "V", self.activity))
+            wanted.append((keys.key_hash("v", self.activity), not self.related_activities))
         if self.learner:
-            wanted.append(keys.key_hash("N", self.learner))
+            wanted.append((keys.key_hash("N", self.learner), True))
         if self.course:
-            wanted.append(keys.key_hash("G", self.course))
+            wanted.append((keys.key_hash("G", self.course), True))
         if self.verb:
-            wanted.append(keys.key_hash("B", self.verb))
+            wanted.append((keys.key_hash("B", self.verb), True))
         return wanted
 
 
@@ -76,13 +76,16 @@ def query_statements(engine: Engine, q: StatementQuery) -> Page:
         stmt = (
             select(_S.c.seq, _S.c.stored_us, _S.c.payload)
             .select_from(first.join(_S, _S.c.seq == first.c.seq))
-            .where(first.c.h == wanted[0])
+            .where(first.c.h == wanted[0][0])
         )
-        for n, h in enumerate(wanted[1:], start=1):
+        if wanted[0][1]:
+            stmt = stmt.where(first.c.direct.is_(True))
+        for n, (h, direct) in enumerate(wanted[1:], start=1):
             other = aliased(_K, name=f"k{n}")
-            stmt = stmt.where(
-                exists().where(other.c.h == h, other.c.stored_us == stored, other.c.seq == seq)
-            )
+            probe = [other.c.h == h, other.c.stored_us == stored, other.c.seq == seq]
+            if direct:
+                probe.append(other.c.direct.is_(True))
+            stmt = stmt.where(exists().where(*probe))
     else:
         stored, seq = _S.c.stored_us, _S.c.seq
         stmt = select(_S.c.seq, _S.c.stored_us, _S.c.payload)

@@ -172,7 +172,8 @@ def _write(conn, statements: list[dict], credential: str | None, parts: dict) ->
             if is_voiding:
                 voids.append(obj["id"].lower())
             if target is not None:
-                hashes |= {int(h) for h in target.key_hashes.split(",") if h}
+                for h, is_direct in keys.decode_keys(target.key_hashes).items():
+                    hashes[h] = hashes.get(h, False) or is_direct
         rows.append(
             {
                 "id": statement["id"].lower(),
@@ -180,7 +181,7 @@ def _write(conn, statements: list[dict], credential: str | None, parts: dict) ->
                 "voided": False,
                 "is_voiding": is_voiding,
                 "credential": credential,
-                "key_hashes": ",".join(map(str, sorted(hashes))),
+                "key_hashes": keys.encode_keys(hashes),
                 "payload": dumps(statement),
             }
         )
@@ -195,12 +196,13 @@ def _write(conn, statements: list[dict], credential: str | None, parts: dict) ->
     fresh_ids = [row["id"] for row in rows]
     seq_of = dict(conn.execute(select(_S.c.id, _S.c.seq).where(_S.c.id.in_(fresh_ids))).all())
     key_rows = sorted(
-        (h, row["stored_us"], seq_of[row["id"]])
+        (h, row["stored_us"], seq_of[row["id"]], is_direct)
         for row, hashes in zip(rows, key_sets, strict=True)
-        for h in hashes
+        for h, is_direct in hashes.items()
     )
     conn.exec_driver_sql(
-        f"INSERT INTO lrs_statement_key (h, stored_us, seq) VALUES ({marker}, {marker}, {marker})",
+        "INSERT INTO lrs_statement_key (h, stored_us, seq, direct) "
+        f"VALUES ({marker}, {marker}, {marker}, {marker})",
         key_rows,
     )
     if voids:

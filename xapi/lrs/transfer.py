@@ -153,7 +153,7 @@ def erase_agent(engine: Engine, agent: dict, requested_by: str, reason: str) -> 
             .where(_K.c.h == h)
         ).all()
         for row in rows:
-            for key in (int(k) for k in row.key_hashes.split(",") if k):
+            for key in keys.decode_keys(row.key_hashes):
                 conn.execute(
                     delete(_K).where(
                         _K.c.h == key, _K.c.stored_us == row.stored_us, _K.c.seq == row.seq

@@ -89,6 +89,7 @@ def upgrade() -> None:
     sa.Column('h', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('stored_us', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('seq', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('direct', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('h', 'stored_us', 'seq'),
     sqlite_with_rowid=False
     )

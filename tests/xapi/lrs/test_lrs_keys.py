@@ -31,18 +31,27 @@ def test_related_keys_cover_context_authority_and_substatements():
     }
     found = keys.statement_keys(statement)
     ifi = keys.agent_ifi
-    assert keys.key_hash("A", ifi(ACTOR)) in found
-    assert keys.key_hash("a", ifi(ACTOR)) in found
+    assert found[keys.key_hash("a", ifi(ACTOR))] is True
     for related in (
         {"mbox": "mailto:t@x.org"},
         {"mbox": "mailto:auth@x.org"},
         {"openid": "https://sub"},
     ):
-        assert keys.key_hash("a", ifi(related)) in found
-        assert keys.key_hash("A", ifi(related)) not in found
-    assert keys.key_hash("v", "https://inner") in found
-    assert keys.key_hash("V", "https://inner") not in found
-    assert keys.key_hash("G", "https://course") in found
+        assert found[keys.key_hash("a", ifi(related))] is False
+    assert found[keys.key_hash("v", "https://inner")] is False
+    assert found[keys.key_hash("v", "https://course")] is False
+    assert found[keys.key_hash("G", "https://course")] is True
+    assert found[keys.key_hash("B", "https://v")] is True
+
+
+def test_an_agent_both_actor_and_instructor_is_direct():
+    statement = {
+        "actor": ACTOR,
+        "verb": {"id": "https://v"},
+        "object": {"id": "https://a"},
+        "context": {"instructor": ACTOR},
+    }
+    assert keys.statement_keys(statement)[keys.key_hash("a", keys.agent_ifi(ACTOR))] is True
 
 
 def test_group_members_count_as_the_agent():
@@ -50,4 +59,9 @@ def test_group_members_count_as_the_agent():
     found = keys.statement_keys(
         {"actor": group, "verb": {"id": "https://v"}, "object": {"id": "https://a"}}
     )
-    assert keys.key_hash("A", keys.agent_ifi(ACTOR)) in found
+    assert found[keys.key_hash("a", keys.agent_ifi(ACTOR))] is True
+
+
+def test_keys_survive_their_text_form():
+    found = {5: True, -7: False, 123456789012: True}
+    assert keys.decode_keys(keys.encode_keys(found)) == found
