@@ -37,58 +37,57 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         n = settings.proxy_fix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
 
-    from lti_tool import db, errors, keys, logs
+    from lti_tool import (
+        admin,
+        db,
+        errors,
+        frameworks_views,
+        health,
+        identity_views,
+        keys,
+        logs,
+        pages,
+        profile_views,
+        statements,
+    )
+    from lti_tool.assess import feedback_views, frameworks, validation_views
+    from lti_tool.assess import views as assess_views
+    from lti_tool.lti import deep_linking, dynamic_registration
     from lti_tool.lti import state as launch_state
+    from lti_tool.lti import views as lti_views
+    from xapi.lrs import http as lrs_http
 
     logs.init_app(app)
     db.init_app(app)
     keys.init_app(app)
     launch_state.init_app(app)
     errors.init_app(app)
-    from lti_tool.assess import frameworks
-
     frameworks.init_app(app)
-    if settings.forwarder_thread:
-        from lti_tool.cli.grades import start_background_grade_sender
-        from lti_tool.cli.outbox import start_background_forwarder
-
-        start_background_forwarder(app)
-        start_background_grade_sender(app)
-
-    from lti_tool import health, pages
-    from lti_tool.lti import views as lti_views
-
-    app.register_blueprint(health.bp)
-    app.register_blueprint(lti_views.bp)
-    from lti_tool.lti import deep_linking
-
-    app.register_blueprint(deep_linking.bp)
-    from lti_tool.lti import dynamic_registration
-
-    app.register_blueprint(dynamic_registration.bp)
-    app.register_blueprint(pages.bp)
-    from lti_tool.assess import feedback_views, validation_views
-
-    app.register_blueprint(feedback_views.bp)
-    app.register_blueprint(validation_views.bp)
-    from lti_tool.assess import views as assess_views
-
-    app.register_blueprint(assess_views.bp)
-    from lti_tool import frameworks_views, identity_views, profile_views
-
-    app.register_blueprint(frameworks_views.bp)
-    app.register_blueprint(profile_views.bp)
-    identity_views.init_app(app)
-    from lti_tool import statements
-
+    for blueprint in (
+        health.bp,
+        lti_views.bp,
+        deep_linking.bp,
+        dynamic_registration.bp,
+        pages.bp,
+        assess_views.bp,
+        feedback_views.bp,
+        validation_views.bp,
+        frameworks_views.bp,
+        profile_views.bp,
+    ):
+        app.register_blueprint(blueprint)
+    identity_views.init_app(app)  # before statements: a launch's link is made before its statement
     statements.init_app(app)
-    from lti_tool import admin
-    from xapi.lrs import http as lrs_http
-
     lrs_http.init_app(app, app.extensions["leadpath.db"].engine, settings.base_url)
     admin.init_app(app)
     if settings.demo:
         from lti_tool import demo
 
         demo.init_app(app)
+    if settings.forwarder_thread:
+        from lti_tool.cli.grades import start_background_grade_sender
+        from lti_tool.cli.outbox import start_background_forwarder
+
+        start_background_forwarder(app)
+        start_background_grade_sender(app)
     return app
