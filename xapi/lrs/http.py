@@ -101,6 +101,7 @@ def _unfold() -> XRequest:
         if method not in {"GET", "PUT", "POST", "DELETE", "HEAD"}:
             raise BadRequest(f"method: {method} is not an HTTP method the LRS serves.")
         form = parse_qsl(request.get_data(as_text=True), keep_blank_values=True)
+        headers.pop("content-type", None)
         body = b""
         for name, value in form:
             if name.lower() in _HEADER_FIELDS:

@@ -201,3 +201,10 @@ def test_head_answers_like_get_without_a_body(client, headers, make_statement):
     assert head.status_code == 200 and head.data == b""
     assert head.headers["X-Experience-API-Consistent-Through"]
     assert client.head("/xapi/about").status_code == 200
+
+
+def test_alternate_syntax_content_defaults_to_json(client, headers, make_statement):
+    response = form_post(
+        client, "/xapi/statements", "POST", {**headers, "content": json.dumps(make_statement())}
+    )
+    assert response.status_code == 200 and len(response.json) == 1
