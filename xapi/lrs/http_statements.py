@@ -92,6 +92,7 @@ def _put(xreq: XRequest) -> Response:
         credential=principal.key,
         attachments=parts,
         xapi_version=xreq.version,
+        define=principal.can("define"),
     )
     return Response(status=204)
 
@@ -110,6 +111,7 @@ def _post(xreq: XRequest) -> Response:
         credential=principal.key,
         attachments=parts,
         xapi_version=xreq.version,
+        define=principal.can("define"),
     )
     return json_response(ids)
 

@@ -72,13 +72,15 @@ def store_statements(
     keep_stored: bool = False,
     require_parts: bool = True,
     xapi_version: str = "1.0.3",
+    define: bool = True,
 ) -> list[str]:
     """Validate and store a batch in one transaction; return the ids in order.
 
     Raises BadRequest (nothing stored) or Conflict when an id is held with other content.
     Statements equal to the ones held are accepted again without change. `keep_stored` keeps
     the statements' own stored and authority and, with `require_parts` off, accepts attachments
-    whose content is not sent (both for reloading an export).
+    whose content is not sent (both for reloading an export). Without `define` (a key lacking
+    the define scope) new activities are recorded but known definitions are left unchanged.
     """
     prepare(statements, authority, keep=keep_stored, allow_2=xapi_version.startswith("2."))
     parts = {k.lower(): v for k, v in (attachments or {}).items()}
@@ -86,7 +88,7 @@ def store_statements(
     for attempt in range(3):
         try:
             with _writer(engine), engine.begin() as conn:
-                learned = _write(conn, statements, credential, parts)
+                learned = _write(conn, statements, credential, parts, define)
             if engine.dialect.name == "sqlite":
                 _checkpoint(engine)
             cache = _ACTIVITY_CACHES.setdefault(str(engine.url), {})
@@ -131,7 +133,9 @@ class _NoLock:
 _NO_LOCK = _NoLock()
 
 
-def _write(conn, statements: list[dict], credential: str | None, parts: dict) -> dict[str, str]:
+def _write(
+    conn, statements: list[dict], credential: str | None, parts: dict, define: bool
+) -> dict[str, str]:
     ids = [s["id"].lower() for s in statements]
     held = dict(conn.execute(select(_S.c.id, _S.c.payload).where(_S.c.id.in_(ids))).all())
     fresh = []
@@ -210,7 +214,7 @@ def _write(conn, statements: list[dict], credential: str | None, parts: dict) ->
             update(_S).where(_S.c.id.in_(voids), _S.c.is_voiding.is_(False)).values(voided=True)
         )
     _store_attachments(conn, parts)
-    return _store_activities(conn, fresh)
+    return _store_activities(conn, fresh, define)
 
 
 def _store_attachments(conn, parts: dict[str, tuple[str, bytes]]) -> None:
@@ -245,8 +249,8 @@ def _activities(statements: Iterable[dict]) -> dict[str, dict | None]:
     return found
 
 
-def _store_activities(conn, statements: list[dict]) -> dict[str, str]:
-    """Record new activities and changed definitions; return what the cache may learn."""
+def _store_activities(conn, statements: list[dict], define: bool) -> dict[str, str]:
+    """Record new activities and (when `define`) changed definitions; return what to cache."""
     t = Activity.__table__
     cache = _ACTIVITY_CACHES.get(str(conn.engine.url), {})
     found = {k: (dumps(v) if v else None) for k, v in _activities(statements).items()}
@@ -260,9 +264,10 @@ def _store_activities(conn, statements: list[dict]) -> dict[str, str]:
     for activity_id, definition in changed.items():
         if activity_id not in held:
             conn.execute(insert(t).values(id=activity_id, definition=definition))
-        elif definition is not None and held[activity_id] != definition:
+        elif define and definition is not None and held[activity_id] != definition:
             merged = dumps({**json.loads(held[activity_id] or "{}"), **json.loads(definition)})
             if merged != held[activity_id]:
                 conn.execute(update(t).where(t.c.id == activity_id).values(definition=merged))
-        learned[activity_id] = definition or held.get(activity_id) or ""
+        if define or activity_id not in held:
+            learned[activity_id] = definition or held.get(activity_id) or ""
     return learned

@@ -209,3 +209,19 @@ def test_post_needs_a_json_content_type(client, headers, resource):
         headers=headers,
     )
     assert response.status_code == 400 and "Content-Type" in response.json["message"]
+
+
+def test_only_keys_with_define_change_a_known_definition(client, headers_for, make_statement):
+    definer = headers_for("statements/write", "define")
+    writer = headers_for("statements/write", "statements/read")
+    statement = make_statement()
+    client.post("/xapi/statements", json=statement, headers=definer)
+    renamed = make_statement()
+    renamed["object"]["definition"] = {"name": {"en-GB": "Renamed"}}
+    client.post("/xapi/statements", json=renamed, headers=writer)
+    query = {"activityId": statement["object"]["id"]}
+    got = client.get("/xapi/activities", query_string=query, headers=writer).json
+    assert got["definition"]["name"] == {"en-GB": "Self-assessment"}
+    client.post("/xapi/statements", json=renamed, headers=definer)
+    got = client.get("/xapi/activities", query_string=query, headers=writer).json
+    assert got["definition"]["name"] == {"en-GB": "Renamed"}
