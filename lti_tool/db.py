@@ -25,9 +25,6 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
-            # Reads through a memory map and a larger page cache: fewer system calls per query.
-            cur.execute("PRAGMA mmap_size=268435456")
-            cur.execute("PRAGMA cache_size=-16000")
             cur.close()
 
         return engine
