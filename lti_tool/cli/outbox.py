@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import importlib
 import json
 import signal
 from collections.abc import Callable, Iterator
@@ -43,14 +42,11 @@ def forwarder_config(settings: Settings) -> ForwarderConfig:
         raise SettingsError(str(exc)) from None
 
 
-def embedded_sink(sessions) -> Callable[[], StatementSink] | None:
-    """Return a factory of the embedded LRS's sink, when `xapi.lrs` provides `outbox_sink`."""
-    try:
-        lrs = importlib.import_module("xapi.lrs")
-    except ImportError:
-        return None
-    factory = getattr(lrs, "outbox_sink", None)
-    return (lambda: factory(sessions)) if callable(factory) else None
+def embedded_sink(sessions, home_page: str) -> Callable[[], StatementSink]:
+    """Return a factory of the embedded LRS's sink (the destination when none is configured)."""
+    from xapi.lrs import outbox_sink
+
+    return lambda: outbox_sink(sessions, home_page)
 
 
 def make_forwarder(settings: Settings, database) -> Forwarder:
@@ -58,7 +54,7 @@ def make_forwarder(settings: Settings, database) -> Forwarder:
     return Forwarder(
         database.sessions,
         forwarder_config(settings),
-        embedded=embedded_sink(database.sessions),
+        embedded=embedded_sink(database.sessions, settings.base_url),
     )
 
 

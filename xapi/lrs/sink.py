@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 from sqlalchemy import Engine
 
@@ -45,7 +44,9 @@ class EmbeddedSink:
         """Nothing to release: the engine belongs to the caller."""
 
 
-def outbox_sink(sessions) -> EmbeddedSink:
-    """Return a sink over the engine a session factory is bound to (used by the forwarder)."""
-    home_page = os.environ.get("LEADPATH_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-    return EmbeddedSink(sessions.kw["bind"], home_page)
+def outbox_sink(sessions, home_page: str) -> EmbeddedSink:
+    """Return a sink over the engine a session factory is bound to (used by the forwarder).
+
+    `home_page` is leadpath's base URL: the authority of stored statements is named under it.
+    """
+    return EmbeddedSink(sessions.kw["bind"], home_page.rstrip("/"))

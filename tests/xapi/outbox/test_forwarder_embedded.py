@@ -20,7 +20,9 @@ def test_queued_statements_reach_the_embedded_lrs_and_read_back(
     made = [statement(learner, n=n) for n in range(25)]
     with fresh_db.transaction() as session:
         enqueue(session, made, learner_key=learner, platform_issuer="https://lms.example")
-    forwarder = Forwarder(fresh_db.sessions, FAST, embedded=embedded_sink(fresh_db.sessions))
+    forwarder = Forwarder(
+        fresh_db.sessions, FAST, embedded=embedded_sink(fresh_db.sessions, "http://localhost")
+    )
     try:
         forwarder.prepare()
         assert forwarder.forwardable(), "the embedded LRS is the destination when none is set"
@@ -42,6 +44,7 @@ def test_queued_statements_reach_the_embedded_lrs_and_read_back(
         assert stored["id"] == sent["id"]
         assert stored["verb"]["id"] == sent["verb"]["id"]
         assert stored["actor"]["account"]["name"] == learner
+        assert stored["authority"]["account"]["homePage"] == "http://localhost"
     response = client.get("/xapi/statements", query_string={"limit": 100}, headers=headers)
     assert {s["id"] for s in response.get_json()["statements"]} == {s["id"] for s in made}
 
