@@ -14,6 +14,7 @@ from lti_tool.errors import UserFacingError
 from xapi.lrs import StatementQuery, formats, get_statement, query_statements, transfer
 from xapi.lrs import validate_parts as p
 from xapi.lrs.errors import Invalid
+from xapi.outbox import alerts
 
 PAGE = 50
 FILTERS = ("learner", "verb", "activity", "course", "registration", "from", "to")
@@ -86,8 +87,15 @@ def browse():
     page = query_statements(_engine(), q)
     rows = [_summary(s) for s in page.statements()]
     next_after = f"{page.next_after[0]}:{page.next_after[1]}" if page.next_after else None
+    with current_app.extensions["leadpath.db"].sessions() as session:
+        outbox_alerts = alerts(session)
     return render_template(
-        "admin/browser.html", rows=rows, filters=active, next_after=next_after, first_page=not after
+        "admin/browser.html",
+        rows=rows,
+        filters=active,
+        next_after=next_after,
+        first_page=not after,
+        outbox_alerts=outbox_alerts,
     )
 
 

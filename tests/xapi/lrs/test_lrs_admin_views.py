@@ -118,3 +118,23 @@ def test_logout_needs_the_token_and_ends_the_session(admin_client):
         == 302
     )
     assert admin_client.get("/admin/lrs").status_code == 302
+
+
+def test_a_paused_destination_is_shown_as_an_alert_on_the_admin_page(admin_client, app, unique):
+    from xapi.outbox.destinations import add_destination, pause_destination
+
+    db = app.extensions["leadpath.db"]
+    name = f"deanery-{unique}"
+    with db.transaction() as session:
+        destination = add_destination(
+            session, name=name, endpoint="https://lrs.deanery.test/xapi", key="k", secret="s"
+        )
+        session.flush()
+        pause_destination(session, destination.id, "401 Unauthorized")
+    page = admin_client.get("/admin/lrs").text
+    assert f"LRS {name} is paused: 401 Unauthorized" in page
+    with db.transaction() as session:
+        from xapi.outbox.destinations import remove_destination
+
+        remove_destination(session, name)
+    assert f"LRS {name} is paused" not in admin_client.get("/admin/lrs").text
