@@ -19,7 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent / "lti_tool"))
 
-from services import create_postgres_database, drop_postgres_database  # noqa: E402
+from services import migrated_database  # noqa: E402
 
 BASE_URL = "http://localhost"
 NODE_DIR = Path(__file__).resolve().parent / "node"
@@ -50,19 +50,8 @@ def data_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def database_url(db_kind, data_dir):
-    from lti_tool import schema
-
-    if db_kind == "sqlite":
-        url = f"sqlite:///{data_dir / 'leadpath.db'}"
-        schema.upgrade(url)
+    with migrated_database(db_kind, data_dir / "leadpath.db") as url:
         yield url
-        return
-    url, name = create_postgres_database()
-    try:
-        schema.upgrade(url)
-        yield url
-    finally:
-        drop_postgres_database(name)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -60,3 +61,21 @@ def redis_url() -> str:
     if not port_open("127.0.0.1", 6379):
         unavailable("Redis is not listening on 127.0.0.1:6379")
     return REDIS_URL
+
+
+@contextmanager
+def migrated_database(kind: str, sqlite_path):
+    """Yield the URL of a freshly migrated database: SQLite at sqlite_path, or new PostgreSQL."""
+    from lti_tool import schema
+
+    if kind == "sqlite":
+        url = f"sqlite:///{sqlite_path}"
+        schema.upgrade(url)
+        yield url
+        return
+    url, name = create_postgres_database()
+    try:
+        schema.upgrade(url)
+        yield url
+    finally:
+        drop_postgres_database(name)

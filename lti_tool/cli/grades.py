@@ -8,6 +8,7 @@ import json
 import click
 from flask import Flask
 
+from lti_tool.cli.outbox import format_age
 from lti_tool.db import Database
 from lti_tool.grades.queue import grade_status, retry_grades
 from lti_tool.grades.sender import GradeConfig, GradeSender
@@ -47,22 +48,13 @@ def start_background_grade_sender(app: Flask) -> GradeSender:
     return sender
 
 
-def _age(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.1f}{unit}"
-    return f"{seconds:.0f}s"
-
-
 def print_status(report: dict) -> None:
     """Write a grade outbox report for people."""
     for p in report["platforms"]:
         click.echo(f"{p['issuer']} (client {p['client_id']})")
         click.echo(
             f"  pending {p['pending']}  sent {p['sent']}  dead {p['dead']}  "
-            f"oldest pending {_age(p['oldest_pending_seconds'])}"
+            f"oldest pending {format_age(p['oldest_pending_seconds'])}"
         )
         if p["pending"] and p["last_error"]:
             click.echo(f"  last error: {p['last_error']}")

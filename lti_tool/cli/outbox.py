@@ -93,7 +93,8 @@ def _database(*, synced: bool = False) -> Iterator[tuple[Settings, Database]]:
         database.engine.dispose()
 
 
-def _age(seconds: float | None) -> str:
+def format_age(seconds: float | None) -> str:
+    """Return an age for people: 45s, 3.5m, 2.0h, 1.5d (or - when there is none)."""
     if seconds is None:
         return "-"
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
@@ -110,7 +111,7 @@ def print_status(report: dict) -> None:
         click.echo(f"{d['name']} ({d['source']}, {state}) {d['endpoint']}")
         click.echo(
             f"  pending {d['pending']}  delivered {d['delivered']}  dead {d['dead']}  "
-            f"oldest pending {_age(d['oldest_pending_seconds'])}"
+            f"oldest pending {format_age(d['oldest_pending_seconds'])}"
         )
         filters = d["platforms"] + d["courses"]
         if filters:

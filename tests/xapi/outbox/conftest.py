@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from lrs_standin import LrsStandIn
 from outbox_helpers import FAST
-from services import create_postgres_database, drop_postgres_database
+from services import migrated_database
 
-from lti_tool import schema
 from lti_tool.db import Database
 from xapi.outbox import Forwarder
 from xapi.outbox.destinations import add_destination
@@ -23,17 +22,8 @@ def outbox_db(database_url):
 @pytest.fixture
 def fresh_database_url(db_kind, tmp_path):
     """Return a migrated database of the run's kind holding no destination and no statement."""
-    if db_kind == "sqlite":
-        url = f"sqlite:///{tmp_path / 'fresh.db'}"
-        schema.upgrade(url)
+    with migrated_database(db_kind, tmp_path / "fresh.db") as url:
         yield url
-        return
-    url, name = create_postgres_database()
-    try:
-        schema.upgrade(url)
-        yield url
-    finally:
-        drop_postgres_database(name)
 
 
 @pytest.fixture
