@@ -9,12 +9,13 @@ when the cache is cold, and rewritten whenever the platform sends something new.
 from __future__ import annotations
 
 import hashlib
+import random
 import secrets
 import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -58,6 +59,7 @@ def hash_token(token: str) -> str:
 
 
 SEEN_SECONDS = 300.0
+PURGE_CHANCE = 0.01  # about one launch in a hundred also removes expired launch sessions
 _INSERT_LAUNCH_SESSION = insert(LaunchSession.__table__)
 _users = PlatformUser.__table__
 _PROFILE = ("name", "given_name", "family_name", "email")
@@ -145,6 +147,12 @@ def _user(session: Session, claims: dict, db_url: str) -> PlatformUser:
     return PlatformUser(id=row_id, learner_id=learner_id, **key, **merged)
 
 
+def purge_expired_sessions(session: Session) -> int:
+    """Delete launch sessions that have expired; return how many went."""
+    table = LaunchSession.__table__
+    return session.execute(delete(table).where(table.c.expires_at < utcnow())).rowcount
+
+
 def record_launch(
     db: Database, launch: ValidatedLaunch, session_hours: int, on_recorded=None, claim=None
 ) -> tuple[str, LaunchSession]:
@@ -204,6 +212,8 @@ def record_launch(
                 )
                 if claim:
                     claim(session)
+                if random.random() < PURGE_CHANCE:
+                    purge_expired_sessions(session)
                 values = {
                     "token_hash": hash_token(token),
                     "platform_user_id": user.id,

@@ -59,3 +59,27 @@ def test_learner_home_links_to_linking_another_institution(client, platform):
     token = landed.location.split("ls=")[1]
     assert f'href="/identity?ls={token}"' in page
     assert client.get(f"/identity?ls={token}").status_code == 200
+
+
+def test_expired_launch_sessions_are_purged(client, db, platform):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from lti_tool.lti.records import hash_token, purge_expired_sessions
+    from lti_tool.models import LaunchSession, utcnow
+
+    expired = launch(client, platform, sub="purge-old").location.split("ls=")[1]
+    current = launch(client, platform, sub="purge-new").location.split("ls=")[1]
+    with db.transaction() as session:
+        session.execute(
+            update(LaunchSession)
+            .where(LaunchSession.token_hash == hash_token(expired))
+            .values(expires_at=utcnow() - timedelta(minutes=1))
+        )
+        assert purge_expired_sessions(session) >= 1
+    with db.sessions() as session:
+        assert session.get(LaunchSession, hash_token(expired)) is None
+        assert session.get(LaunchSession, hash_token(current)) is not None
+    assert client.get(f"/home?ls={expired}").status_code == 401
+    assert client.get(f"/home?ls={current}").status_code == 200
