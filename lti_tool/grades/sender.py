@@ -236,6 +236,11 @@ class GradeSender:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
+    @property
+    def running(self) -> bool:
+        """Return True while the sender's thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
     def close(self) -> None:
         """Close the HTTP session (when not running as a thread)."""
         self.http.close()

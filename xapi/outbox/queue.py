@@ -135,7 +135,10 @@ def _lease_statements(postgresql: bool):
         d.statement_seq <= bindparam("last"),
         or_(d.claimed_by.is_(None), d.claimed_by != bindparam("token")),
     )
-    return claim, others
+    # A statement not yet routed (another forwarder may be routing it right now) also holds
+    # back its learner's later statements: it will get a delivery row with an earlier seq.
+    unrouted = select(s.seq, s.learner_key).where(s.routed.is_(False), s.seq <= bindparam("last"))
+    return claim, others.union_all(unrouted)
 
 
 _LEASE = {False: _lease_statements(False), True: _lease_statements(True)}
@@ -170,8 +173,8 @@ def lease_batch(
     The first due, unleased rows are claimed, and their statements read, in one
     `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING` (on PostgreSQL the inner SELECT locks
     with SKIP LOCKED, so two forwarders never hold the same row). `token` must be unique to
-    this lease. A claimed row is then given back when an earlier pending row of its learner is
-    not part of this lease.
+    this lease. A claimed row is then given back when an earlier pending (or not yet routed)
+    statement of its learner is not part of this lease.
     """
     now = now or utcnow()
     claim, others = _LEASE[_is_postgresql(session)]

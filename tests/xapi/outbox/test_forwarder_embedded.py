@@ -55,6 +55,8 @@ def test_the_background_thread_runs_only_when_asked_and_stops(make_app, fresh_da
         database_url=fresh_database_url, forwarder_thread=True, forwarder_poll_seconds=0.05
     )
     forwarder = app.extensions["leadpath.forwarder"]
-    assert forwarder.running
+    grades = app.extensions["leadpath.grades"]
+    assert forwarder.running and grades.running
     forwarder.stop(5)
-    assert not forwarder.running
+    grades.stop(5)
+    assert not forwarder.running and not grades.running

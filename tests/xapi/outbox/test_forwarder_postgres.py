@@ -9,22 +9,35 @@ from collections import Counter
 from lrs_standin import LrsStandIn
 from outbox_helpers import forwarder_process, queued, statement, wait_for
 from services import create_postgres_database, drop_postgres_database
+from sqlalchemy import select
 
 from lti_tool import schema
 from lti_tool.db import Database
 from xapi.outbox import enqueue
+from xapi.outbox.models import Destination
 
 STATEMENTS = 3000
-LEARNERS = 60
+
+
+def destination_known(database: Database, name: str) -> bool:
+    with database.sessions() as session:
+        return session.scalar(select(Destination.id).where(Destination.name == name)) is not None
+
+
+LEARNERS = 600  # many learners: a batch in flight holds back only its own learners
 
 
 def test_two_forwarders_share_the_queue_without_sending_a_row_twice(tmp_path):
     url, name = create_postgres_database()
-    lrs = LrsStandIn(delay=0.01)
+    lrs = LrsStandIn(delay=0.03)
     processes = []
     try:
         schema.upgrade(url)
         database = Database(url)
+        # Both forwarders are running before the statements arrive, so both compete for them.
+        processes = [forwarder_process(url, tmp_path, lrs.endpoint, lease=30) for _ in range(2)]
+        wait_for(lambda: destination_known(database, "slow"), 60, "the forwarders to start")
+        time.sleep(2)
         ids = []
         with database.transaction() as session:
             for n in range(STATEMENTS):
@@ -32,7 +45,6 @@ def test_two_forwarders_share_the_queue_without_sending_a_row_twice(tmp_path):
                 made = statement(learner, n=n)
                 enqueue(session, [made], learner_key=learner)
                 ids.append(made["id"])
-        processes = [forwarder_process(url, tmp_path, lrs.endpoint, lease=30) for _ in range(2)]
         started = time.monotonic()
         wait_for(lambda: queued(database) == 0, 60, "both forwarders to finish")
         elapsed = time.monotonic() - started
