@@ -15,7 +15,7 @@ from lti_tool.errors import UserFacingError
 from lti_tool.lti import claims as c
 from lti_tool.models import LaunchSession, PlatformUser
 from lti_tool.sessions import current_launch, launch_required, launch_url
-from lti_tool.statements import DEFAULT_FRAMEWORK, launch_context, queue
+from lti_tool.statements import DEFAULT_FRAMEWORK, launch_context, queue, queue_reissues
 from xapi import statements as xs
 
 bp = Blueprint("identity", __name__)
@@ -65,6 +65,8 @@ def queue_link_statements(
         for m in moved
     ]
     queue(session, launch, statements, learner_id=launch.platform_user.learner_id)
+    for former in dict.fromkeys(m.former_learner_id for m in moved):
+        queue_reissues(session, former, launch.platform_user.learner_id)
 
 
 def _link_on_launch(session: Session, launch: LaunchSession, claims: dict) -> None:

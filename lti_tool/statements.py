@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from framework.iri import framework_iri
@@ -20,7 +21,9 @@ from lti_tool.lti import claims as c
 from lti_tool.models import LaunchSession
 from xapi import statements as xs
 from xapi.outbox import enqueue
+from xapi.outbox.models import OutboxStatement
 from xapi.statements.assembly import format_timestamp
+from xapi.statements.reissue import voids_and_reissues
 
 DEFAULT_FRAMEWORK = "lf-2011"
 
@@ -69,6 +72,33 @@ def queue(
         platform_issuer=launch.platform_user.issuer,
         course_id=launch.course.context_id if launch.course else None,
     )
+
+
+def queue_reissues(session: Session, former_learner_id: str, learner_id: str) -> int:
+    """Void and re-issue, under `learner_id`, the queued statements naming a merged learner.
+
+    They go out behind the originals (same learner key and destinations), so an LRS holds
+    each original before its voiding statement. Returns how many statements were re-issued.
+    """
+    base_url = current_app.config["LEADPATH"].base_url
+    rows = session.execute(
+        select(OutboxStatement.body, OutboxStatement.platform_issuer, OutboxStatement.course_id)
+        .where(OutboxStatement.learner_key == former_learner_id)
+        .order_by(OutboxStatement.seq)
+    ).all()
+    reissued = 0
+    for body, issuer, course_id in rows:
+        made = voids_and_reissues([json.loads(body)], base_url, former_learner_id, learner_id)
+        if made:
+            enqueue(
+                session,
+                made,
+                learner_key=former_learner_id,
+                platform_issuer=issuer,
+                course_id=course_id,
+            )
+            reissued += len(made) // 2
+    return reissued
 
 
 def _on_launch(session: Session, launch: LaunchSession, claims: dict) -> None:

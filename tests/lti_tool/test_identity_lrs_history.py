@@ -1,4 +1,4 @@
-"""After a link, one agent query to the LRS returns the learner's history from both platforms.
+"""After a link, one agent query to the LRS returns the learner's whole history from both platforms.
 
 The outbox is forwarded over real HTTP to the embedded LRS of the app served on loopback,
 then the LRS is queried by agent as an LRS administrator would.
@@ -17,6 +17,8 @@ from xapi.outbox.config import ForwarderConfig
 from xapi.outbox.destinations import add_destination
 
 ISSUER = "http://localhost/xapi/profile/extensions/lti-issuer"
+REISSUED = "http://localhost/xapi/profile/extensions/reissued-from"
+VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 CONFIG = ForwarderConfig(batch_size=50, connect_timeout=2, read_timeout=10, backoff_seconds=0.01)
 
 
@@ -72,11 +74,15 @@ def test_one_agent_query_returns_history_from_both_platforms_after_linking(app, 
     for statement in launched:
         by_issuer.setdefault(statement["context"]["extensions"][ISSUER], []).append(statement)
     assert len(by_issuer[a.issuer]) == 2, "A before and after the link"
-    assert len(by_issuer[b.issuer]) == 1, "B after the link"
+    assert len(by_issuer[b.issuer]) == 2, "B before (re-issued) and after the link"
     [link] = [s for s in history if s["verb"]["id"] == LINKED]
     former = link["context"]["extensions"][FORMER]["account"]
     assert former == {"homePage": "http://localhost", "name": former_b}
 
-    before_link = _agent_query(client, db, former["name"])
-    assert [s["context"]["extensions"][ISSUER] for s in before_link] == [b.issuer]
-    assert len(history) + len(before_link) == 5
+    # B's launch from before the link was voided and re-issued under the surviving account.
+    [copy] = [s for s in by_issuer[b.issuer] if REISSUED in s["context"]["extensions"]]
+    original_id = copy["context"]["extensions"][REISSUED]
+    [voiding] = [s for s in history if s["verb"]["id"] == VOIDED]
+    assert voiding["object"] == {"objectType": "StatementRef", "id": original_id}
+    assert _agent_query(client, db, former["name"]) == [], "the originals are voided"
+    assert len(history) == 6  # 4 launches, the link and the voiding statement

@@ -192,6 +192,27 @@ def build_templates(base: str, version_iri: str) -> list[dict[str, Any]]:
         if spec.other:
             template["contextOtherActivityType"] = [c.iri(base) for c in spec.other]
         templates.append(template)
+    templates.append(
+        {
+            "id": template_iri(base, "voided"),
+            "type": "StatementTemplate",
+            "inScheme": version_iri,
+            "prefLabel": {"en": "statement voided"},
+            "definition": {
+                "en": "A learner voids a statement made under a former learner account after "
+                "the two records were linked; its re-issued copy follows it."
+            },
+            "verb": v.VOIDED.iri(base),
+            "rules": [
+                rule("$.object.objectType", "included", all=["StatementRef"]),
+                rule("$.object.id", "included"),
+                rule("$.actor.account.homePage", "included", all=[base]),
+                rule("$.actor.mbox", "excluded"),
+                rule("$.version", "excluded"),
+                rule("$.context.registration", "excluded"),
+            ],
+        }
+    )
     return templates
 
 

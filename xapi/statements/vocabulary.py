@@ -123,6 +123,9 @@ UNLINKED = _verb(
     "unlinked identity",
     "The learner removed a linked identity from another LTI platform from their record.",
 )
+VOIDED = _verb(
+    ADL_VERBS + "voided", "voided", "The actor withdrew a statement, which LRSs then leave out."
+)
 
 # Activity types
 RESOURCE_LINK = _type(
@@ -202,6 +205,14 @@ FORMER_ACCOUNT = _ctx(
     _AGENT,
 )
 
+REISSUED_FROM = _ctx(
+    "reissued-from",
+    "re-issued from",
+    "The id of the statement this one re-issues under the actor's surviving learner account "
+    "after two learner records were linked (the original is voided).",
+    {"type": "string", "format": "uuid"},
+)
+
 # Result extensions
 STAGE = _res("stage", "stage", "The framework stage attained or judged (0 = not yet 1).", _STAGE)
 EXPECTED_STAGE = _res(
@@ -216,10 +227,11 @@ RATINGS = _res(
 
 ALL_CONCEPTS: tuple[Concept, ...] = (
     *(LAUNCHED, INITIALIZED, ANSWERED, COMPLETED, SUSPENDED, RESUMED),
-    *(VERIFIED, ASSESSED, ASSERTED, RATED, LINKED, UNLINKED),
+    *(VERIFIED, ASSESSED, ASSERTED, RATED, LINKED, UNLINKED, VOIDED),
     *(RESOURCE_LINK, COURSE, PROFILE, ASSESSMENT, QUESTION, COMPETENCY),
     *(FRAMEWORK, DOMAIN, LTI_PLATFORM),
     *(LTI_ISSUER, LTI_DEPLOYMENT_ID, LTI_CONTEXT_ID, CAREER_PHASE, FRAMEWORK_VERSION),
     *(LEARNER, RATER_GROUP, EVIDENCE, LINKED_ISSUER, LINKED_SUBJECT_SHA256, FORMER_ACCOUNT),
+    REISSUED_FROM,
     *(STAGE, EXPECTED_STAGE, RATINGS),
 )
