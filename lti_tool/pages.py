@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
 from lti_tool.assess.models import SELF, Attempt
-from lti_tool.assess.offer import read_offer
+from lti_tool.assess.offer import TITLES, read_offer
 from lti_tool.assess.results import completed_history
 from lti_tool.assess.service import attempts_at_link
 from lti_tool.db import get_session
@@ -35,14 +35,9 @@ def assessment_offer(custom: dict | None) -> dict:
     """Describe what the resource link delivers, from its LTI custom parameters."""
     custom = custom or {}
     kind = custom.get("assessment", "self")
-    titles = {
-        "self": "Leadership self-assessment",
-        "360": "360 feedback",
-        "validation": "Supervisor validation",
-    }
     return {
         "kind": kind,
-        "title": titles.get(kind, "Leadership self-assessment"),
+        "title": TITLES.get(kind, TITLES["self"]),
         "framework": custom.get("framework", "lf-2011"),
         "career_phase": custom.get("career_phase"),
     }
@@ -64,7 +59,6 @@ def home():
         user=launch.platform_user,
         course=launch.course,
         link=link,
-        offers=[assessment_offer(link.custom if link else None)],
         offer=offer,
         attempts=attempts,
         open_attempt=next((a for a in attempts if a.status == "in_progress"), None),

@@ -9,11 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from framework.phases import load_phases
-from lti_tool.assess.frameworks import current_version, ensure_bundled, framework_of
+from lti_tool.assess.frameworks import current_version, framework_of
 from lti_tool.assess.models import FrameworkVersion
 from lti_tool.errors import UserFacingError
 
-KINDS = ("self", "360", "validation")
+TITLES = {
+    "self": "Leadership self-assessment",
+    "360": "360 feedback",
+    "validation": "Supervisor validation",
+}
+KINDS = tuple(TITLES)
 DEFAULT_FRAMEWORK = "lf-2011"
 
 
@@ -25,6 +30,11 @@ class Offer:
     framework_id: str
     domains: tuple[str, ...] | None
     career_phase: str | None
+
+    @property
+    def title(self) -> str:
+        """Return what the activity is called, e.g. "360 feedback"."""
+        return TITLES[self.kind]
 
 
 def _refuse(parameter: str, value: str, allowed: list[str]) -> UserFacingError:
@@ -50,8 +60,7 @@ def _text(custom: Mapping, name: str) -> str | None:
 
 
 def stored_framework_ids(session: Session) -> list[str]:
-    """Ids of every framework stored in the database."""
-    ensure_bundled(session)
+    """Ids of every framework stored in the database (bundled ones are stored at start)."""
     return sorted(set(session.scalars(select(FrameworkVersion.framework_id)).all()))
 
 
