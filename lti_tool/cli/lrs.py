@@ -96,7 +96,14 @@ def _since(value: str | None) -> int | None:
 
 @lrs.command("export")
 @click.option("--since", help="Only statements stored after this timestamp.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    help="jsonl: statements and their attachments' content, for `lrs import`; "
+    "csv: statements only (no attachment content), for spreadsheets.",
+)
 @click.option("--output", type=click.File("w"), default="-", help="File (default stdout).")
 def export(since: str | None, fmt: str, output) -> None:
     """Stream every stored statement, oldest first; progress on stderr."""
@@ -105,29 +112,37 @@ def export(since: str | None, fmt: str, output) -> None:
     with _engine() as (_, engine):
         since_us = _since(since)
         total = transfer.count_statements(engine, since_us)
-        writer = csv.writer(output) if fmt == "csv" else None
-        if writer:
-            writer.writerow(transfer.CSV_HEADER)
         with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
-            for statement, voided in transfer.export_rows(engine, since_us):
-                if writer:
+            if fmt == "csv":
+                writer = csv.writer(output)
+                writer.writerow(transfer.CSV_HEADER)
+                for statement, voided in transfer.export_rows(engine, since_us):
                     writer.writerow(transfer.csv_row(statement, voided))
-                else:
-                    output.write(json.dumps(statement, ensure_ascii=False) + "\n")
-                bar.update(1)
+                    bar.update(1)
+                return
+            for line, is_statement in transfer.export_lines(engine, since_us):
+                output.write(json.dumps(line, ensure_ascii=False) + "\n")
+                if is_statement:
+                    bar.update(1)
 
 
 @lrs.command("import")
 @click.argument("file", type=click.File("r"))
 def import_(file) -> None:
-    """Reload a JSON-lines export; statements already held are skipped (idempotent by id)."""
+    """Reload a JSON-lines export with its attachments; what is held already is skipped.
+
+    Statements are idempotent by id and attachments by digest; exports without attachment
+    lines load too (their statements without attachment content).
+    """
     from xapi.lrs import authority_for, transfer
     from xapi.lrs.errors import XapiError
 
     with _engine() as (settings, engine):
+        number = 0
 
-        def statements():
-            for number, line in enumerate(file, start=1):
+        def lines():
+            nonlocal number
+            for number, line in enumerate(file, start=1):  # noqa: B007 - read by the handler
                 if line.strip():
                     try:
                         yield json.loads(line)
@@ -136,10 +151,15 @@ def import_(file) -> None:
 
         authority = authority_for("leadpath-import", "leadpath import", settings.base_url)
         try:
-            accepted, conflicting = transfer.import_statements(engine, statements(), authority)
+            counts = transfer.import_statements(engine, lines(), authority)
         except XapiError as exc:
-            raise click.ClickException(exc.message) from None
-        click.echo(f"{accepted} statements loaded, {conflicting} refused (id held, other content).")
+            # An attachment line is checked as it is read; statements are checked in batches.
+            where = f"Line {number}: " if (exc.field or "").startswith("attachment") else ""
+            raise click.ClickException(where + exc.message) from None
+        click.echo(
+            f"{counts.accepted} statements loaded, {counts.conflicting} refused "
+            f"(id held, other content); {counts.attachments} attachments added."
+        )
 
 
 @lrs.command("erase-agent")

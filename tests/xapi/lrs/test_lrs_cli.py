@@ -1,25 +1,75 @@
+import base64
+import hashlib
 import json
 
 import pytest
 from click.testing import CliRunner
+from services import migrated_database
+from sqlalchemy import func, select
 
 from lti_tool.cli import build
-from xapi.lrs import get_statement
+from xapi.lrs import attachments as att
+from xapi.lrs import create_credential, formats, get_statement
+from xapi.lrs.models import Attachment, Statement
 
 
 @pytest.fixture
 def run(database_url, data_dir):
     cli = build()
-    env = {
-        "LEADPATH_DATABASE_URL": database_url,
-        "LEADPATH_DATA_DIR": str(data_dir),
-        "LEADPATH_BASE_URL": "http://localhost",
-    }
 
-    def _run(*args, input=None):
+    def _run(*args, input=None, database=None):
+        env = {
+            "LEADPATH_DATABASE_URL": database or database_url,
+            "LEADPATH_DATA_DIR": str(data_dir),
+            "LEADPATH_BASE_URL": "http://localhost",
+        }
         return CliRunner().invoke(cli, list(args), env=env, input=input)
 
     return _run
+
+
+@pytest.fixture
+def empty_store(db_kind, tmp_path):
+    """The URL of a second, freshly migrated database holding no statements."""
+    with migrated_database(db_kind, tmp_path / "empty.db") as url:
+        yield url
+
+
+def _attachment(content: bytes, content_type: str) -> dict:
+    return {
+        "usageType": "https://leadpath.example/usage/evidence",
+        "display": {"en-GB": "evidence"},
+        "contentType": content_type,
+        "length": len(content),
+        "sha2": hashlib.sha256(content).hexdigest(),
+    }
+
+
+def _post_with_parts(client, headers, statement: dict, parts: list[tuple[str, bytes]]) -> str:
+    content_type, body = att.build_multipart(
+        json.dumps(statement).encode(),
+        [(hashlib.sha256(content).hexdigest(), ct, content) for ct, content in parts],
+    )
+    response = client.post(
+        "/xapi/statements", data=body, content_type=content_type, headers=headers
+    )
+    assert response.status_code == 200, response.json
+    return response.json[0]
+
+
+def _parts_served(client, headers, sid: str) -> list[tuple[dict, bytes]]:
+    query = {"statementId": sid, "attachments": "true"}
+    got = client.get("/xapi/statements", query_string=query, headers=headers)
+    assert got.status_code == 200, got.text
+    return [(p.headers, p.body) for p in att.parse_multipart(got.content_type, got.data)]
+
+
+def _counts(engine) -> tuple[int, int]:
+    with engine.connect() as conn:
+        return (
+            conn.execute(select(func.count()).select_from(Statement)).scalar_one(),
+            conn.execute(select(func.count()).select_from(Attachment)).scalar_one(),
+        )
 
 
 def test_credentials_add_list_revoke(run, client):
@@ -54,7 +104,7 @@ def test_export_jsonl_and_csv_then_import_is_idempotent(
     exported = run("lrs", "export", "--since", "2000-01-01T00:00:00Z", "--format", "jsonl")
     assert exported.exit_code == 0
     lines = [json.loads(line) for line in exported.stdout.splitlines()]
-    assert any(s["id"] == sid for s in lines)
+    assert any(line.get("id") == sid for line in lines)
     csv_out = run("lrs", "export", "--format", "csv", "--since", "2000-01-01T00:00:00Z")
     assert csv_out.stdout.startswith("id,stored,timestamp") and sid in csv_out.stdout
     dump = tmp_path / "export.jsonl"
@@ -62,6 +112,99 @@ def test_export_jsonl_and_csv_then_import_is_idempotent(
     first = run("lrs", "import", str(dump))
     assert first.exit_code == 0 and " 0 refused" in first.output, first.output
     assert get_statement(engine, sid)[0]["stored"] == stored
+
+
+def test_jsonl_export_and_import_restore_statements_and_attachment_bytes_in_an_empty_store(
+    run, client, headers, make_statement, make_app, headers_for, empty_store, tmp_path, unique
+):
+    since = formats.format_micros(formats.now_micros() - 1000)
+    report = bytes(range(256)) + unique.encode()  # not UTF-8: must come back byte for byte
+    note = f"reflection {unique}".encode()
+    first = _post_with_parts(
+        client,
+        headers,
+        make_statement(attachments=[_attachment(report, "application/pdf")]),
+        [("application/pdf", report)],
+    )
+    second = _post_with_parts(
+        client,
+        headers,
+        make_statement(
+            attachments=[_attachment(report, "application/pdf"), _attachment(note, "text/plain")]
+        ),
+        [("application/pdf", report), ("text/plain", note)],
+    )
+    plain = client.post("/xapi/statements", json=make_statement(), headers=headers).json[0]
+
+    exported = run("lrs", "export", "--since", since, "--output", str(tmp_path / "out.jsonl"))
+    assert exported.exit_code == 0, exported.output
+    assert "exporting" in exported.stderr
+    lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
+    order = [x["attachment"]["sha2"] if "attachment" in x else x["id"] for x in lines]
+    report_sha, note_sha = (hashlib.sha256(c).hexdigest() for c in (report, note))
+    assert order == [report_sha, first, note_sha, second, plain], "each attachment once, first"
+    assert base64.b64decode(lines[0]["attachment"]["content"]) == report
+    assert lines[0]["attachment"]["contentType"] == "application/pdf"
+
+    loaded = run("lrs", "import", str(tmp_path / "out.jsonl"), database=empty_store)
+    assert loaded.exit_code == 0, loaded.output
+    assert "3 statements loaded, 0 refused" in loaded.output
+    assert "2 attachments added" in loaded.output
+    restored = make_app(database_url=empty_store)
+    engine = restored.extensions["leadpath.db"].engine
+    before = _counts(engine)
+    again = run("lrs", "import", str(tmp_path / "out.jsonl"), database=empty_store)
+    assert again.exit_code == 0 and "0 attachments added" in again.output, again.output
+    assert _counts(engine) == before == (3, 2), "importing twice changes nothing"
+
+    key, secret = create_credential(engine, "reader", ["all/read"])
+    restored_headers = {
+        "Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode(),
+        "X-Experience-API-Version": "1.0.3",
+    }
+    for sid in (first, second, plain):
+        original = _parts_served(client, headers, sid)
+        copy = _parts_served(restored.test_client(), restored_headers, sid)
+        assert copy == original
+
+
+def test_import_reads_an_export_without_attachment_lines(
+    run, make_statement, make_app, empty_store, tmp_path, new_id
+):
+    content = b"kept elsewhere"
+    statement = make_statement(attachments=[_attachment(content, "text/plain")], id=new_id())
+    statement["stored"] = "2024-05-01T10:00:00.000000Z"
+    dump = tmp_path / "old.jsonl"
+    dump.write_text(json.dumps(statement) + "\n")
+    loaded = run("lrs", "import", str(dump), database=empty_store)
+    assert loaded.exit_code == 0, loaded.output
+    assert "1 statements loaded" in loaded.output and "0 attachments added" in loaded.output
+    engine = make_app(database_url=empty_store).extensions["leadpath.db"].engine
+    held, _ = get_statement(engine, statement["id"])
+    assert held["attachments"] == statement["attachments"]
+
+
+def test_import_refuses_an_attachment_line_whose_content_does_not_match_its_sha2(
+    run, empty_store, tmp_path
+):
+    line = {
+        "attachment": {
+            "sha2": hashlib.sha256(b"original").hexdigest(),
+            "contentType": "text/plain",
+            "content": base64.b64encode(b"tampered").decode(),
+        }
+    }
+    dump = tmp_path / "bad.jsonl"
+    dump.write_text("\n" + json.dumps(line) + "\n")
+    result = run("lrs", "import", str(dump), database=empty_store)
+    assert result.exit_code == 1
+    assert "Line 2: attachment" in result.output and "does not match its sha2" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_csv_export_says_it_holds_statements_only(run):
+    result = run("lrs", "export", "--help")
+    assert "statements only" in result.output
 
 
 def test_export_refuses_a_bad_since(run):
