@@ -111,3 +111,55 @@ def test_sqlite_wal_is_truncated_by_the_periodic_checkpoint(
         assert os.path.getsize(engine.url.database + "-wal") == 0
     else:
         assert str(engine.url) not in store._LAST_CHECKPOINT
+
+
+_WRITER = """
+import json, sys, uuid
+from lti_tool.db import make_engine
+from xapi.lrs import authority_for, store_statements
+engine = make_engine(sys.argv[1])
+authority = authority_for("proc", "proc", "https://leadpath.example")
+template = json.loads(sys.argv[2])
+for _ in range(int(sys.argv[3])):
+    batch = []
+    for _ in range(50):
+        statement = json.loads(json.dumps(template))
+        statement["id"] = str(uuid.uuid4())
+        batch.append(statement)
+    store_statements(engine, batch, authority=authority)
+"""
+
+
+def test_two_processes_storing_at_once_into_one_database_lose_nothing(
+    database_url, engine, make_statement, unique
+):
+    """Writers in separate processes (gunicorn workers) queue for the database and all succeed."""
+    import json
+    import subprocess
+    import sys
+
+    from xapi.lrs import StatementQuery, query_statements
+
+    learner = f"two-procs-{unique}"
+    template = make_statement(learner=learner)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, database_url, json.dumps(template), "8"],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for proc in procs:
+        _, errors = proc.communicate(timeout=120)
+        assert proc.returncode == 0, errors
+    with engine.connect() as conn:
+        stored = conn.exec_driver_sql(
+            "SELECT count(*), count(DISTINCT id) FROM lrs_statement WHERE payload LIKE ?"
+            if engine.dialect.name == "sqlite"
+            else "SELECT count(*), count(DISTINCT id) FROM lrs_statement WHERE payload LIKE %s",
+            (f"%{learner}%",),
+        ).one()
+    assert tuple(stored) == (800, 800)
+    newest = query_statements(engine, StatementQuery(agent=template["actor"], limit=5))
+    assert len(newest.statements()) == 5
