@@ -9,7 +9,7 @@ def test_integers_beyond_64_bits_keep_every_digit():
     text = b'{"extensions": {"https://x.example/n": 123456789012345678901234567890}}'
     value = jsonio.loads(text)
     assert value["extensions"]["https://x.example/n"] == 123456789012345678901234567890
-    assert jsonio.dumps(value) == text.decode()
+    assert jsonio.dumps(value) == text.decode().replace(": ", ":")
 
 
 @pytest.mark.parametrize("text", [b'{"a": NaN}', b'{"a": Infinity}', b"[-Infinity]", b"{oops"])
