@@ -161,16 +161,18 @@ def activities() -> Response:
 @bp.route("/agents", methods=["GET", "HEAD"])
 def agents() -> Response:
     """Return the Person object the LRS knows for an agent."""
+    from xapi.lrs import persons
+
     xreq = start()
-    require(xreq, *_ANY)
+    principal = require(xreq, *_ANY)
     allowed_args(xreq, {"agent"})
     agent = _agent(xreq)
-    person: dict = {"objectType": "Person"}
-    if "name" in agent:
-        person["name"] = [agent["name"]]
-    for key in ("mbox", "mbox_sha1sum", "openid", "account"):
-        if key in agent:
-            person[key] = [agent[key]]
+    if principal.can("statements/read", "all/read"):
+        person = persons.person(lrs().engine, agent)
+    elif principal.can("statements/read/mine"):
+        person = persons.person(lrs().engine, agent, mine=principal.key)
+    else:  # keys that may not read statements learn nothing from them
+        person = persons.person(lrs().engine, agent, statements=False)
     return json_response(person)
 
 

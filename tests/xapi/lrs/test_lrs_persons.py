@@ -1,0 +1,187 @@
+"""The Agents resource returns the Person the LRS knows: names from statements, linked accounts."""
+
+import json
+
+from identity_helpers import enter_code, get_code, open_session, user_of
+from loopback import serve_wsgi
+from lti_helpers import make_platform
+
+from xapi.lrs import create_credential, persons
+from xapi.outbox import Forwarder
+from xapi.outbox.config import ForwarderConfig
+from xapi.outbox.destinations import add_destination
+from xapi.statements import vocabulary as v
+
+HOME = "http://localhost"
+LMS = "https://lms.example.ac.uk"
+CONFIG = ForwarderConfig(batch_size=50, connect_timeout=2, read_timeout=10, backoff_seconds=0.01)
+
+
+def _person(client, headers, agent: dict):
+    response = client.get(
+        "/xapi/agents", query_string={"agent": json.dumps(agent)}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    return response.json
+
+
+def _account(name: str, home: str = HOME) -> dict:
+    return {"homePage": home, "name": name}
+
+
+def _link_statement(surviving: str, former: str) -> dict:
+    """A linked-identity statement as leadpath makes it when `former` merges into `surviving`."""
+    return {
+        "actor": {"objectType": "Agent", "account": _account(surviving)},
+        "verb": {"id": v.LINKED.iri(HOME), "display": {"en": "linked identity"}},
+        "object": {"objectType": "Activity", "id": f"{HOME}/lti/platforms/other"},
+        "context": {
+            "extensions": {
+                v.FORMER_ACCOUNT.iri(HOME): {"objectType": "Agent", "account": _account(former)}
+            }
+        },
+    }
+
+
+def _post(client, headers, *statements: dict) -> list[str]:
+    response = client.post("/xapi/statements", json=list(statements), headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json
+
+
+def _forward_outbox(db, app, name: str, issuers: list[str]) -> None:
+    """Forward the queued statements of some platforms over loopback HTTP to the embedded LRS."""
+    key, secret = create_credential(db.engine, f"forwarder {name}", ["statements/write"])
+    with serve_wsgi(app) as url:
+        with db.transaction() as session:
+            add_destination(
+                session,
+                name=name,
+                endpoint=url + "/xapi",
+                key=key,
+                secret=secret,
+                platforms=issuers,
+            )
+        forwarder = Forwarder(db.sessions, CONFIG, only=(name,))
+        try:
+            while forwarder.run_once():
+                pass
+        finally:
+            forwarder.close()
+
+
+def test_person_merges_the_names_statements_gave_the_agent_newest_first(
+    client, headers, make_statement, unique
+):
+    learner = make_statement()["actor"]
+    renamed = dict(learner, name="Ann Jones")
+    tutor = {"objectType": "Agent", "name": "Tutor", "mbox": f"mailto:tutor-{unique}@example.org"}
+    _post(client, headers, make_statement())  # actor named "Learner"
+    _post(client, headers, make_statement(actor=renamed))
+    _post(
+        client,
+        headers,
+        make_statement(actor=tutor, object=dict(learner, name="A. Jones"), verb="mentored"),
+    )
+    asked = {"account": learner["account"]}
+    person = _person(client, headers, asked)
+    assert person == {
+        "objectType": "Person",
+        "name": ["A. Jones", "Ann Jones", "Learner"],
+        "account": [learner["account"]],
+    }
+    assert _person(client, headers, {"mbox": tutor["mbox"]})["name"] == ["Tutor"]
+
+
+def test_an_unknown_agent_gives_a_person_with_just_its_identifier(client, headers, unique):
+    account = _account(f"nobody-{unique}", LMS)
+    assert _person(client, headers, {"account": account}) == {
+        "objectType": "Person",
+        "account": [account],
+    }
+    mbox = f"mailto:nobody-{unique}@example.org"
+    assert _person(client, headers, {"objectType": "Agent", "mbox": mbox}) == {
+        "objectType": "Person",
+        "mbox": [mbox],
+    }
+
+
+def test_a_bad_agent_parameter_is_refused_naming_the_parameter(client, headers):
+    for agent in ("not json", json.dumps({"name": "No identifier"}), json.dumps([1])):
+        response = client.get("/xapi/agents", query_string={"agent": agent}, headers=headers)
+        assert response.status_code == 400, agent
+        assert response.json["message"].startswith("agent") and "Traceback" not in response.text
+    missing = client.get("/xapi/agents", headers=headers)
+    assert missing.status_code == 400 and missing.json["field"] == "agent"
+
+
+def test_after_a_link_each_account_gives_the_person_with_both_accounts(
+    app, client, db, headers_for, unique
+):
+    a = make_platform(unique + "a").register(db)
+    b = make_platform(unique + "b").register(db)
+    token_a = open_session(client, a, "person-a")
+    token_b = open_session(client, b, "person-b")
+    former = user_of(db, b, "person-b").learner_id
+    assert enter_code(client, token_b, get_code(client, token_a)).status_code == 303
+    surviving = user_of(db, a, "person-a").learner_id
+    assert surviving != former
+    _forward_outbox(db, app, f"persons-{unique}", [a.issuer, b.issuer])
+
+    reader = headers_for("statements/read")
+    of_surviving = _person(client, reader, {"account": _account(surviving)})
+    assert of_surviving["account"] == [_account(surviving), _account(former)]
+    of_former = _person(client, reader, {"account": _account(former)})
+    assert of_former["account"] == [_account(former), _account(surviving)]
+
+
+def test_an_old_link_is_found_through_the_former_accounts_voided_statements(
+    client, headers, make_statement, monkeypatch, unique
+):
+    former, surviving = f"former-{unique}", f"surviving-{unique}"
+    original = make_statement(actor={"objectType": "Agent", "account": _account(former)})
+    (original_id,) = _post(client, headers, original)
+    voiding = {
+        "actor": {"objectType": "Agent", "account": _account(surviving)},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"en": "voided"}},
+        "object": {"objectType": "StatementRef", "id": original_id},
+    }
+    _post(client, headers, _link_statement(surviving, former), voiding)
+    # A newer link of someone else pushes this one out of the store-wide scan of links.
+    monkeypatch.setattr(persons, "LINK_SCAN", 1)
+    _post(client, headers, _link_statement(f"other-{unique}", f"other-former-{unique}"))
+    person = _person(client, headers, {"account": _account(former)})
+    assert person["account"] == [_account(former), _account(surviving)]
+
+
+def test_a_former_account_without_statements_is_found_among_the_newest_links(
+    client, headers, unique
+):
+    former, surviving = f"quiet-{unique}", f"surviving-{unique}"
+    _post(client, headers, _link_statement(surviving, former))
+    person = _person(client, headers, {"account": _account(former)})
+    assert person["account"] == [_account(former), _account(surviving)]
+
+
+def test_links_of_links_make_one_person(client, headers, unique):
+    first, second, third = (f"{n}-{unique}" for n in ("first", "second", "third"))
+    _post(client, headers, _link_statement(second, first))
+    _post(client, headers, _link_statement(third, second))
+    person = _person(client, headers, {"account": _account(first)})
+    assert person["account"] == [_account(first), _account(second), _account(third)]
+
+
+def test_keys_that_cannot_read_statements_learn_only_what_they_asked(
+    client, headers, headers_for, make_statement, unique
+):
+    former, surviving = f"private-{unique}", f"surviving-{unique}"
+    _post(client, headers, _link_statement(surviving, former), make_statement())
+    state_only = headers_for("state")
+    assert _person(client, state_only, {"account": _account(former)}) == {
+        "objectType": "Person",
+        "account": [_account(former)],
+    }
+    learner = {"account": make_statement()["actor"]["account"]}
+    assert "name" not in _person(client, state_only, learner)
+    mine = headers_for("statements/read/mine")
+    assert _person(client, mine, {"account": _account(former)})["account"] == [_account(former)]
