@@ -57,6 +57,15 @@ class StatementKey(LrsBase):
     direct: Mapped[bool] = mapped_column(Boolean)
 
 
+class IndexMark(LrsBase):
+    """The last statement sequence number whose lookup keys are indexed (one row, id 1)."""
+
+    __tablename__ = "lrs_index_mark"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
 class Attachment(LrsBase):
     """Attachment content, addressed by its SHA-2 digest."""
 

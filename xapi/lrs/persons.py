@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import Engine, select
 
-from xapi.lrs import keys
+from xapi.lrs import indexing, keys
 from xapi.lrs.models import Statement, StatementKey
 from xapi.lrs.query import StatementQuery, query_statements
 from xapi.lrs.validate import VOIDED
@@ -46,6 +46,7 @@ class _Reader:
         self.engine, self.mine = engine, mine
         self._links: dict[str, list[dict]] = {}
         self._all_links: dict[str, list[dict]] = {}
+        indexing.ensure_indexed(engine)
 
     def about(self, ifi: str) -> list[dict]:
         """The newest NAME_SCAN statements with the agent as actor or object, voided included."""

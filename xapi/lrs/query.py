@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
-from xapi.lrs import keys
+from xapi.lrs import indexing, keys
 from xapi.lrs.models import Activity, Attachment, Statement, StatementKey
 
 _S = Statement.__table__
@@ -68,6 +68,7 @@ class Page:
 
 def query_statements(engine: Engine, q: StatementQuery) -> Page:
     """Return one page of unvoided statements matching the query."""
+    indexing.ensure_indexed(engine)
     limit = MAX_LIMIT if q.limit <= 0 else min(q.limit, MAX_LIMIT)
     wanted = q.key_hashes()
     if wanted:

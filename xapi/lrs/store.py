@@ -5,11 +5,7 @@ The storage layer works on a SQLAlchemy `Engine` and knows no web framework.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import threading
-import time
 import uuid
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -19,16 +15,13 @@ from sqlalchemy.exc import IntegrityError
 
 from xapi import jsonio
 from xapi.lrs import attachments as att
-from xapi.lrs import formats, keys, shape
+from xapi.lrs import formats, indexing, keys, shape
 from xapi.lrs.errors import BadRequest, Conflict
-from xapi.lrs.models import Activity, Attachment, Statement, StatementKey
+from xapi.lrs.models import Activity, Attachment, Statement
 from xapi.lrs.validate import VOIDED, normalize, validate_statements
 
 _S = Statement.__table__
-_K = StatementKey.__table__
 _ACTIVITY_CACHES: dict[str, dict[str, dict | None]] = {}
-_LAST_CHECKPOINT: dict[str, float] = {}
-CHECKPOINT_SECONDS = 5.0
 
 
 def dumps(value: Any) -> str:
@@ -91,10 +84,10 @@ def store_statements(
     activities = _activities(statements)
     for attempt in range(3):
         try:
-            with writer(engine), engine.begin() as conn:
+            with indexing.transaction(engine) as conn:
                 learned = _write(conn, statements, rows, credential, parts, activities, define)
             if engine.dialect.name == "sqlite":
-                _checkpoint(engine)
+                indexing.checkpoint(engine)
             cache = _ACTIVITY_CACHES.setdefault(str(engine.url), {})
             if len(cache) > 50_000:
                 cache.clear()
@@ -139,84 +132,6 @@ def _rows(statements: list[dict]) -> list[_Row]:
     return rows
 
 
-class _FileLock:
-    """Serialise the writers of one SQLite file across threads and processes.
-
-    SQLite's own busy handler polls for its write lock with sleeps of a millisecond or more, which
-    wastes most of the time two busy workers have; waiting on a kernel lock wakes at once.
-    """
-
-    def __init__(self, path: str | None):
-        self.path = path
-        self.thread_lock = threading.Lock()
-        self.fd: int | None = None
-        self.pid = 0
-
-    def __enter__(self) -> None:
-        self.thread_lock.acquire()
-        if self.path is None:
-            return
-        try:
-            if self.fd is None or self.pid != os.getpid():
-                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-                self.pid = os.getpid()
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
-        except BaseException:
-            self.thread_lock.release()
-            raise
-
-    def __exit__(self, *exc) -> None:
-        try:
-            if self.path is not None and self.fd is not None:
-                fcntl.flock(self.fd, fcntl.LOCK_UN)
-        finally:
-            self.thread_lock.release()
-
-
-_FILE_LOCKS: dict[str, _FileLock] = {}
-_FILE_LOCKS_GUARD = threading.Lock()
-
-
-def writer(engine: Engine):
-    """Return the lock that serialises this engine's statement writers (none on PostgreSQL)."""
-    if engine.dialect.name != "sqlite":
-        return _NO_LOCK
-    key = str(engine.url)
-    lock = _FILE_LOCKS.get(key)
-    if lock is None:
-        with _FILE_LOCKS_GUARD:
-            database = engine.url.database
-            on_disk = database and database != ":memory:" and not database.startswith("file:")
-            lock = _FILE_LOCKS.setdefault(key, _FileLock(f"{database}.lock" if on_disk else None))
-    return lock
-
-
-def _checkpoint(engine: Engine) -> None:
-    """Fold the WAL back into the SQLite file every few seconds and truncate it.
-
-    SQLite's automatic checkpoints cannot restart the WAL while writers never pause, so under a
-    steady stream of statements it would grow without bound.
-    """
-    key = str(engine.url)
-    now = time.monotonic()
-    if now - _LAST_CHECKPOINT.get(key, now - CHECKPOINT_SECONDS - 1) < CHECKPOINT_SECONDS:
-        return
-    _LAST_CHECKPOINT[key] = now
-    with writer(engine), engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-class _NoLock:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-
-_NO_LOCK = _NoLock()
-
-
 def _write(
     conn,
     statements: list[dict],
@@ -226,8 +141,12 @@ def _write(
     activities: dict[str, dict | None],
     define: bool,
 ) -> dict[str, dict | None]:
+    markers = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(rows))
     held = dict(
-        conn.execute(select(_S.c.id, _S.c.payload).where(_S.c.id.in_([r.id for r in rows]))).all()
+        conn.exec_driver_sql(
+            f"SELECT id, payload FROM lrs_statement WHERE id IN ({markers})",
+            tuple(r.id for r in rows),
+        ).all()
     )
     fresh: list[_Row] = []
     for i, (statement, row) in enumerate(zip(statements, rows, strict=True)):
@@ -263,17 +182,12 @@ def _write(
             for h, is_direct in keys.decode_keys(target.key_hashes).items():
                 row.keys[h] = row.keys.get(h, False) or is_direct
     seqs = _insert_statements(conn, fresh, credential)
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    key_rows = sorted(
-        (h, row.stored_us, seq, is_direct)
-        for row, seq in zip(fresh, seqs, strict=True)
-        for h, is_direct in row.keys.items()
-    )
-    conn.exec_driver_sql(
-        "INSERT INTO lrs_statement_key (h, stored_us, seq, direct) "
-        f"VALUES ({marker}, {marker}, {marker}, {marker})",
-        key_rows,
-    )
+    if conn.dialect.name == "sqlite":
+        indexing.index_if_due(conn, seqs[-1])
+    else:
+        indexing.insert_keys(
+            conn, ((seq, row.stored_us, row.keys) for row, seq in zip(fresh, seqs, strict=True))
+        )
     if voids:
         conn.execute(
             update(_S).where(_S.c.id.in_(voids), _S.c.is_voiding.is_(False)).values(voided=True)

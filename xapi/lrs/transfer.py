@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, and_, delete, func, insert, or_, select
 
-from xapi.lrs import keys
+from xapi.lrs import indexing, keys
 from xapi.lrs.documents import agent_digest
 from xapi.lrs.errors import BadRequest, Conflict, XapiError
 from xapi.lrs.models import Attachment, Document, Erasure, Statement, StatementKey
@@ -268,6 +268,7 @@ def erase_agent(engine: Engine, agent: dict, requested_by: str, reason: str) -> 
         raise XapiError("agent: give an identified Agent (mbox, mbox_sha1sum, openid, account).")
     h = keys.key_hash("a", ifi)
     doc_t = Document.__table__
+    indexing.ensure_indexed(engine)
     with engine.begin() as conn:
         rows = conn.execute(
             select(_S.c.seq, _S.c.stored_us, _S.c.key_hashes)

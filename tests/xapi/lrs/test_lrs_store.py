@@ -103,14 +103,14 @@ def test_sqlite_wal_is_truncated_by_the_periodic_checkpoint(
 ):
     import os
 
-    from xapi.lrs import store
+    from xapi.lrs import indexing
 
-    monkeypatch.setattr(store, "CHECKPOINT_SECONDS", 0.0)
+    monkeypatch.setattr(indexing, "CHECKPOINT_SECONDS", 0.0)
     store_statements(engine, [make_statement() for _ in range(20)], authority=AUTHORITY)
     if db_kind == "sqlite":
         assert os.path.getsize(engine.url.database + "-wal") == 0
     else:
-        assert str(engine.url) not in store._LAST_CHECKPOINT
+        assert str(engine.url) not in indexing._LAST_CHECKPOINT
 
 
 _WRITER = """
