@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 
+from xapi import jsonio
 from xapi.lrs import formats
 from xapi.lrs.credentials import Authenticator, Principal
 from xapi.lrs.errors import BadRequest, Forbidden, Unauthorized, XapiError
@@ -66,7 +67,7 @@ class XRequest:
     def json(self, what: str = "The request body") -> Any:
         """Parse the body as JSON, or raise BadRequest."""
         try:
-            return json.loads(self.body or b"null")
+            return jsonio.loads(self.body or b"null")
         except (ValueError, UnicodeDecodeError):
             raise BadRequest(f"{what} is not valid JSON.") from None
 

@@ -149,6 +149,18 @@ def index_pending(conn: Connection) -> int:
     return len(waiting)
 
 
+def mark_all_indexed(conn: Connection) -> None:
+    """After deleting statements (all indexed), set the mark to the highest sequence left.
+
+    SQLite gives a new row the highest rowid plus one, so once the newest statements are erased
+    their numbers come round again; the mark must lie below them.
+    """
+    conn.exec_driver_sql(
+        "UPDATE lrs_index_mark SET seq = (SELECT COALESCE(MAX(seq), 0) FROM lrs_statement) "
+        "WHERE id = 1"
+    )
+
+
 def index_if_due(conn: Connection, last_seq: int) -> None:
     """Inside a writing transaction on SQLite, index waiting statements once enough wait."""
     key = str(conn.engine.url)

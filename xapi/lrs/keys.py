@@ -96,7 +96,7 @@ def statement_keys(statement: dict) -> dict[int, bool]:
 
 def encode_keys(found: dict[int, bool]) -> str:
     """Return the text form of a statement's keys (`d` marks a direct key)."""
-    return ",".join(f"{h}d" if is_direct else str(h) for h, is_direct in sorted(found.items()))
+    return ",".join(f"{h}d" if is_direct else str(h) for h, is_direct in found.items())
 
 
 def decode_keys(text: str) -> dict[int, bool]:

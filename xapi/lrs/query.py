@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
+from xapi import jsonio
 from xapi.lrs import indexing, keys
 from xapi.lrs.models import Activity, Attachment, Statement, StatementKey
 
@@ -63,7 +64,7 @@ class Page:
 
     def statements(self) -> list[dict]:
         """Return the statements of the page."""
-        return [json.loads(payload) for _, _, payload in self.rows]
+        return [jsonio.loads(payload) for _, _, payload in self.rows]
 
 
 def query_statements(engine: Engine, q: StatementQuery) -> Page:

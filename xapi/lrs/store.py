@@ -41,7 +41,8 @@ def prepare(
     seen: set[str] = set()
     for i, statement in enumerate(statements):
         normalize(statement)
-        statement.setdefault("id", str(uuid.uuid4()))
+        if "id" not in statement:
+            statement["id"] = str(uuid.uuid4())
         lowered = statement["id"].lower()
         if lowered in seen:
             raise BadRequest(

@@ -268,8 +268,10 @@ def erase_agent(engine: Engine, agent: dict, requested_by: str, reason: str) -> 
         raise XapiError("agent: give an identified Agent (mbox, mbox_sha1sum, openid, account).")
     h = keys.key_hash("a", ifi)
     doc_t = Document.__table__
-    indexing.ensure_indexed(engine)
-    with engine.begin() as conn:
+    sqlite = engine.dialect.name == "sqlite"
+    with indexing.transaction(engine) as conn:
+        if sqlite:
+            indexing.index_pending(conn)
         rows = conn.execute(
             select(_S.c.seq, _S.c.stored_us, _S.c.key_hashes)
             .join(_K, _K.c.seq == _S.c.seq)
@@ -284,6 +286,8 @@ def erase_agent(engine: Engine, agent: dict, requested_by: str, reason: str) -> 
                 )
         if rows:
             conn.execute(delete(_S).where(_S.c.seq.in_([r.seq for r in rows])))
+            if sqlite:
+                indexing.mark_all_indexed(conn)
         documents = conn.execute(delete(doc_t).where(doc_t.c.agent_key == agent_digest(agent)))
         conn.execute(
             insert(Erasure.__table__).values(

@@ -72,3 +72,16 @@ def test_erasing_an_agent_removes_statements_that_still_wait_for_the_index(
     assert erased == 5
     page = query_statements(engine, StatementQuery(agent=statements[0]["actor"]))
     assert page.statements() == []
+
+
+def test_statements_stored_after_erasing_the_newest_ones_are_found(
+    engine, make_statement, waiting, unique
+):
+    """SQLite hands erased rows' sequence numbers out again; the index must still take them."""
+    erased = make_statement()
+    store_statements(engine, [erased], authority=AUTHORITY)
+    erase_agent(engine, erased["actor"], "dpo@example.org", "REQ-2")
+    later = make_statement(learner=f"later-{unique}")
+    (sid,) = store_statements(engine, [later], authority=AUTHORITY)
+    page = query_statements(engine, StatementQuery(agent=later["actor"]))
+    assert [s["id"] for s in page.statements()] == [sid]
