@@ -9,12 +9,14 @@ always exactly what was sent. NaN and Infinity, which are not JSON, are refused 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
-_LONG_NUMBER = re.compile(rb"\d{19,}")
+# Digits all read as "0", so 19 zeros in a row mark a number that may not fit in 64 bits
+# (a translate and a substring search cost far less than a regular expression here).
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
@@ -25,7 +27,7 @@ def _refuse_constant(name: str) -> Any:
 def loads(text: bytes | str) -> Any:
     """Parse JSON text or UTF-8 bytes; raise ValueError when it is not JSON."""
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    if not _LONG_NUMBER.search(data):
+    if _LONG_NUMBER not in data.translate(_DIGITS_AS_ZERO):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
