@@ -54,26 +54,32 @@ def _context_activities(context: dict) -> Iterator[tuple[str, str]]:
 
 def statement_keys(statement: dict) -> dict[int, bool]:
     """Return the lookup key hashes of a statement, each with whether it is direct."""
-    direct: set[tuple[str, str]] = set()
-    related: set[tuple[str, str]] = set()
-    obj = statement["object"]
+    direct: list[tuple[str, str]] = []
+    related: list[tuple[str, str]] = []
+    actor, obj = statement["actor"], statement["object"]
     kind = obj.get("objectType", "Activity")
-    for agent in (*_agents(statement["actor"]), *(_agents(obj) if kind != "Activity" else ())):
+    for agent in _agents(actor):
         if ifi := agent_ifi(agent):
-            direct.add(("a", ifi))
-    if account := statement["actor"].get("account"):
-        direct.add(("N", str(account.get("name"))))
+            direct.append(("a", ifi))
+    if account := actor.get("account"):
+        direct.append(("N", str(account.get("name"))))
     if kind == "Activity":
-        direct.add(("v", obj["id"]))
-    direct.add(("B", statement["verb"]["id"]))
-    context = statement.get("context") or {}
-    if "registration" in context:
-        direct.add(("R", context["registration"].lower()))
-    for ca_kind, activity_id in _context_activities(context):
-        related.add(("v", activity_id))
-        if ca_kind == "grouping":
-            direct.add(("G", activity_id))
-    holders = [statement.get("authority"), context.get("instructor"), context.get("team")]
+        direct.append(("v", obj["id"]))
+    else:
+        for agent in _agents(obj):
+            if ifi := agent_ifi(agent):
+                direct.append(("a", ifi))
+    direct.append(("B", statement["verb"]["id"]))
+    context = statement.get("context")
+    holders = [statement.get("authority")]
+    if context:
+        if "registration" in context:
+            direct.append(("R", context["registration"].lower()))
+        for ca_kind, activity_id in _context_activities(context):
+            related.append(("v", activity_id))
+            if ca_kind == "grouping":
+                direct.append(("G", activity_id))
+        holders += [context.get("instructor"), context.get("team")]
     if kind == "SubStatement":
         sub_context = obj.get("context") or {}
         holders += [
@@ -83,14 +89,16 @@ def statement_keys(statement: dict) -> dict[int, bool]:
             sub_context.get("team"),
         ]
         if obj["object"].get("objectType", "Activity") == "Activity":
-            related.add(("v", obj["object"]["id"]))
-        related.update(("v", a) for _, a in _context_activities(sub_context))
+            related.append(("v", obj["object"]["id"]))
+        related.extend(("v", a) for _, a in _context_activities(sub_context))
     for holder in holders:
-        for agent in _agents(holder):
-            if ifi := agent_ifi(agent):
-                related.add(("a", ifi))
+        if holder:
+            for agent in _agents(holder):
+                if ifi := agent_ifi(agent):
+                    related.append(("a", ifi))
     found = {key_hash(k, v): False for k, v in related}
-    found.update({key_hash(k, v): True for k, v in direct})
+    for k, v in direct:
+        found[key_hash(k, v)] = True
     return found
 
 
