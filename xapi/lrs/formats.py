@@ -71,6 +71,9 @@ def is_version(value: object) -> bool:
     return isinstance(value, str) and bool(_VERSION.match(value))
 
 
+_ZONES: dict[str, timezone] = {"Z": UTC, "+00:00": UTC, "+0000": UTC, "+00": UTC}
+
+
 def parse_timestamp(value: object) -> datetime | None:
     """Return the aware datetime of an ISO 8601 timestamp with a zone, or None if malformed."""
     if not isinstance(value, str):
@@ -81,15 +84,16 @@ def parse_timestamp(value: object) -> datetime | None:
     year, month, day, hour, minute, second, frac, zone = m.groups()
     if zone == "-00" or zone in {"-00:00", "-0000"}:
         return None
-    if zone == "Z":
-        tz = UTC
-    else:
+    tz = _ZONES.get(zone)
+    if tz is None:
         sign = -1 if zone[0] == "-" else 1
         digits = zone[1:].replace(":", "")
         hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
         if hours > 23 or minutes > 59:
             return None
         tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
+        if len(_ZONES) < 256:
+            _ZONES[zone] = tz
     micro = int((frac or "0").replace(",", "")[:6].ljust(6, "0"))
     try:
         return datetime(

@@ -46,11 +46,14 @@ def obj(value: Any, path: str, allowed: set[str], required: tuple[str, ...] = ()
     """Check a JSON object with only `allowed` keys, the `required` ones present, no nulls."""
     if not isinstance(value, dict):
         raise Invalid(path, "must be a JSON object.")
-    for key, item in value.items():
-        if key not in allowed:
-            raise Invalid(f"{path}.{key}", "is not a property the xAPI specification allows here.")
-        if item is None:
-            raise Invalid(f"{path}.{key}", "must not be null.")
+    if not allowed.issuperset(value) or None in value.values():
+        for key, item in value.items():
+            if key not in allowed:
+                raise Invalid(
+                    f"{path}.{key}", "is not a property the xAPI specification allows here."
+                )
+            if item is None:
+                raise Invalid(f"{path}.{key}", "must not be null.")
     for key in required:
         if key not in value:
             raise Invalid(f"{path}.{key}", "is required.")
