@@ -227,6 +227,20 @@ def test_consistent_through_is_sent_on_queries(client, headers):
     assert response.headers["X-Experience-API-Consistent-Through"].endswith("Z")
 
 
+def test_consistent_through_is_sent_on_unknown_statement_and_refused_read(client, headers, new_id):
+    unknown = new_id()
+    missing = client.get("/xapi/statements", query_string={"statementId": unknown}, headers=headers)
+    refused = client.get("/xapi/statements", query_string={"foo": "bar"}, headers=headers)
+    alternate = client.post(
+        "/xapi/statements?method=GET",
+        data={"statementId": unknown, **headers},
+        content_type="application/x-www-form-urlencoded",
+    )
+    for response, status in ((missing, 404), (refused, 400), (alternate, 404)):
+        assert response.status_code == status, response.json
+        assert response.headers["X-Experience-API-Consistent-Through"].endswith("Z")
+
+
 def test_a_served_app_accepts_a_statement_over_real_http(app, headers, make_statement):
     import threading
 
