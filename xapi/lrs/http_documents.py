@@ -178,6 +178,12 @@ def agents() -> Response:
 
 @bp.route("/about", methods=["GET", "HEAD"])
 def about() -> Response:
-    """Describe the LRS: the xAPI versions it speaks."""
-    x_request()
-    return json_response({"version": VERSIONS, "extensions": {}})
+    """Describe the LRS: the xAPI versions it speaks.
+
+    xAPI 1.0.3 allows only 0.9, 0.95 and 1.0.x here, so 2.0.0 is listed to clients that ask in
+    xAPI 2.0 (`X-Experience-API-Version: 2.0.x`).
+    """
+    xreq = x_request()
+    asked = xreq.headers.get("x-experience-api-version", "")
+    versions = VERSIONS if asked.startswith("2.") else [v for v in VERSIONS if v.startswith("1.")]
+    return json_response({"version": versions, "extensions": {}})

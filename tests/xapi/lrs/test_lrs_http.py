@@ -39,6 +39,13 @@ def test_about_needs_no_credentials_and_lists_versions(client):
     assert "1.0.3" in response.json["version"] and response.json["extensions"] == {}
 
 
+def test_about_lists_only_1_0_versions_unless_asked_in_xapi_2(client):
+    plain = client.get("/xapi/about").json["version"]
+    assert plain == ["1.0.0", "1.0.1", "1.0.2", "1.0.3"]
+    asked = client.get("/xapi/about", headers={"X-Experience-API-Version": "2.0.0"})
+    assert "2.0.0" in asked.json["version"]
+
+
 def test_missing_or_wrong_credentials_get_401_with_a_challenge(client, headers):
     response = client.get("/xapi/statements", headers={"X-Experience-API-Version": "1.0.3"})
     assert response.status_code == 401
