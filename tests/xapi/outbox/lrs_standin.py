@@ -5,6 +5,7 @@ Each POST /statements takes the next scripted answer (default: store):
   ("status", code)          answer `code` (500, 401, …) without storing
   ("status", code, after)   answer `code` with a Retry-After header (seconds or HTTP date)
   ("stall", seconds)        sleep past the client's read timeout, then store and answer 200
+  "drop"                    store and answer 200, then close the kept-alive connection unannounced
 `delay` slows every store (not refusals).
 A batch holding a statement whose verb id contains "bad" is refused with 400 naming it, and
 a batch holding an id already stored is refused with 409; neither stores anything.
@@ -35,6 +36,8 @@ class LrsStandIn:
         self.overlaps: list[str] = []
         self.requests: list[tuple[float, int, list[str]]] = []
         self.senders: list[tuple[str, int]] = []  # (User-Agent, statements) per request
+        self.peers: list[tuple[str, int]] = []  # the client address of each request
+        self.paths: list[str] = []  # the request target of each request
         self.lock = threading.Lock()
         self.port = 0
         self.server: ThreadingHTTPServer | None = None
@@ -104,6 +107,8 @@ class _Handler(BaseHTTPRequestHandler):
         with lrs.lock:
             lrs.receipts.update(ids)
             lrs.senders.append((self.headers.get("User-Agent", ""), len(ids)))
+            lrs.peers.append(self.client_address)
+            lrs.paths.append(self.path)
             lrs.overlaps.extend(i for i in ids if lrs.in_flight[i])
             lrs.in_flight.update(ids)
         try:
@@ -126,6 +131,8 @@ class _Handler(BaseHTTPRequestHandler):
             return answer[1], {"error": f"scripted {answer[1]}"}, headers
         if isinstance(answer, tuple) and answer[0] == "stall":
             time.sleep(answer[1])
+        if answer == "drop":
+            self.close_connection = True  # as an LRS whose keep-alive timeout has passed
         bad = [s["id"] for s in statements if "bad" in s.get("verb", {}).get("id", "")]
         if bad:
             return 400, {"error": f"statement {bad[0]} has an unacceptable verb"}, {}
