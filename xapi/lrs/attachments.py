@@ -83,7 +83,8 @@ def build_multipart(
         )
         out += [content, b"\r\n"]
     out.append(f"--{boundary}--\r\n".encode())
-    return f'multipart/mixed; boundary="{boundary}"', b"".join(out)
+    # A hex boundary is a valid token, so it is sent unquoted: some clients do not unquote it.
+    return f"multipart/mixed; boundary={boundary}", b"".join(out)
 
 
 def _b64(segment: str) -> bytes:

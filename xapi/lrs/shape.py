@@ -56,7 +56,7 @@ def _agent_ids(agent: dict) -> dict:
 def _object_ids(obj: dict) -> dict:
     kind = obj.get("objectType", "Activity")
     if kind == "Activity":
-        return {"objectType": "Activity", "id": obj["id"]}
+        return {"id": obj["id"]}
     if kind in {"Agent", "Group"}:
         return _agent_ids(obj)
     if kind == "SubStatement":
@@ -77,8 +77,7 @@ def _ids_body(statement: dict) -> dict:
                 context[key] = _agent_ids(context[key])
         if "contextActivities" in context:
             context["contextActivities"] = {
-                k: [{"objectType": "Activity", "id": a["id"]} for a in v]
-                for k, v in context["contextActivities"].items()
+                k: [{"id": a["id"]} for a in v] for k, v in context["contextActivities"].items()
             }
         out["context"] = context
     if "authority" in statement:
@@ -87,7 +86,10 @@ def _ids_body(statement: dict) -> dict:
 
 
 def to_ids(statement: dict) -> dict:
-    """Return the `format=ids` form: agents, activities and verbs reduced to their identifiers."""
+    """Return the `format=ids` form: agents, activities and verbs reduced to their identifiers.
+
+    An Activity keeps only its id (its objectType is optional and not an identifier).
+    """
     return _ids_body(statement)
 
 
@@ -120,15 +122,21 @@ def _canonical_activity(activity: dict, canon: dict[str, dict], accepted: list[s
 
 
 def to_canonical(statement: dict, canon: dict[str, dict], accepted: list[str]) -> dict:
-    """Return the `format=canonical` form: canonical definitions, one language per map."""
+    """Return the `format=canonical` form: canonical definitions, one language per map.
+
+    A SubStatement object is given the same treatment (its verb and activities).
+    """
     out = dict(statement)
     verb = dict(statement["verb"])
     if isinstance(verb.get("display"), dict):
         verb["display"] = pick_language(verb["display"], accepted)
     out["verb"] = verb
     obj = statement["object"]
-    if obj.get("objectType", "Activity") == "Activity":
+    kind = obj.get("objectType", "Activity")
+    if kind == "Activity":
         out["object"] = _canonical_activity(obj, canon, accepted)
+    elif kind == "SubStatement":
+        out["object"] = to_canonical(obj, canon, accepted)
     context = statement.get("context")
     if context and "contextActivities" in context:
         context = dict(context)

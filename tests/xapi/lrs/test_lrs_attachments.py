@@ -90,9 +90,20 @@ def test_a_statement_with_an_attachment_part_is_stored_and_served_back(
     )
     assert got.content_type.startswith("multipart/mixed")
     parts = att.parse_multipart(got.content_type, got.data)
+    assert len(parts) == 2
     assert json.loads(parts[0].body)["id"] == sid
     assert parts[1].body == content
     assert parts[1].headers["x-experience-api-hash"] == hashlib.sha256(content).hexdigest()
+
+
+def test_a_multipart_answer_names_its_boundary_unquoted(client, headers, make_statement):
+    # Some clients take the boundary parameter literally, quotes included.
+    got = client.get("/xapi/statements", query_string={"attachments": "true"}, headers=headers)
+    assert got.status_code == 200
+    kind, param = got.headers["Content-Type"].split(";")
+    boundary = param.strip().removeprefix("boundary=")
+    assert kind == "multipart/mixed" and '"' not in boundary
+    assert got.data.startswith(f"--{boundary}\r\n".encode())
 
 
 def test_an_attachment_without_part_or_file_url_is_refused(client, headers, make_statement):

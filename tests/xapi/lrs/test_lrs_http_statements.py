@@ -192,7 +192,7 @@ def test_formats_ids_and_canonical(client, headers, make_statement):
     statement["object"]["definition"]["name"] = {"en-GB": "Assessment", "fr": "Évaluation"}
     (sid,) = post(client, headers, statement).json
     ids = query(client, headers, statementId=sid, format="ids").json
-    assert ids["object"] == {"objectType": "Activity", "id": statement["object"]["id"]}
+    assert ids["object"] == {"id": statement["object"]["id"]}
     assert ids["verb"] == {"id": statement["verb"]["id"]}
     assert set(ids["actor"]) == {"objectType", "account"}
     canonical = client.get(
@@ -203,6 +203,24 @@ def test_formats_ids_and_canonical(client, headers, make_statement):
     assert canonical["object"]["definition"]["name"] == {"fr": "Évaluation"}
     bad = client.get("/xapi/statements", query_string={"format": "full"}, headers=headers)
     assert bad.status_code == 400
+
+
+def test_ids_and_canonical_formats_reach_into_a_substatement(client, headers, make_statement):
+    inner = make_statement()
+    inner["verb"]["display"] = {"en-GB": "attended", "fr": "a assisté"}
+    inner["object"]["definition"]["name"] = {"en-GB": "Meeting", "fr": "Réunion"}
+    statement = make_statement(object={"objectType": "SubStatement", **inner})
+    (sid,) = post(client, headers, statement).json
+    ids = query(client, headers, statementId=sid, format="ids").json
+    assert ids["object"]["object"] == {"id": inner["object"]["id"]}
+    assert ids["object"]["verb"] == {"id": inner["verb"]["id"]}
+    canonical = client.get(
+        "/xapi/statements",
+        query_string={"statementId": sid, "format": "canonical"},
+        headers={**headers, "Accept-Language": "fr"},
+    ).json
+    assert canonical["object"]["verb"]["display"] == {"fr": "a assisté"}
+    assert canonical["object"]["object"]["definition"]["name"] == {"fr": "Réunion"}
 
 
 def test_query_parameters_are_checked(client, headers):

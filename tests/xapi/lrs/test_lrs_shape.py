@@ -50,7 +50,7 @@ def test_ids_format_keeps_identifiers_only():
         }
     )
     assert out["actor"] == {"objectType": "Agent", "mbox": "mailto:a@example.org"}
-    assert out["object"] == {"objectType": "Activity", "id": "https://example.org/a"}
+    assert out["object"] == {"id": "https://example.org/a"}
     assert out["authority"]["member"][0] == {"objectType": "Agent", "mbox": "mailto:x@y.z"}
 
 
