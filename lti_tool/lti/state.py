@@ -20,9 +20,13 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from lti_tool.db import Database
 from lti_tool.lti.errors import LaunchError
 from lti_tool.models import LaunchState, utcnow
+from lti_tool.prepared import Prepared
 
 EXTENSION_KEY = "leadpath.launch_state"
 RESTART_HINT = "Start the activity again from the course page; each launch link works once."
+
+
+_COLUMNS = ("state", "nonce", "issuer", "client_id", "target_link_uri")
 
 
 @dataclass(frozen=True)
@@ -57,17 +61,20 @@ def _expired() -> LaunchError:
 
 
 class DatabaseLaunchStore:
-    """Launch state in the `launch_state` table (SQLAlchemy Core: this is the hot path)."""
+    """Launch state in the `launch_state` table, written and read with prepared statements."""
 
     def __init__(self, db: Database):
         self.db = db
         t = self.table = LaunchState.__table__
-        # Built once: constructing statements costs more than running them on this path.
-        self._insert = insert(t)
-        self._peek = select(
-            t.c.nonce, t.c.issuer, t.c.client_id, t.c.target_link_uri, t.c.used_at, t.c.expires_at
-        ).where(t.c.state == bindparam("state"))
-        self._claim_stmt = (
+        self._insert = Prepared(
+            insert(t).values({name: bindparam(name) for name in _COLUMNS + ("expires_at",)})
+        )
+        self._peek = Prepared(
+            select(*(t.c[name] for name in _COLUMNS[1:]), t.c.used_at, t.c.expires_at).where(
+                t.c.state == bindparam("state")
+            )
+        )
+        self._claim_stmt = Prepared(
             update(t)
             .where(t.c.state == bindparam("b_state"), t.c.used_at.is_(None))
             .where(t.c.expires_at > bindparam("b_now"))
@@ -77,12 +84,12 @@ class DatabaseLaunchStore:
     def put(self, login: PendingLogin, ttl: int) -> None:
         """Remember a login for `ttl` seconds (and now and then purge expired ones)."""
         now = utcnow()
-        with self.db.engine.begin() as conn:
-            if random.random() < 0.02:
+        if random.random() < 0.02:
+            with self.db.engine.begin() as conn:
                 conn.execute(delete(self.table).where(self.table.c.expires_at < now))
-            conn.execute(
-                self._insert, {**asdict(login), "expires_at": now + timedelta(seconds=ttl)}
-            )
+        values = {name: getattr(login, name) for name in _COLUMNS}
+        values["expires_at"] = now + timedelta(seconds=ttl)
+        self._insert.execute(self.db.engine, values)
 
     def consume(self, state: str) -> PendingLogin:
         """Mark a login used and return it; refuse a used, expired or unknown state."""
@@ -93,32 +100,22 @@ class DatabaseLaunchStore:
 
     def peek(self, state: str) -> PendingLogin:
         """Return a login that is still usable, without using it up."""
-        t = self.table
-        with self.db.engine.connect() as conn:
-            row = conn.execute(
-                select(
-                    t.c.nonce,
-                    t.c.issuer,
-                    t.c.client_id,
-                    t.c.target_link_uri,
-                    t.c.used_at,
-                    t.c.expires_at,
-                ).where(t.c.state == state)
-            ).first()
+        row = self._peek.first(self.db.engine, {"state": state})
         if row is None:
             raise _unknown()
-        if row.used_at is not None:
+        nonce, issuer, client_id, target_link_uri, used_at, expires_at = row
+        if used_at is not None:
             raise _replayed()
-        if row.expires_at <= utcnow():
+        if expires_at <= utcnow():
             raise _expired()
-        return PendingLogin(state, row.nonce, row.issuer, row.client_id, row.target_link_uri)
+        return PendingLogin(state, nonce, issuer, client_id, target_link_uri)
 
     def claim(self, session, state: str) -> None:
         """Use up a login inside the caller's transaction (the launch's), or refuse a replay."""
         self._claim(session, state)
 
     def _claim(self, executor, state: str) -> None:
-        claimed = executor.execute(self._claim_stmt, {"b_state": state, "b_now": utcnow()}).rowcount
+        claimed = self._claim_stmt.execute(executor, {"b_state": state, "b_now": utcnow()})
         if claimed != 1:
             raise _replayed()
 
