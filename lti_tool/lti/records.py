@@ -13,7 +13,9 @@ import random
 import secrets
 import threading
 import time
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +35,7 @@ from lti_tool.models import (
     new_uuid,
     utcnow,
 )
+from lti_tool.prepared import Prepared
 
 # Claims kept with a launch session for later requests (services, presentation, custom).
 _KEPT_CLAIMS = (
@@ -60,12 +63,87 @@ def hash_token(token: str) -> str:
 
 SEEN_SECONDS = 300.0
 PURGE_CHANCE = 0.01  # about one launch in a hundred also removes expired launch sessions
-_INSERT_LAUNCH_SESSION = insert(LaunchSession.__table__)
+_SESSION_COLUMNS = (
+    "token_hash",
+    "platform_user_id",
+    "course_id",
+    "resource_link_id",
+    "roles",
+    "claims",
+    "created_at",
+    "expires_at",
+)
+_INSERT_LAUNCH_SESSION = Prepared(
+    insert(LaunchSession.__table__).values({name: bindparam(name) for name in _SESSION_COLUMNS})
+)
 _users = PlatformUser.__table__
 _PROFILE = ("name", "given_name", "family_name", "email")
-_SELECT_USER = select(_users.c.id, _users.c.learner_id, *(_users.c[a] for a in _PROFILE)).where(
-    _users.c.issuer == bindparam("issuer"), _users.c.sub == bindparam("sub")
+_SELECT_USER = Prepared(
+    select(_users.c.id, _users.c.learner_id, *(_users.c[a] for a in _PROFILE)).where(
+        _users.c.issuer == bindparam("issuer"), _users.c.sub == bindparam("sub")
+    )
 )
+
+
+class UserRecord(NamedTuple):
+    """The launch's platform user as stored (the attributes of PlatformUser a launch needs)."""
+
+    id: int
+    learner_id: str
+    issuer: str
+    sub: str
+    name: str | None
+    given_name: str | None
+    family_name: str | None
+    email: str | None
+
+    display_name = PlatformUser.display_name
+
+
+class CourseRecord(NamedTuple):
+    """The launch's course as stored."""
+
+    id: int
+    issuer: str
+    deployment_id: str
+    context_id: str
+    title: str | None
+    label: str | None
+    types: list | None
+
+
+class LinkRecord(NamedTuple):
+    """The launch's resource link as stored."""
+
+    id: int
+    issuer: str
+    deployment_id: str
+    link_id: str
+    course_id: int | None
+    title: str | None
+    description: str | None
+    custom: dict | None
+
+
+@dataclass(slots=True)
+class LaunchRecord:
+    """A launch session just written, with the attributes of LaunchSession, for launch hooks.
+
+    Plain values, not ORM objects: a hook that needs a stored row loads it from its session
+    (and may put it in `platform_user`, which later hooks then see).
+    """
+
+    token_hash: str
+    platform_user_id: int
+    course_id: int | None
+    resource_link_id: int | None
+    roles: list
+    claims: dict
+    created_at: datetime
+    expires_at: datetime
+    platform_user: UserRecord | PlatformUser
+    course: CourseRecord | None
+    resource_link: LinkRecord | None
 
 
 class _Seen:
@@ -121,19 +199,19 @@ def _upsert(session: Session, table, key: dict, values: dict, cache_key: tuple) 
     return row_id
 
 
-def _user(session: Session, claims: dict, db_url: str) -> PlatformUser:
+def _user(session: Session, claims: dict, db_url: str) -> UserRecord:
     """Find or create the platform user; read every time, since a link may move its learner."""
     table = PlatformUser.__table__
     key = {"issuer": claims["iss"], "sub": claims["sub"]}
     profile = {a: claims.get(a) or None for a in _PROFILE}
-    found = session.execute(_SELECT_USER, key).first()
+    found = _SELECT_USER.first(session, key)
     if found is None:
         learner_id = new_uuid()
         session.execute(insert(Learner.__table__).values(id=learner_id))
         row_id = session.execute(
             insert(table).values(**key, **profile, learner_id=learner_id).returning(table.c.id)
         ).scalar_one()
-        return PlatformUser(id=row_id, learner_id=learner_id, **key, **profile)
+        return UserRecord(row_id, learner_id, key["issuer"], key["sub"], *profile.values())
     row_id, learner_id = found[0], found[1]
     stored = dict(zip(profile, found[2:], strict=True))
     # Keep what the platform sent before when it sends nothing now (names and email are optional).
@@ -144,7 +222,7 @@ def _user(session: Session, claims: dict, db_url: str) -> PlatformUser:
             update(table).where(table.c.id == row_id).values(**merged, last_launch_at=utcnow())
         )
         _seen.put(cache_key, row_id, ())
-    return PlatformUser(id=row_id, learner_id=learner_id, **key, **merged)
+    return UserRecord(row_id, learner_id, key["issuer"], key["sub"], *merged.values())
 
 
 def purge_expired_sessions(session: Session) -> int:
@@ -155,13 +233,12 @@ def purge_expired_sessions(session: Session) -> int:
 
 def record_launch(
     db: Database, launch: ValidatedLaunch, session_hours: int, on_recorded=None, claim=None
-) -> tuple[str, LaunchSession]:
+) -> tuple[str, LaunchRecord]:
     """Upsert everything the launch tells us and open a launch session, in one transaction.
 
     `claim(session)` uses up the login in that transaction (before the launch session is
-    written); `on_recorded(session, launch_session)` runs inside it too (for statements);
-    the LaunchSession and the user, course and link it points at are plain (unsaved) objects
-    carrying the stored values. Returns the session token and that LaunchSession.
+    written); `on_recorded(session, launch_record)` runs inside it too (for statements).
+    Returns the session token and the LaunchRecord of what was written.
     """
     claims = launch.claims
     lis_roles = [r for r in claims.get(c.ROLES, []) if isinstance(r, str)]
@@ -185,7 +262,7 @@ def record_launch(
                     course_id = _upsert(
                         session, Course.__table__, key, values, ("course", *key.values(), db.url)
                     )
-                    course = Course(id=course_id, **key, **values)
+                    course = CourseRecord(course_id, *key.values(), *values.values())
                 if link_claim.get("id"):
                     key = {**scope, "link_id": str(link_claim["id"])}
                     values = {
@@ -201,7 +278,7 @@ def record_launch(
                         values,
                         ("link", *key.values(), db.url),
                     )
-                    link = ResourceLink(id=link_id, **key, **values)
+                    link = LinkRecord(link_id, *key.values(), *values.values())
                 course_id = course.id if course else None
                 _upsert(
                     session,
@@ -224,11 +301,10 @@ def record_launch(
                     "created_at": utcnow(),
                     "expires_at": utcnow() + timedelta(hours=session_hours),
                 }
-                session.execute(_INSERT_LAUNCH_SESSION, values)
-                launch_session = LaunchSession(**values)
-                launch_session.platform_user = user
-                launch_session.course = course
-                launch_session.resource_link = link
+                _INSERT_LAUNCH_SESSION.execute(session, values)
+                launch_session = LaunchRecord(
+                    **values, platform_user=user, course=course, resource_link=link
+                )
                 if on_recorded:
                     on_recorded(session, launch_session)
             return token, launch_session

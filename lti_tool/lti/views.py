@@ -45,7 +45,7 @@ def _key_cache() -> PlatformKeyCache:
 
 
 def on_launch(app, hook) -> None:
-    """Register `hook(session, launch_session, claims)` to run inside each launch's transaction."""
+    """Register `hook(session, launch_record, claims)` to run inside each launch's transaction."""
     app.extensions.setdefault(LAUNCH_HOOKS, []).append(hook)
 
 
