@@ -106,6 +106,10 @@ def check_preconditions(
         )
 
 
+def _is_json(content_type: str) -> bool:
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
+
+
 def _json_object(content: bytes, what: str) -> dict:
     try:
         value = json.loads(content)
@@ -128,7 +132,10 @@ def save_document(
     if_none_match: str | None = None,
     require_precondition: bool = False,
 ) -> str:
-    """Store (PUT) or merge (POST) a document; return its new ETag."""
+    """Store (PUT) or merge (POST) a document; return its new ETag.
+
+    A merge onto no document stores the posted one as it is, whatever its type.
+    """
     for attempt in range(3):
         try:
             with engine.begin() as conn:
@@ -157,12 +164,16 @@ def _save(conn, scope, doc_id, content_type, content, merge, if_match, if_none_m
     ).first()
     held = Doc(row.content_type, bytes(row.content), row.etag, row.updated_us) if row else None
     check_preconditions(held, if_match, if_none_match, require=require and not merge)
-    if merge:
+    if merge and held is not None:
+        # A POST onto nothing is a PUT (xAPI 1.0.3 Communication 2.2): only a merge needs JSON.
+        if not _is_json(content_type):
+            raise BadRequest(
+                "Content-Type: a POST merges JSON documents, so send application/json."
+            )
         incoming = _json_object(content, "The posted document")
-        if held is not None:
-            if not held.content_type.startswith("application/json"):
-                raise BadRequest("The stored document is not JSON, so it cannot be merged.")
-            incoming = {**_json_object(held.content, "The stored document"), **incoming}
+        if not _is_json(held.content_type):
+            raise BadRequest("The stored document is not JSON, so it cannot be merged.")
+        incoming = {**_json_object(held.content, "The stored document"), **incoming}
         content, content_type = json.dumps(incoming).encode(), "application/json"
     etag = etag_of(content)
     values = {

@@ -44,6 +44,8 @@ def test_merge_needs_json_objects_on_both_sides(engine, scope):
     with pytest.raises(BadRequest, match="posted document"):
         d.save_document(engine, scope, "m", "application/json", b"[1]", merge=True)
     d.save_document(engine, scope, "t", "text/plain", b"plain")
+    with pytest.raises(BadRequest, match="Content-Type"):
+        d.save_document(engine, scope, "m", "text/plain", b'{"c":3}', merge=True)
     with pytest.raises(BadRequest, match="stored document"):
         d.save_document(engine, scope, "t", "application/json", b"{}", merge=True)
 

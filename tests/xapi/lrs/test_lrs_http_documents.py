@@ -199,16 +199,33 @@ def test_agents_resource_returns_a_person(client, headers):
     assert person == {"objectType": "Person", "name": ["Ann"], "mbox": ["mailto:ann@example.org"]}
 
 
-def test_post_needs_a_json_content_type(client, headers, resource):
+def test_post_onto_no_document_stores_it_as_a_put_whatever_its_type(client, headers, resource):
     _, path, id_name, params = resource
+    for n, (body, content_type) in enumerate(
+        [(b"1", "application/x-www-form-urlencoded"), (b"true", "application/json")]
+    ):
+        q = {**params, id_name: f"doc6-{n}"}
+        posted = client.post(
+            path, query_string=q, data=body, content_type=content_type, headers=headers
+        )
+        assert posted.status_code == 204
+        got = client.get(path, query_string=q, headers=headers)
+        assert got.data == body and got.content_type == content_type
+
+
+def test_post_onto_a_document_needs_a_json_content_type(client, headers, resource):
+    _, path, id_name, params = resource
+    q = {**params, id_name: "doc7"}
+    assert client.put(path, query_string=q, json={"a": 1}, headers=headers).status_code == 204
     response = client.post(
         path,
-        query_string={**params, id_name: "doc6"},
-        data=b'{"a": 1}',
+        query_string=q,
+        data=b'{"a": 2}',
         content_type="text/plain",
-        headers=headers,
+        headers={**headers, "If-Match": "*"},
     )
     assert response.status_code == 400 and "Content-Type" in response.json["message"]
+    assert client.get(path, query_string=q, headers=headers).json == {"a": 1}
 
 
 def test_only_keys_with_define_change_a_known_definition(client, headers_for, make_statement):
