@@ -58,8 +58,8 @@ def _serve(xreq: XRequest, scope: Scope, id_name: str, *, require_precondition: 
     if xreq.method in {"GET", "HEAD"}:
         if doc_id is None:
             return json_response(documents.list_ids(engine, scope, _since(xreq)))
-        if "since" in xreq.args:
-            raise BadRequest(f"since: only applies when {id_name} is absent.", field="since")
+        # With an id, since is checked but has nothing to select (xAPI 1.0.3 Communication 2.3).
+        _since(xreq)
         doc = documents.get_document(engine, scope, doc_id)
         if doc is None:
             raise NotFound(f"{id_name}: no document has this id.")

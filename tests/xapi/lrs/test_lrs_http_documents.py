@@ -132,6 +132,16 @@ def test_listing_ids_with_since_and_deleting(client, headers, resource):
     )
 
 
+def test_a_single_document_get_checks_since_but_is_not_filtered_by_it(client, headers, resource):
+    _, path, id_name, params = resource
+    q = {**params, id_name: "doc8"}
+    assert client.put(path, query_string=q, json={"a": 1}, headers=headers).status_code == 204
+    later = {**q, "since": "2999-01-01T00:00:00Z"}
+    assert client.get(path, query_string=later, headers=headers).json == {"a": 1}
+    bad = client.get(path, query_string={**q, "since": "not a timestamp"}, headers=headers)
+    assert bad.status_code == 400 and "since" in bad.json["message"]
+
+
 def test_state_is_scoped_by_registration_and_deleted_together(
     client, headers, agent, activity, new_id
 ):
