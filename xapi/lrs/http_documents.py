@@ -69,6 +69,8 @@ def _serve(xreq: XRequest, scope: Scope, id_name: str, *, require_precondition: 
             headers={"ETag": doc.etag, "Last-Modified": http_date(doc.updated_us)},
         )
     if xreq.method == "DELETE":
+        if xreq.body:
+            raise BadRequest("A DELETE carries no document: send it without a body.")
         if "since" in xreq.args:
             raise BadRequest("since: is not a parameter of DELETE.", field="since")
         if doc_id is None and id_name != "stateId":
@@ -82,6 +84,8 @@ def _serve(xreq: XRequest, scope: Scope, id_name: str, *, require_precondition: 
     if "since" in xreq.args:
         raise BadRequest(f"since: is not a parameter of {xreq.method}.", field="since")
     content_type = xreq.headers.get("content-type") or "application/octet-stream"
+    if xreq.method == "POST" and not xreq.body:
+        raise BadRequest("The POST has no document to store or merge.")
     etag = documents.save_document(
         engine,
         scope,

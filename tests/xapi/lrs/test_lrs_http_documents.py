@@ -223,6 +223,18 @@ def test_post_onto_no_document_stores_it_as_a_put_whatever_its_type(client, head
         assert got.data == body and got.content_type == content_type
 
 
+def test_an_empty_post_and_a_delete_with_a_body_are_refused(client, headers, resource):
+    _, path, id_name, params = resource
+    q = {**params, id_name: "doc9"}
+    empty = client.post(path, query_string=q, headers=headers)
+    assert empty.status_code == 400 and "no document" in empty.json["message"]
+    assert client.get(path, query_string=q, headers=headers).status_code == 404
+    assert client.put(path, query_string=q, json={"a": 1}, headers=headers).status_code == 204
+    with_body = client.delete(path, query_string=q, json={"a": 1}, headers=headers)
+    assert with_body.status_code == 400 and "without a body" in with_body.json["message"]
+    assert client.get(path, query_string=q, headers=headers).json == {"a": 1}
+
+
 def test_post_onto_a_document_needs_a_json_content_type(client, headers, resource):
     _, path, id_name, params = resource
     q = {**params, id_name: "doc7"}
