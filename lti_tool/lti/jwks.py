@@ -46,15 +46,15 @@ class PlatformKeyCache:
         self.http.headers["User-Agent"] = user_agent
         self._sets: dict[str, _CachedSet] = {}
         self._inline: dict[str, dict[str, object]] = {}
+        # The same key set object comes back on every launch (registrations are cached), so it
+        # is recognised by identity before its fingerprint is computed; entries hold the object.
+        self._inline_seen: dict[int, tuple[dict, dict[str, object]]] = {}
         self._lock = threading.Lock()
 
     def key_for(self, *, kid: str, key_set_url: str | None, key_set: dict | None) -> object:
         """Return the public key with this kid, fetching or refreshing the JWKS as needed."""
         if key_set:
-            fingerprint = json.dumps(key_set, sort_keys=True)
-            keys = self._inline.get(fingerprint)
-            if keys is None:
-                keys = self._inline[fingerprint] = parse_key_set(key_set)
+            keys = self._inline_keys(key_set)
             if kid in keys:
                 return keys[kid]
             if not key_set_url:
@@ -78,6 +78,20 @@ class PlatformKeyCache:
         if kid not in fresh.keys:
             raise self._unknown_kid(kid, key_set_url)
         return fresh.keys[kid]
+
+    def _inline_keys(self, key_set: dict) -> dict[str, object]:
+        seen = self._inline_seen.get(id(key_set))
+        if seen is not None and seen[0] is key_set:
+            return seen[1]
+        fingerprint = json.dumps(key_set, sort_keys=True)
+        keys = self._inline.get(fingerprint)
+        if keys is None:
+            keys = self._inline[fingerprint] = parse_key_set(key_set)
+        with self._lock:
+            if len(self._inline_seen) > 256:
+                self._inline_seen.clear()
+            self._inline_seen[id(key_set)] = (key_set, keys)
+        return keys
 
     def _fetch(self, url: str) -> _CachedSet:
         try:
