@@ -19,6 +19,7 @@ from pylti1p3.message_validators import get_validators
 from lti_tool.lti import claims as c
 from lti_tool.lti.errors import ADMIN_CHECK_REGISTRATION, LaunchError
 from lti_tool.lti.jwks import PlatformKeyCache
+from lti_tool.lti.jws import decode_rs256
 from lti_tool.lti.login import STATE_COOKIE_PREFIX, is_our_url
 from lti_tool.lti.registry import PlatformDirectory, PlatformInfo
 from lti_tool.lti.state import PendingLogin
@@ -66,6 +67,12 @@ def _read_token(request: Request) -> tuple[str, str, dict]:
             "kid_missing",
             "The id_token's header has no 'kid' naming its key.",
             "The LMS must name its signing key with 'kid' in the JWT header.",
+        )
+    if not isinstance(header["kid"], str):
+        raise LaunchError(
+            "kid_invalid",
+            "The id_token's header names its key with something other than text ('kid').",
+            "The LMS must name its signing key with a string 'kid' in the JWT header.",
         )
     return state, token, header
 
@@ -128,13 +135,7 @@ def _check_audience(body: dict, client_id: str) -> None:
 
 def _verify_signature(token: str, key: object, leeway: int) -> dict:
     try:
-        return jwt.decode(
-            token,
-            key=key,
-            algorithms=["RS256"],
-            leeway=leeway,
-            options={"require": ["exp", "iat"], "verify_aud": False},
-        )
+        return decode_rs256(token, key, leeway)
     except jwt.ExpiredSignatureError:
         code, detail = "token_expired", "The id_token has expired ('exp' is in the past)."
     except jwt.ImmatureSignatureError:
