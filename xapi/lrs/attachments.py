@@ -33,20 +33,20 @@ def parse_multipart(content_type: str, body: bytes) -> list[Part]:
     chunks = body.split(delimiter)
     if len(chunks) < 3 or not chunks[-1].startswith(b"--"):
         raise BadRequest("The multipart/mixed body is not closed by its boundary.")
+    # RFC 2046 asks for CRLF; a body whose first delimiter line ends in a bare LF is read with LF.
+    eol = b"\n" if chunks[1].startswith(b"\n") else b"\r\n"
     parts = []
     for chunk in chunks[1:-1]:
-        chunk = chunk[2:] if chunk.startswith(b"\r\n") else chunk.lstrip(b"\n")
-        head, sep, content = chunk.partition(b"\r\n\r\n")
+        chunk = chunk.removeprefix(eol)
+        head, sep, content = chunk.partition(eol + eol)
         if not sep:
             raise BadRequest("A multipart/mixed part has no blank line after its headers.")
         headers = {}
-        for line in head.decode("latin-1").split("\r\n"):
+        for line in head.decode("latin-1").split(eol.decode()):
             if ":" in line:
                 name, value = line.split(":", 1)
                 headers[name.strip().lower()] = value.strip()
-        if content.endswith(b"\r\n"):
-            content = content[:-2]
-        parts.append(Part(headers, content))
+        parts.append(Part(headers, content.removesuffix(eol)))
     return parts
 
 

@@ -132,6 +132,23 @@ def test_a_part_belonging_to_no_statement_is_refused(client, headers, make_state
     assert response.status_code == 400 and "belongs to no statement" in response.json["message"]
 
 
+def test_a_multipart_body_with_bare_lf_line_ends_is_accepted(client, headers, make_statement):
+    content = b"here is a simple attachment"
+    statement = make_statement(attachments=[attachment(content)])
+    content_type, body = multipart(json.dumps(statement).encode(), [("text/plain", content)])
+    body = body.replace(b"\r\n", b"\n")
+    response = client.post(
+        "/xapi/statements", data=body, content_type=content_type, headers=headers
+    )
+    assert response.status_code == 200, response.json
+    got = client.get(
+        "/xapi/statements",
+        query_string={"statementId": response.json[0], "attachments": "true"},
+        headers=headers,
+    )
+    assert att.parse_multipart(got.content_type, got.data)[1].body == content
+
+
 def test_the_first_part_must_be_json():
     content_type, body = multipart(b"{}", [])
     body = body.replace(b"application/json", b"text/plain")
