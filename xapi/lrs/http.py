@@ -189,8 +189,9 @@ def _version_header(response: Response) -> Response:
         response.headers["X-Experience-API-Version"] = xreq.version if xreq else VERSION
     xreq = g.get("xreq")
     method = xreq.method if xreq else request.method
-    if request.path == bp.url_prefix + "/statements" and method in {"GET", "HEAD"}:
-        # every answer to a statement read carries it, a 404 or 400 included (xAPI 2.1.3)
+    if request.path.startswith(bp.url_prefix + "/statements") and method in {"GET", "HEAD"}:
+        # every answer to a statement read carries it, a 404 or 400 included (xAPI 2.1.3),
+        # even for a mistyped path such as /statementslimit=1 (a query that lost its "?")
         response.headers.setdefault(
             "X-Experience-API-Consistent-Through", formats.format_micros(formats.now_micros())
         )
