@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,6 +39,7 @@ from xapi.outbox.destinations import (
     sync_settings_destinations,
 )
 from xapi.outbox.models import Destination, utcnow
+from xapi.outbox.queue import Db, Lease
 from xapi.outbox.sending import Lanes, Settlement, send_bisecting, send_safely
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,11 @@ log.addHandler(logging.NullHandler())
 ROUTE_BATCH = 1000
 RETRY_AFTER_LIMIT = 86400.0
 PREPARE_ATTEMPTS = 5
+_destinations = Destination.__table__
+_TARGET_COLUMNS = [
+    _destinations.c[name] for name in ("id", "name", "source", "endpoint", "key", "secret")
+]
+_ROUTING_COLUMNS = [_destinations.c[name] for name in ("id", "platforms", "courses")]
 
 __all__ = ["Forwarder", "Settlement", "Target", "send_bisecting"]
 
@@ -63,8 +69,8 @@ class Target:
     secret: str | None
 
     @classmethod
-    def of(cls, row: Destination) -> Target:
-        """Copy the fields of a destination row."""
+    def of(cls, row) -> Target:
+        """Copy the fields of a destination row (ORM object or Core row)."""
         return cls(row.id, row.name, row.source, row.endpoint, row.key, row.secret)
 
 
@@ -93,7 +99,8 @@ class Forwarder:
         self._not_before: dict[int, float] = {}
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._done: queues.SimpleQueue[tuple[int, Settlement]] = queues.SimpleQueue()
+        self._done: queues.SimpleQueue[tuple[Lease, Settlement]] = queues.SimpleQueue()
+        self._connection: Connection | None = None  # the loop's own, kept between passes
         self._lanes: dict[int, Lanes] = {}
         self._targets: list[Target] = []
         self._dry: set[int] = set()  # nothing to lease until a batch returns or a refresh
@@ -142,13 +149,16 @@ class Forwarder:
             return target.name in self._credentials
         return target.key is not None and target.secret is not None
 
-    def targets(self) -> list[Target]:
+    def targets(self, db: Db | None = None) -> list[Target]:
         """Return the active, unpaused destinations this forwarder sends to."""
-        query = select(Destination).where(Destination.active, Destination.paused_at.is_(None))
+        query = select(*_TARGET_COLUMNS).where(Destination.active, Destination.paused_at.is_(None))
         if self.only:
             query = query.where(Destination.name.in_(self.only))
+        query = query.order_by(Destination.id)
+        if db is not None:
+            return [Target.of(row) for row in db.execute(query)]
         with self.sessions() as session:
-            return [Target.of(row) for row in session.scalars(query.order_by(Destination.id))]
+            return [Target.of(row) for row in session.execute(query)]
 
     def forwardable(self) -> list[int]:
         """Return the ids of active, unpaused destinations."""
@@ -156,11 +166,18 @@ class Forwarder:
 
     # -- database steps -------------------------------------------------------------------
 
-    def route_some(self) -> int:
-        """Route up to ROUTE_BATCH unrouted statements in one transaction; return how many."""
-        with self.sessions.begin() as session:
-            active = list(session.scalars(select(Destination).where(Destination.active)))
-            return queue.route_new_statements(session, active, ROUTE_BATCH)
+    def route_some(self, db: Db | None = None) -> int:
+        """Route up to ROUTE_BATCH unrouted statements in one transaction; return how many.
+
+        `db` is a connection to work on, in a transaction the caller has begun.
+        """
+        if db is None:
+            with self.sessions.begin() as session:
+                return self.route_some(session)
+        if not queue.has_unrouted(db):
+            return 0
+        active = db.execute(select(*_ROUTING_COLUMNS).where(Destination.active)).all()
+        return queue.route_new_statements(db, active, ROUTE_BATCH)
 
     def route(self) -> int:
         """Route every unrouted statement to the active destinations; return how many."""
@@ -171,32 +188,41 @@ class Forwarder:
             if routed < ROUTE_BATCH:
                 return total
 
-    def _lease(self, session: Session, destination_id: int) -> list[queue.LeasedStatement]:
+    def _lease(self, db: Db, destination_id: int) -> Lease | None:
         return queue.lease_batch(
-            session,
+            db,
             destination_id,
             f"{self.worker_id}:{uuid.uuid4().hex[:8]}",
             batch_size=self.config.batch_size,
             lease_seconds=self.config.lease_seconds,
         )
 
-    def _settle(self, session: Session, destination_id: int, settled: Settlement) -> None:
-        """Record one send's outcome; on a failure pause the destination or back off."""
+    def _settle(self, db: Db, lease: Lease, settled: Settlement) -> None:
+        """Record one send's outcome; on a failure pause the destination or back off.
+
+        Dead and unsent rows are recorded first, by id; whatever the lease still holds after
+        that was delivered, and is recorded with one UPDATE.
+        """
         if settled.held:
-            queue.release(session, [s.delivery_id for s in settled.unsent])
+            queue.release_lease(db, lease)
             return
+        destination_id = lease.destination_id
         now = utcnow()
-        queue.mark_delivered(session, [s.delivery_id for s in settled.delivered], now)
         for statement, answer in settled.dead:
-            queue.mark_dead(session, destination_id, statement, answer.status, answer.text)
+            queue.mark_dead(db, destination_id, statement, answer.status, answer.text)
         failure = settled.failure
-        if failure is None:
-            return
+        if failure is not None:
+            self._record_failure(db, destination_id, settled, now)
+        if settled.delivered:
+            queue.mark_delivered(db, lease, now)
+
+    def _record_failure(self, db: Db, destination_id: int, settled: Settlement, now) -> None:
+        failure = settled.failure
         unsent_ids = [s.delivery_id for s in settled.unsent]
         if failure.verdict is Verdict.UNAUTHORIZED:
             reason = f"LRS answered HTTP {failure.status}: {failure.text}".strip()
-            pause_destination(session, destination_id, reason[: queue.ERROR_TEXT_LIMIT])
-            queue.release(session, unsent_ids)
+            pause_destination(db, destination_id, reason[: queue.ERROR_TEXT_LIMIT])
+            queue.release(db, unsent_ids)
             self._paused.add(destination_id)
             self._dry.add(destination_id)
             self._refresh_at = 0.0
@@ -205,7 +231,7 @@ class Forwarder:
         delay = self._delay(failure, max(s.attempts for s in settled.unsent))
         self._not_before[destination_id] = time.monotonic() + delay
         error = f"HTTP {failure.status}: {failure.text}" if failure.status else failure.text
-        queue.mark_retry(session, unsent_ids, error, now + timedelta(seconds=delay))
+        queue.mark_retry(db, unsent_ids, error, now + timedelta(seconds=delay))
         log.info("LRS destination %s failed (%s); retry in %.1fs", destination_id, error, delay)
 
     def _delay(self, failure: Answer, attempts: int) -> float:
@@ -238,12 +264,12 @@ class Forwarder:
                 if sink is None:
                     return None
                 self._sinks[destination_id] = sink
-            leased = self._lease(session, destination_id)
-        if not leased:
+            lease = self._lease(session, destination_id)
+        if lease is None:
             return 0
-        settled = send_safely(self._sinks[destination_id], leased)
+        settled = send_safely(self._sinks[destination_id], lease.statements)
         with self.sessions.begin() as session:
-            self._settle(session, destination_id, settled)
+            self._settle(session, lease, settled)
         return settled.settled
 
     def run_once(self) -> int:
@@ -270,17 +296,46 @@ class Forwarder:
                     self.pump()
                 except Exception:  # noqa: BLE001 - a database hiccup must not end forwarding
                     log.exception("Outbox forwarding pass failed; retrying")
+                    self._drop_connection()
                     self._stop.wait(self.config.poll_seconds)
                 self._wake.wait(self._idle_seconds())
         finally:
             self._shutdown()
 
-    def _report(self, destination_id: int, settled: Settlement) -> None:
+    def _report(self, lease: Lease, settled: Settlement) -> None:
         """Called by a sending thread when a batch is done."""
-        self._done.put((destination_id, settled))
+        self._done.put((lease, settled))
         self._wake.set()
 
-    def _finished(self) -> list[tuple[int, Settlement]]:
+    def _db(self) -> Connection:
+        """Return the loop's connection, opening it when needed.
+
+        A connection kept between passes costs far less per transaction than a new session
+        (no pool checkout, no pre-ping); a pass that fails drops it.
+        """
+        if self._connection is None or self._connection.closed:
+            self._connection = self.sessions.kw["bind"].connect()
+            if self._connection.dialect.name == "postgresql":
+                # psycopg prepares a statement run five times on one connection; a generic plan
+                # made while the queue was small stays slow when it grows (the claim ran up to
+                # 50 times longer). Plan each execution instead.
+                self._connection.exec_driver_sql("SET plan_cache_mode = force_custom_plan")
+                self._connection.commit()
+        return self._connection
+
+    def _drop_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                if connection.dialect.name == "postgresql":
+                    connection.rollback()
+                    connection.exec_driver_sql("RESET plan_cache_mode")
+                    connection.commit()
+                connection.close()
+            except Exception:  # noqa: BLE001 - it is being thrown away
+                log.debug("Closing the forwarder's connection failed", exc_info=True)
+
+    def _finished(self) -> list[tuple[Lease, Settlement]]:
         finished = []
         while True:
             try:
@@ -291,37 +346,41 @@ class Forwarder:
     def pump(self) -> None:
         """One pass: route, record returned batches and lease the next ones, then dispatch."""
         now = time.monotonic()
+        db = self._db()
         if self._route_more or now >= self._refresh_at:
-            routed = self.route_some()
+            with db.begin():
+                routed = self.route_some(db)
             self._route_more = routed == ROUTE_BATCH
             if routed:
                 self._dry.clear()
         if now >= self._refresh_at:
-            self._targets = self.targets()
+            with db.begin():
+                self._targets = self.targets(db)
             self._paused -= {target.id for target in self._targets}
             self._refresh_at = now + self.config.poll_seconds
             self._dry.clear()
         finished = self._finished()
-        for destination_id, _ in finished:
-            self._lanes[destination_id].in_flight -= 1
-            self._dry.discard(destination_id)
+        for lease, _ in finished:
+            self._lanes[lease.destination_id].in_flight -= 1
+            self._dry.discard(lease.destination_id)
         try:
-            with self.sessions.begin() as session:
-                for destination_id, settled in finished:
-                    self._settle(session, destination_id, settled)
+            with db.begin():
+                for lease, settled in finished:
+                    self._settle(db, lease, settled)
                 dispatch = [
-                    (self._lanes_for(target), leased)
+                    (self._lanes_for(target), lease)
                     for target in self._targets
-                    for leased in self._lease_for(session, target)
+                    for lease in self._lease_for(db, target)
                 ]
         except Exception:
             if not finished:
                 raise
             log.exception("Recording %d sent batches together failed", len(finished))
+            self._drop_connection()
             self._settle_each(finished)
             return
-        for lanes, leased in dispatch:
-            lanes.submit(leased)
+        for lanes, lease in dispatch:
+            lanes.submit(lease)
 
     def _lanes_for(self, target: Target) -> Lanes:
         lanes = self._lanes.get(target.id)
@@ -336,7 +395,7 @@ class Forwarder:
             self._lanes[target.id] = lanes
         return lanes
 
-    def _lease_for(self, session: Session, target: Target) -> list[list[queue.LeasedStatement]]:
+    def _lease_for(self, db: Db, target: Target) -> list[Lease]:
         """Lease batches until each lane has one and one more waits for the first lane free.
 
         The waiting batch is what keeps the LRS busy: a lane that finishes picks it up at once,
@@ -350,21 +409,23 @@ class Forwarder:
         free = self.config.lanes + 1 - (lanes.in_flight if lanes else 0)
         batches = []
         while len(batches) < free:
-            leased = self._lease(session, target.id)
-            if not leased:
+            lease = self._lease(db, target.id)
+            if lease is None:
                 self._dry.add(target.id)
                 break
-            batches.append(leased)
+            batches.append(lease)
         return batches
 
-    def _settle_each(self, finished: list[tuple[int, Settlement]]) -> None:
+    def _settle_each(self, finished: list[tuple[Lease, Settlement]]) -> None:
         """Record batches one transaction each; a batch that cannot be recorded keeps its lease."""
-        for destination_id, settled in finished:
+        for lease, settled in finished:
             try:
                 with self.sessions.begin() as session:
-                    self._settle(session, destination_id, settled)
+                    self._settle(session, lease, settled)
             except Exception:  # noqa: BLE001 - its rows are sent again when the lease ends
-                log.exception("Could not record a batch for LRS destination %s", destination_id)
+                log.exception(
+                    "Could not record a batch for LRS destination %s", lease.destination_id
+                )
 
     def _idle_seconds(self) -> float:
         wait = self.config.poll_seconds
@@ -386,6 +447,7 @@ class Forwarder:
                 log.warning("A batch is still in flight; its lease will return it to the queue")
         self._settle_each(self._finished())
         self._lanes.clear()
+        self._drop_connection()
         self.close()
 
     # -- thread ---------------------------------------------------------------------------

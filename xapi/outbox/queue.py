@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from xapi.outbox.models import (
@@ -28,9 +29,8 @@ from xapi.outbox.models import (
 ERROR_TEXT_LIMIT = 4000
 
 
-@dataclass(frozen=True)
-class LeasedStatement:
-    """A delivery row leased for sending, with the statement's JSON text."""
+class LeasedStatement(NamedTuple):
+    """A delivery row leased for sending, with the statement's JSON text (sent as stored)."""
 
     delivery_id: int
     statement_seq: int
@@ -38,6 +38,29 @@ class LeasedStatement:
     learner_key: str
     body: str
     attempts: int
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A batch leased for sending: its rows in sequence order and the token holding them.
+
+    The token and the sequence range let the whole batch be settled or given back with one
+    UPDATE that names no row ids.
+    """
+
+    destination_id: int
+    token: str
+    statements: list[LeasedStatement]
+
+    @property
+    def first_seq(self) -> int:
+        """Return the sequence number of the batch's first statement."""
+        return self.statements[0].statement_seq
+
+    @property
+    def last_seq(self) -> int:
+        """Return the sequence number of the batch's last statement."""
+        return self.statements[-1].statement_seq
 
 
 _delivery = Delivery.__table__
@@ -52,13 +75,23 @@ ROUTED_COLUMNS = [
 ]
 
 
-def _is_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+Db = Session | Connection  # the forwarder's loop works on a connection it keeps open
 
 
-def route_new_statements(
-    session: Session, destinations: list[Destination], limit: int = 1000
-) -> int:
+def _connection(db: Db) -> Connection:
+    return db if isinstance(db, Connection) else db.connection()
+
+
+def _is_postgresql(db: Db) -> bool:
+    return _connection(db).dialect.name == "postgresql"
+
+
+def has_unrouted(db: Db) -> bool:
+    """Return True when some statement still waits to be routed."""
+    return _connection(db).execute(_ANY_UNROUTED).first() is not None
+
+
+def route_new_statements(db: Db, destinations: list[Destination], limit: int = 1000) -> int:
     """Create delivery rows for up to `limit` unrouted statements to every matching destination.
 
     One `INSERT … SELECT` per destination (its filters in the WHERE clause) and one UPDATE;
@@ -69,6 +102,7 @@ def route_new_statements(
     """
     if not destinations:
         return 0
+    session = _connection(db)
     s = _statement.c
     first = select(s.seq).where(s.routed.is_(False)).order_by(s.seq).limit(limit)
     if _is_postgresql(session):
@@ -113,9 +147,13 @@ def _lease_statements(postgresql: bool):
         .order_by(d.statement_seq)
         .limit(bindparam("batch_size"))
     )
-    if postgresql:
-        candidates = candidates.with_for_update(skip_locked=True)
     text_of = select(s.statement_id, s.body).where(s.seq == d.statement_seq)
+    if postgresql:
+        # A materialized CTE takes the candidates' row locks once, whatever the plan.
+        picked = (
+            candidates.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+        )
+        candidates = select(picked.c.id)
     claim = (
         update(_delivery)
         .where(d.id.in_(candidates), d.status == PENDING, free)
@@ -142,43 +180,50 @@ def _lease_statements(postgresql: bool):
 
 
 _LEASE = {False: _lease_statements(False), True: _lease_statements(True)}
+_ANY_UNROUTED = select(_statement.c.seq).where(_statement.c.routed.is_(False)).limit(1)
 _IDS = bindparam("ids", expanding=True)
-_RELEASE = (
-    update(_delivery).where(_delivery.c.id.in_(_IDS)).values(claimed_by=None, claimed_until=None)
+_CLEARED = {"claimed_by": None, "claimed_until": None}
+_RELEASE = update(_delivery).where(_delivery.c.id.in_(_IDS)).values(**_CLEARED)
+_d = _delivery.c
+_HELD = and_(
+    _d.destination_id == bindparam("dest"),
+    _d.status == PENDING,
+    _d.statement_seq.between(bindparam("first"), bindparam("last")),
+    _d.claimed_by == bindparam("token"),
 )
+_RELEASE_LEASE = update(_delivery).where(_HELD).values(**_CLEARED)
 _DELIVERED = (
     update(_delivery)
-    .where(_delivery.c.id.in_(_IDS))
+    .where(_HELD)
     .values(
         status=DELIVERED,
-        delivered_at=bindparam("now", type_=_delivery.c.delivered_at.type),
-        claimed_by=None,
-        claimed_until=None,
+        delivered_at=bindparam("now", type_=_d.delivered_at.type),
         last_error=None,
+        **_CLEARED,
     )
 )
 
 
 def lease_batch(
-    session: Session,
+    db: Db,
     destination_id: int,
     token: str,
     *,
     batch_size: int,
     lease_seconds: float,
     now: datetime | None = None,
-) -> list[LeasedStatement]:
+) -> Lease | None:
     """Lease up to `batch_size` due statements for one destination, keeping order per learner.
 
     The first due, unleased rows are claimed, and their statements read, in one
     `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING` (on PostgreSQL the inner SELECT locks
     with SKIP LOCKED, so two forwarders never hold the same row). `token` must be unique to
     this lease. A claimed row is then given back when an earlier pending (or not yet routed)
-    statement of its learner is not part of this lease.
+    statement of its learner is not part of this lease. Returns None when nothing is due.
     """
     now = now or utcnow()
-    claim, others = _LEASE[_is_postgresql(session)]
-    connection = session.connection()
+    claim, others = _LEASE[_is_postgresql(db)]
+    connection = _connection(db)
     claimed = connection.execute(
         claim,
         {
@@ -190,7 +235,7 @@ def lease_batch(
         },
     ).all()
     if not claimed:
-        return []
+        return None
     claimed.sort(key=lambda row: row[1])
     first_not_mine: dict[str, int] = {}
     for seq, learner in connection.execute(
@@ -198,29 +243,50 @@ def lease_batch(
     ):
         if seq < first_not_mine.get(learner, seq + 1):
             first_not_mine[learner] = seq
-    kept = [row for row in claimed if row[1] < first_not_mine.get(row[3], row[1] + 1)]
-    if len(kept) < len(claimed):
-        blocked = {row[0] for row in claimed} - {row[0] for row in kept}
-        connection.execute(_RELEASE, {"ids": list(blocked)})
-    return [LeasedStatement(*row) for row in kept]
+    if first_not_mine:
+        kept = [row for row in claimed if row[1] < first_not_mine.get(row[3], row[1] + 1)]
+        if len(kept) < len(claimed):
+            blocked = {row[0] for row in claimed} - {row[0] for row in kept}
+            connection.execute(_RELEASE, {"ids": list(blocked)})
+        claimed = kept
+    if not claimed:
+        return None
+    return Lease(destination_id, token, list(map(LeasedStatement._make, claimed)))
 
 
-def release(session: Session, ids: list[int]) -> None:
+def _held_by(lease: Lease) -> dict:
+    return {
+        "dest": lease.destination_id,
+        "first": lease.first_seq,
+        "last": lease.last_seq,
+        "token": lease.token,
+    }
+
+
+def release(db: Db, ids: list[int]) -> None:
     """Give leased rows back untouched (e.g. when the destination was paused)."""
     if ids:
-        session.connection().execute(_RELEASE, {"ids": list(ids)})
+        _connection(db).execute(_RELEASE, {"ids": list(ids)})
 
 
-def mark_delivered(session: Session, ids: list[int], now: datetime | None = None) -> None:
-    """Record that the destination holds these statements."""
-    if ids:
-        session.connection().execute(_DELIVERED, {"ids": list(ids), "now": now or utcnow()})
+def release_lease(db: Db, lease: Lease) -> None:
+    """Give back every row the lease still holds, untouched."""
+    _connection(db).execute(_RELEASE_LEASE, _held_by(lease))
 
 
-def mark_retry(session: Session, ids: list[int], error: str, next_attempt_at: datetime) -> None:
+def mark_delivered(db: Db, lease: Lease, now: datetime | None = None) -> None:
+    """Record that the destination holds every row the lease still holds.
+
+    Rows of the batch settled otherwise (dead, retried, given back) no longer carry the
+    lease's token, so they must be recorded first.
+    """
+    _connection(db).execute(_DELIVERED, {**_held_by(lease), "now": now or utcnow()})
+
+
+def mark_retry(db: Db, ids: list[int], error: str, next_attempt_at: datetime) -> None:
     """Record a failed attempt; the rows become due again at `next_attempt_at`."""
     if ids:
-        session.execute(
+        _connection(db).execute(
             update(_delivery)
             .where(_delivery.c.id.in_(ids))
             .values(
@@ -234,13 +300,14 @@ def mark_retry(session: Session, ids: list[int], error: str, next_attempt_at: da
 
 
 def mark_dead(
-    session: Session,
+    db: Db,
     destination_id: int,
     statement: LeasedStatement,
     status_code: int | None,
     response: str,
 ) -> None:
     """Move a refused statement to the dead-letter table with the LRS's answer."""
+    session = _connection(db)
     session.execute(
         update(_delivery)
         .where(_delivery.c.id == statement.delivery_id)
@@ -253,7 +320,7 @@ def mark_dead(
         )
     )
     session.execute(
-        insert(DeadLetter).values(
+        insert(DeadLetter.__table__).values(
             destination_id=destination_id,
             statement_seq=statement.statement_seq,
             statement_id=statement.statement_id,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from xapi.outbox.client import Answer, StatementSink, Verdict
-from xapi.outbox.queue import LeasedStatement
+from xapi.outbox.queue import Lease, LeasedStatement
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -73,16 +73,16 @@ def send_safely(sink: StatementSink, leased: list[LeasedStatement]) -> Settlemen
         return Settlement(unsent=list(leased), failure=Answer(Verdict.TRANSIENT, None, str(exc)))
 
 
-Report = Callable[[int, Settlement], None]
+Report = Callable[[Lease, Settlement], None]
 
 
 class Lanes:
     """The sending threads of one destination: up to `count` batches in flight, HTTP only.
 
     `submit` is called by the forwarder's database loop, which also keeps `in_flight`; each
-    thread has its own sink (its own keep-alive connection) and calls `report` when done. A
-    batch still waiting when `hold()` turns true (the destination failed or was paused since
-    it was leased) is handed back unsent.
+    thread has its own sink (its own keep-alive connection) and calls `report` with the lease
+    when done. A batch still waiting when `hold()` turns true (the destination failed or was
+    paused since it was leased) is handed back unsent.
     """
 
     def __init__(
@@ -96,7 +96,7 @@ class Lanes:
         self.destination_id = destination_id
         self.in_flight = 0
         self._hold = hold
-        self._jobs: queue.SimpleQueue[list[LeasedStatement] | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[Lease | None] = queue.SimpleQueue()
         self._make_sink = make_sink
         self._report = report
         self._threads = [
@@ -110,17 +110,18 @@ class Lanes:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, leased: list[LeasedStatement]) -> None:
+    def submit(self, lease: Lease) -> None:
         """Queue a leased batch for the next free thread."""
         self.in_flight += 1
-        self._jobs.put(leased)
+        self._jobs.put(lease)
 
     def _run(self) -> None:
         sink = None
         try:
-            while (leased := self._jobs.get()) is not None:
+            while (lease := self._jobs.get()) is not None:
+                leased = lease.statements
                 if self._hold():
-                    self._report(self.destination_id, Settlement(unsent=list(leased), held=True))
+                    self._report(lease, Settlement(unsent=list(leased), held=True))
                     continue
                 if sink is None:
                     sink = self._make_sink()
@@ -129,7 +130,7 @@ class Lanes:
                     settled = Settlement(unsent=list(leased), failure=failure)
                 else:
                     settled = send_safely(sink, leased)
-                self._report(self.destination_id, settled)
+                self._report(lease, settled)
         finally:
             if sink is not None:
                 sink.close()
