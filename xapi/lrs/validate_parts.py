@@ -219,7 +219,7 @@ def definition(value: Any, path: str) -> None:
     if "extensions" in value:
         extensions(value["extensions"], f"{path}.extensions")
     kind = value.get("interactionType")
-    if kind is not None and kind not in INTERACTION_TYPES:
+    if kind is not None and (not isinstance(kind, str) or kind not in INTERACTION_TYPES):
         raise Invalid(
             f"{path}.interactionType", f"must be one of {', '.join(sorted(INTERACTION_TYPES))}."
         )

@@ -223,6 +223,17 @@ def test_ids_and_canonical_formats_reach_into_a_substatement(client, headers, ma
     assert canonical["object"]["object"]["definition"]["name"] == {"fr": "Réunion"}
 
 
+def test_an_interaction_type_that_is_not_a_string_is_a_400_not_a_server_error(
+    client, headers, make_statement
+):
+    for kind in ({"test": "value"}, ["choice"], 12345):
+        statement = make_statement()
+        statement["object"]["definition"]["interactionType"] = kind
+        response = post(client, headers, statement)
+        assert response.status_code == 400
+        assert response.json["field"] == "statement.object.definition.interactionType"
+
+
 def test_query_parameters_are_checked(client, headers):
     for params in (
         {"limit": "-1"},
