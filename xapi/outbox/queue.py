@@ -8,11 +8,26 @@ learner is leased by someone else or waiting for its retry time.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    String,
+    and_,
+    any_,
+    bindparam,
+    column,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from xapi.outbox.models import (
@@ -167,15 +182,33 @@ def _lease_statements(postgresql: bool):
             d.attempts,
         )
     )
-    others = select(d.statement_seq, d.learner_key).where(
-        d.destination_id == bindparam("dest"),
-        d.status == PENDING,
-        d.statement_seq <= bindparam("last"),
-        or_(d.claimed_by.is_(None), d.claimed_by != bindparam("token")),
+    # The order check: per learner of the batch, the first earlier pending row that is not
+    # part of it. Only the batch's learners are looked at (as one JSON or array parameter), so
+    # rows of other batches in flight stay in the database.
+    if postgresql:
+        learners = d.learner_key == any_(bindparam("learners", type_=ARRAY(String)))
+        unrouted_learners = s.learner_key == any_(bindparam("learners", type_=ARRAY(String)))
+    else:
+        listed = select(column("value")).select_from(func.json_each(bindparam("learners")))
+        learners, unrouted_learners = d.learner_key.in_(listed), s.learner_key.in_(listed)
+    others = (
+        select(d.learner_key, func.min(d.statement_seq))
+        .where(
+            d.destination_id == bindparam("dest"),
+            d.status == PENDING,
+            d.statement_seq <= bindparam("last"),
+            or_(d.claimed_by.is_(None), d.claimed_by != bindparam("token")),
+            learners,
+        )
+        .group_by(d.learner_key)
     )
     # A statement not yet routed (another forwarder may be routing it right now) also holds
     # back its learner's later statements: it will get a delivery row with an earlier seq.
-    unrouted = select(s.seq, s.learner_key).where(s.routed.is_(False), s.seq <= bindparam("last"))
+    unrouted = (
+        select(s.learner_key, func.min(s.seq))
+        .where(s.routed.is_(False), s.seq <= bindparam("last"), unrouted_learners)
+        .group_by(s.learner_key)
+    )
     return claim, others.union_all(unrouted)
 
 
@@ -222,7 +255,8 @@ def lease_batch(
     statement of its learner is not part of this lease. Returns None when nothing is due.
     """
     now = now or utcnow()
-    claim, others = _LEASE[_is_postgresql(db)]
+    postgresql = _is_postgresql(db)
+    claim, others = _LEASE[postgresql]
     connection = _connection(db)
     claimed = connection.execute(
         claim,
@@ -237,9 +271,16 @@ def lease_batch(
     if not claimed:
         return None
     claimed.sort(key=lambda row: row[1])
+    learners = list({row[3] for row in claimed})
     first_not_mine: dict[str, int] = {}
-    for seq, learner in connection.execute(
-        others, {"dest": destination_id, "last": claimed[-1][1], "token": token}
+    for learner, seq in connection.execute(
+        others,
+        {
+            "dest": destination_id,
+            "last": claimed[-1][1],
+            "token": token,
+            "learners": learners if postgresql else json.dumps(learners),
+        },
     ):
         if seq < first_not_mine.get(learner, seq + 1):
             first_not_mine[learner] = seq
