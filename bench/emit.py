@@ -7,7 +7,7 @@
     simple loop first posts 100-statement batches straight to it (its batch-ingest rate), then
     the forwarder drains a queue of as many statements to the same LRS, same batch size.
     The forwarder runs with its default poll interval, in this process; the CPU its threads
-    use per batch (process time less this thread's) is reported too, as it does not depend on
+    use per batch (process time less this thread's) is reported too: it depends less than rates on
     what else the machine is running.
 
 Usage: .venv/bin/python bench/emit.py [--requests 2000] [--statements 20000] [--lrs both] [--write]
