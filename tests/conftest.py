@@ -19,7 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent / "lti_tool"))
 
-from services import migrated_database  # noqa: E402
+from services import migrated_database, unavailable  # noqa: E402
 
 BASE_URL = "http://localhost"
 NODE_DIR = Path(__file__).resolve().parent / "node"
@@ -126,9 +126,7 @@ def xapi_validator():
     elif not (NODE_DIR / "node_modules" / "@learninglocker" / "xapi-validation").is_dir():
         missing = f"{NODE_DIR}/node_modules is missing: run `npm install --prefix tests/node`"
     if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"xAPI validator unavailable on CI: {missing}")
-        pytest.skip(f"xAPI validator unavailable: {missing}")
+        unavailable(f"xAPI validator unavailable: {missing}")
 
     def validate(batch: list[dict]) -> list[list[str]]:
         run = subprocess.run(

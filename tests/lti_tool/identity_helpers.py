@@ -5,15 +5,42 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+from loopback import serve_wsgi
 from lti_helpers import LTI, launch
 from sqlalchemy import select
 
 from lti_tool.models import PlatformUser
+from xapi.lrs import create_credential
+from xapi.outbox import Forwarder
+from xapi.outbox.config import ForwarderConfig
+from xapi.outbox.destinations import add_destination
 from xapi.outbox.models import OutboxStatement
 
 LINKED = "http://localhost/xapi/profile/verbs/linked-identity"
 UNLINKED = "http://localhost/xapi/profile/verbs/unlinked-identity"
 FORMER = "http://localhost/xapi/profile/extensions/former-account"
+FORWARDER = ForwarderConfig(batch_size=50, connect_timeout=2, read_timeout=10, backoff_seconds=0.01)
+
+
+def forward_to_embedded_lrs(db, app, name: str, issuers: list[str]) -> None:
+    """Forward the queued statements of some platforms over loopback HTTP to the embedded LRS."""
+    key, secret = create_credential(db.engine, f"forwarder {name}", ["statements/write"])
+    with serve_wsgi(app) as url:
+        with db.transaction() as session:
+            add_destination(
+                session,
+                name=name,
+                endpoint=url + "/xapi",
+                key=key,
+                secret=secret,
+                platforms=issuers,
+            )
+        forwarder = Forwarder(db.sessions, FORWARDER, only=(name,))
+        try:
+            while forwarder.run_once():
+                pass
+        finally:
+            forwarder.close()
 
 
 def open_session(client, platform, sub: str, **custom) -> str:

@@ -7,39 +7,22 @@ then the LRS is queried by agent as an LRS administrator would.
 import base64
 import json
 
-from identity_helpers import FORMER, LINKED, enter_code, get_code, open_session, user_of
-from loopback import serve_wsgi
+from identity_helpers import (
+    FORMER,
+    LINKED,
+    enter_code,
+    forward_to_embedded_lrs,
+    get_code,
+    open_session,
+    user_of,
+)
 from lti_helpers import make_platform
 
 from xapi.lrs import create_credential
-from xapi.outbox import Forwarder
-from xapi.outbox.config import ForwarderConfig
-from xapi.outbox.destinations import add_destination
 
 ISSUER = "http://localhost/xapi/profile/extensions/lti-issuer"
 REISSUED = "http://localhost/xapi/profile/extensions/reissued-from"
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
-CONFIG = ForwarderConfig(batch_size=50, connect_timeout=2, read_timeout=10, backoff_seconds=0.01)
-
-
-def _forward_everything(db, app, name: str, issuers: list[str]) -> None:
-    key, secret = create_credential(db.engine, f"forwarder {name}", ["statements/write"])
-    with serve_wsgi(app) as url:
-        with db.transaction() as session:
-            add_destination(
-                session,
-                name=name,
-                endpoint=url + "/xapi",
-                key=key,
-                secret=secret,
-                platforms=issuers,
-            )
-        forwarder = Forwarder(db.sessions, CONFIG, only=(name,))
-        try:
-            while forwarder.run_once():
-                pass
-        finally:
-            forwarder.close()
 
 
 def _agent_query(client, db, learner_id: str) -> list[dict]:
@@ -66,7 +49,7 @@ def test_one_agent_query_returns_history_from_both_platforms_after_linking(app, 
     open_session(client, b, "history-b")
     learner = user_of(db, a, "history-a").learner_id
 
-    _forward_everything(db, app, f"lrs-{unique}", [a.issuer, b.issuer])
+    forward_to_embedded_lrs(db, app, f"lrs-{unique}", [a.issuer, b.issuer])
     history = _agent_query(client, db, learner)
 
     launched = [s for s in history if s["verb"]["id"].endswith("/launched")]

@@ -2,19 +2,14 @@
 
 import json
 
-from identity_helpers import enter_code, get_code, open_session, user_of
-from loopback import serve_wsgi
+from identity_helpers import enter_code, forward_to_embedded_lrs, get_code, open_session, user_of
 from lti_helpers import make_platform
 
-from xapi.lrs import create_credential, persons
-from xapi.outbox import Forwarder
-from xapi.outbox.config import ForwarderConfig
-from xapi.outbox.destinations import add_destination
+from xapi.lrs import persons
 from xapi.statements import vocabulary as v
 
 HOME = "http://localhost"
 LMS = "https://lms.example.ac.uk"
-CONFIG = ForwarderConfig(batch_size=50, connect_timeout=2, read_timeout=10, backoff_seconds=0.01)
 
 
 def _person(client, headers, agent: dict):
@@ -47,27 +42,6 @@ def _post(client, headers, *statements: dict) -> list[str]:
     response = client.post("/xapi/statements", json=list(statements), headers=headers)
     assert response.status_code == 200, response.text
     return response.json
-
-
-def _forward_outbox(db, app, name: str, issuers: list[str]) -> None:
-    """Forward the queued statements of some platforms over loopback HTTP to the embedded LRS."""
-    key, secret = create_credential(db.engine, f"forwarder {name}", ["statements/write"])
-    with serve_wsgi(app) as url:
-        with db.transaction() as session:
-            add_destination(
-                session,
-                name=name,
-                endpoint=url + "/xapi",
-                key=key,
-                secret=secret,
-                platforms=issuers,
-            )
-        forwarder = Forwarder(db.sessions, CONFIG, only=(name,))
-        try:
-            while forwarder.run_once():
-                pass
-        finally:
-            forwarder.close()
 
 
 def test_person_merges_the_names_statements_gave_the_agent_newest_first(
@@ -126,7 +100,7 @@ def test_after_a_link_each_account_gives_the_person_with_both_accounts(
     assert enter_code(client, token_b, get_code(client, token_a)).status_code == 303
     surviving = user_of(db, a, "person-a").learner_id
     assert surviving != former
-    _forward_outbox(db, app, f"persons-{unique}", [a.issuer, b.issuer])
+    forward_to_embedded_lrs(db, app, f"persons-{unique}", [a.issuer, b.issuer])
 
     reader = headers_for("statements/read")
     of_surviving = _person(client, reader, {"account": _account(surviving)})
