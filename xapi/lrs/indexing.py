@@ -10,8 +10,9 @@ On SQLite, lookup keys are indexed in bulk. A statement's keys are stored with i
 (`lrs_statement.key_hashes`) and become `lrs_statement_key` rows once enough statements wait
 (`INDEX_AFTER_STATEMENTS`) or enough time has passed (`INDEX_AFTER_SECONDS`), in the writing
 transaction of the statement that crosses the line, and always before anything reads the index
-(`ensure_indexed`). Inserting many statements' keys together, sorted, touches each index page
-once instead of once per batch, which more than halves the work of storing a statement; readers
+(`ensure_indexed`). The keys are kept as JSON so SQLite itself unpacks them (`json_each`) and
+sorts the rows; inserting many statements' keys together, sorted, touches each index page once
+instead of once per batch, which more than halves the work of storing a statement; readers
 never see a partial index. `lrs_index_mark` holds the last sequence number indexed. PostgreSQL,
 whose writers run side by side, writes key rows in the statements' own transaction.
 """
@@ -131,22 +132,39 @@ def insert_keys(conn: Connection, statements: Iterable[tuple[int, int, dict[int,
         )
 
 
-def index_pending(conn: Connection) -> int:
-    """Index the keys of the statements stored after the mark; return how many (SQLite)."""
+# Key rows of the JSON-encoded statements in a sequence range, worked out and sorted by SQLite.
+_INDEX_RANGE = """
+INSERT INTO lrs_statement_key (h, stored_us, seq, direct)
+SELECT j.value, s.stored_us, s.seq, 1 FROM lrs_statement s, json_each(s.key_hashes, '$[0]') j
+WHERE s.seq > :mark AND s.seq <= :last AND substr(s.key_hashes, 1, 1) = '['
+UNION ALL
+SELECT j.value, s.stored_us, s.seq, 0 FROM lrs_statement s, json_each(s.key_hashes, '$[1]') j
+WHERE s.seq > :mark AND s.seq <= :last AND substr(s.key_hashes, 1, 1) = '['
+ORDER BY 1, 2, 3
+"""
+
+
+def index_pending(conn: Connection) -> None:
+    """Index the keys of the statements stored after the mark (SQLite).
+
+    SQLite reads the keys out of the stored JSON and sorts the rows itself; statements stored
+    before keys were kept as JSON are indexed from their earlier text form.
+    """
     mark, last = conn.exec_driver_sql(_PENDING).one()
     if mark is None:
         conn.exec_driver_sql("INSERT INTO lrs_index_mark (id, seq) VALUES (1, 0)")
         mark = 0
     if last is None or last <= mark:
-        return 0
-    waiting = conn.exec_driver_sql(
-        "SELECT seq, stored_us, key_hashes FROM lrs_statement WHERE seq > ? AND seq <= ?",
+        return
+    conn.exec_driver_sql(_INDEX_RANGE, {"mark": mark, "last": last})
+    earlier = conn.exec_driver_sql(
+        "SELECT seq, stored_us, key_hashes FROM lrs_statement "
+        "WHERE seq > ? AND seq <= ? AND substr(key_hashes, 1, 1) <> '['",
         (mark, last),
     ).all()
-    insert_keys(conn, ((seq, stored, keys.decode_keys(text)) for seq, stored, text in waiting))
+    insert_keys(conn, ((seq, stored, keys.decode_keys(text)) for seq, stored, text in earlier))
     conn.exec_driver_sql("UPDATE lrs_index_mark SET seq = ? WHERE id = 1", (last,))
     _LAST_INDEXED[str(conn.engine.url)] = time.monotonic()
-    return len(waiting)
 
 
 def mark_all_indexed(conn: Connection) -> None:

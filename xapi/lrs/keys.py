@@ -10,6 +10,7 @@ the key match only the `related_agents` / `related_activities` forms of a query.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -103,10 +104,20 @@ def statement_keys(statement: dict) -> dict[int, bool]:
 
 
 def encode_keys(found: dict[int, bool]) -> str:
-    """Return the text form of a statement's keys (`d` marks a direct key)."""
-    return ",".join(f"{h}d" if is_direct else str(h) for h, is_direct in found.items())
+    """Return the stored form of a statement's keys: a JSON array of direct and related hashes.
+
+    `[[direct, ...], [related, ...]]`, so that SQLite can index them with `json_each`.
+    """
+    direct = ",".join(str(h) for h, is_direct in found.items() if is_direct)
+    related = ",".join(str(h) for h, is_direct in found.items() if not is_direct)
+    return f"[[{direct}],[{related}]]"
 
 
 def decode_keys(text: str) -> dict[int, bool]:
-    """Return the keys of `encode_keys` text."""
+    """Return the keys of `encode_keys` text, or of the earlier `h` / `hd` comma list."""
+    if text.startswith("["):
+        direct, related = json.loads(text)
+        found = dict.fromkeys(related, False)
+        found.update(dict.fromkeys(direct, True))
+        return found
     return {int(item.rstrip("d")): item.endswith("d") for item in text.split(",") if item}

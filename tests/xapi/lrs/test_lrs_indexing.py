@@ -2,7 +2,14 @@
 
 import pytest
 
-from xapi.lrs import StatementQuery, authority_for, indexing, query_statements, store_statements
+from xapi.lrs import (
+    StatementQuery,
+    authority_for,
+    indexing,
+    keys,
+    query_statements,
+    store_statements,
+)
 from xapi.lrs.transfer import erase_agent
 
 AUTHORITY = authority_for("indexing-test", "indexing test", "https://leadpath.example")
@@ -85,3 +92,65 @@ def test_statements_stored_after_erasing_the_newest_ones_are_found(
     (sid,) = store_statements(engine, [later], authority=AUTHORITY)
     page = query_statements(engine, StatementQuery(agent=later["actor"]))
     assert [s["id"] for s in page.statements()] == [sid]
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    """A SQLite store of its own whatever --db says: the bulk index exists only on SQLite."""
+    from lti_tool import schema
+    from lti_tool.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'bulk-index.db'}"
+    schema.upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def _key_rows_of(engine, statement_id):
+    with engine.connect() as conn:
+        return set(
+            conn.exec_driver_sql(
+                "SELECT k.h, k.direct FROM lrs_statement_key k "
+                "JOIN lrs_statement s ON s.seq = k.seq WHERE s.id = ?",
+                (statement_id,),
+            ).all()
+        )
+
+
+def _store_keys_unindexed(engine, statement_id, key_text):
+    """Replace a stored statement's keys by `key_text` and leave it waiting for the index."""
+    with engine.begin() as conn:
+        seq = conn.exec_driver_sql(
+            "SELECT seq FROM lrs_statement WHERE id = ?", (statement_id,)
+        ).scalar_one()
+        conn.exec_driver_sql("DELETE FROM lrs_statement_key WHERE seq = ?", (seq,))
+        conn.exec_driver_sql(
+            "UPDATE lrs_statement SET key_hashes = ? WHERE seq = ?", (key_text, seq)
+        )
+        conn.exec_driver_sql("UPDATE lrs_index_mark SET seq = ? WHERE id = 1", (seq - 1,))
+
+
+def test_statements_whose_keys_were_stored_in_the_earlier_text_form_are_still_indexed(
+    sqlite_engine, make_statement, waiting
+):
+    """Stores written before keys were kept as JSON hold them as `h` / `hd` comma lists."""
+    statement = make_statement()
+    (sid,) = store_statements(sqlite_engine, [statement], authority=AUTHORITY)
+    indexing.ensure_indexed(sqlite_engine)
+    found = {h: bool(d) for h, d in _key_rows_of(sqlite_engine, sid)}
+    assert len(found) >= 4
+    earlier_form = ",".join(f"{h}d" if d else str(h) for h, d in found.items())
+    _store_keys_unindexed(sqlite_engine, sid, earlier_form)
+    assert _key_rows_of(sqlite_engine, sid) == set()
+    page = query_statements(sqlite_engine, StatementQuery(agent=statement["actor"]))
+    assert [s["id"] for s in page.statements()] == [sid]
+    assert {h: bool(d) for h, d in _key_rows_of(sqlite_engine, sid)} == found
+
+
+def test_the_extreme_64_bit_key_hashes_are_indexed_exactly(sqlite_engine, make_statement, waiting):
+    (sid,) = store_statements(sqlite_engine, [make_statement()], authority=AUTHORITY)
+    extremes = {-(2**63): True, 2**63 - 1: False, -1: True, 0: False}
+    _store_keys_unindexed(sqlite_engine, sid, keys.encode_keys(extremes))
+    indexing.ensure_indexed(sqlite_engine)
+    assert _key_rows_of(sqlite_engine, sid) == {(h, int(d)) for h, d in extremes.items()}

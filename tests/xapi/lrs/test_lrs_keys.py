@@ -62,6 +62,10 @@ def test_group_members_count_as_the_agent():
     assert found[keys.key_hash("a", keys.agent_ifi(ACTOR))] is True
 
 
-def test_keys_survive_their_text_form():
-    found = {5: True, -7: False, 123456789012: True}
+def test_keys_survive_their_stored_form():
+    found = {5: True, -7: False, 123456789012: True, -(2**63): False, 2**63 - 1: True}
     assert keys.decode_keys(keys.encode_keys(found)) == found
+
+
+def test_keys_stored_in_the_earlier_comma_form_are_read():
+    assert keys.decode_keys("5d,-7,123456789012d") == {5: True, -7: False, 123456789012: True}
