@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def key_hash(kind: str, value: str) -> int:
     """Return the signed 64-bit hash of one lookup key."""
     digest = hashlib.blake2b(f"{kind}\x1f{value}".encode(), digest_size=8).digest()

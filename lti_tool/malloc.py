@@ -1,0 +1,66 @@
+"""Keep a long-running worker's memory flat: few malloc arenas, large blocks unmapped on free.
+
+glibc gives each thread that allocates concurrently an arena of its own (up to eight per core)
+and returns memory to the system only from the top of an arena. It also raises its mmap
+threshold to the size of any large block freed, so after the first scrypt check of an LRS secret
+(16 MB) every later one is carved from an arena and stays resident; a gthread worker then grows
+by 16 MB steps as its threads take turns. Here threads share two arenas, blocks of 1 MB or more
+are always mapped and unmapped, and a daemon thread calls `malloc_trim` every few seconds to give
+back the free pages inside the arenas.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import threading
+import time
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter numbers
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 1 << 20
+TRIM_SECONDS = 10.0
+_started_in: int | None = None
+_guard = threading.Lock()
+
+
+def _libc():
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+def limit_arenas(count: int = 2) -> bool:
+    """Cap glibc's malloc arenas for threads started from now on; False where there is no glibc."""
+    libc = _libc()
+    return bool(libc and libc.mallopt(M_ARENA_MAX, count))
+
+
+def _trim_forever(libc, seconds: float) -> None:
+    while True:
+        time.sleep(seconds)
+        libc.malloc_trim(0)
+
+
+def keep_memory_flat(seconds: float = TRIM_SECONDS) -> bool:
+    """Cap the arenas, fix the mmap threshold and, once per process, start the trimming thread.
+
+    Returns False where there is no glibc (nothing is changed there).
+    """
+    global _started_in
+    libc = _libc()
+    if libc is None:
+        return False
+    with _guard:
+        if _started_in != os.getpid():
+            limit_arenas(2)
+            libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+            threading.Thread(
+                target=_trim_forever, args=(libc, seconds), name="malloc-trim", daemon=True
+            ).start()
+            _started_in = os.getpid()
+    return True
