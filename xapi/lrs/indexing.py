@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine
 
 from xapi.lrs import keys
 
-INDEX_AFTER_STATEMENTS = 5000
+INDEX_AFTER_STATEMENTS = 20_000
 INDEX_AFTER_SECONDS = 2.0
 CHECKPOINT_SECONDS = 5.0
 _LAST_CHECKPOINT: dict[str, float] = {}

@@ -108,9 +108,10 @@ def encode_keys(found: dict[int, bool]) -> str:
 
     `[[direct, ...], [related, ...]]`, so that SQLite can index them with `json_each`.
     """
-    direct = ",".join(str(h) for h, is_direct in found.items() if is_direct)
-    related = ",".join(str(h) for h, is_direct in found.items() if not is_direct)
-    return f"[[{direct}],[{related}]]"
+    direct, related = [], []
+    for h, is_direct in found.items():
+        (direct if is_direct else related).append(h)
+    return f"[{direct!r},{related!r}]"  # a list of ints prints as JSON
 
 
 def decode_keys(text: str) -> dict[int, bool]:
