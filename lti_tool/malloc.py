@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import threading
 import time
@@ -25,7 +26,9 @@ _started_in: int | None = None
 _guard = threading.Lock()
 
 
+@functools.cache
 def _libc():
+    """Load glibc once (finding it runs ldconfig); None where there is none."""
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name) if name else None

@@ -2,6 +2,7 @@ import copy
 import json
 
 import pytest
+import yaml
 
 from framework.errors import FrameworkFileError
 from framework.loader import (
@@ -129,7 +130,6 @@ def test_missing_file_is_a_framework_file_error(tmp_path):
 
 
 def test_yaml_file_loads_to_the_same_framework_and_hash(tmp_path, doc):
-    yaml = pytest.importorskip("yaml")
     path = tmp_path / "lf.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     loaded = load_framework(path)
@@ -140,7 +140,6 @@ def test_yaml_file_loads_to_the_same_framework_and_hash(tmp_path, doc):
 def test_text_without_a_suffix_is_sniffed_as_json_or_yaml(doc):
     as_json = load_framework_text(json.dumps(doc), "upload")
     assert as_json.id == "lf-2011"
-    yaml = pytest.importorskip("yaml")
     assert load_framework_text(yaml.safe_dump(doc), "upload").content_hash == as_json.content_hash
 
 
@@ -160,7 +159,6 @@ def test_level_rated_framework_maps_levels_to_ordinal_stages():
 
 
 def test_unquoted_yaml_version_is_reported_as_not_text(doc):
-    yaml = pytest.importorskip("yaml")
     text = yaml.safe_dump(doc, sort_keys=False).replace("version: '2011.1'", "version: 2011.1")
     with pytest.raises(FrameworkFileError) as info:
         load_framework_text(text, "inst.yml")
