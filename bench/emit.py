@@ -30,7 +30,7 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "xapi" / "outbox")]
+sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
@@ -133,7 +133,7 @@ def serve_embedded(scratch: str, port_queue, stop_event) -> None:
 
 
 def serve_standin(port_queue, stop_event) -> None:
-    from lrs_standin import LrsStandIn
+    from tests.xapi.outbox.lrs_standin import LrsStandIn
 
     lrs = LrsStandIn()
     port_queue.put((lrs.port, "key", "secret"))

@@ -220,7 +220,7 @@ def serve_jwks(jwks: dict) -> ThreadingHTTPServer:
 
 def prepare_leadpath(tmp: Path, port: int, jwk: dict) -> str:
     """Migrate a fresh SQLite DB, create the tool key, register the platform; return app spec."""
-    from lti_tool import keys, schema
+    from lti_tool import schema, signing_keys
     from lti_tool.db import Database
     from lti_tool.lti.registry import add_platform
 
@@ -232,7 +232,7 @@ def prepare_leadpath(tmp: Path, port: int, jwk: dict) -> str:
         "log_level": "WARNING",
     }
     schema.upgrade(config["database_url"])
-    keys.ensure_tool_key(tmp / "keys")  # as `leadpath serve` does, before workers start
+    signing_keys.ensure_tool_key(tmp / "keys")  # as `leadpath serve` does, before workers start
     db = Database(config["database_url"])
     with db.transaction() as session:
         add_platform(

@@ -17,7 +17,7 @@ def _secret_key(settings: Settings) -> str:
     """Return LEADPATH_SECRET_KEY, or this installation's own random key kept under the data dir."""
     if settings.secret_key:
         return settings.secret_key
-    from lti_tool.keys import write_private_file
+    from lti_tool.signing_keys import write_private_file
 
     path = Path(settings.data_dir) / "secret_key"
     if not path.exists():
@@ -43,17 +43,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         admin,
         db,
         errors,
-        frameworks_views,
+        framework_pages,
         health,
-        identity_views,
-        keys,
         logs,
         pages,
-        profile_views,
-        statements,
+        profile_pages,
+        recording,
+        signing_keys,
     )
-    from lti_tool.assess import feedback_views, frameworks, validation_views
+    from lti_tool.assess import feedback_views, framework_versions, supervision_views
     from lti_tool.assess import views as assess_views
+    from lti_tool.identity import views as identity_views
     from lti_tool.lti import deep_linking, dynamic_registration
     from lti_tool.lti import state as launch_state
     from lti_tool.lti import views as lti_views
@@ -61,10 +61,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)
     db.init_app(app)
-    keys.init_app(app)
+    signing_keys.init_app(app)
     launch_state.init_app(app)
     errors.init_app(app)
-    frameworks.init_app(app)
+    framework_versions.init_app(app)
     for blueprint in (
         health.bp,
         lti_views.bp,
@@ -73,13 +73,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         pages.bp,
         assess_views.bp,
         feedback_views.bp,
-        validation_views.bp,
-        frameworks_views.bp,
-        profile_views.bp,
+        supervision_views.bp,
+        framework_pages.bp,
+        profile_pages.bp,
     ):
         app.register_blueprint(blueprint)
     identity_views.init_app(app)  # before statements: a launch's link is made before its statement
-    statements.init_app(app)
+    recording.init_app(app)
     lrs_http.init_app(app, app.extensions["leadpath.db"].engine, settings.base_url)
     admin.init_app(app)
     if settings.demo:

@@ -15,9 +15,9 @@ from flask import Blueprint, Flask, abort, current_app, redirect, render_templat
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.db import get_db
-from lti_tool.keys import ensure_private_key, load_key_pair
 from lti_tool.lti import claims as c
 from lti_tool.lti.registry import add_platform
+from lti_tool.signing_keys import ensure_private_key, load_key_pair
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
 CLIENT_ID = "leadpath-demo"

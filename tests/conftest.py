@@ -10,16 +10,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parent / "lti_tool"))
-
-from services import migrated_database, unavailable  # noqa: E402
+from tests.support.services import migrated_database, unavailable
 
 BASE_URL = "http://localhost"
 NODE_DIR = Path(__file__).resolve().parent / "node"

@@ -16,8 +16,8 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lti_tool import statements as lrs
-from lti_tool.assess.frameworks import current_version, framework_of
+from lti_tool import recording as lrs
+from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.assess.models import (
     COMPLETED,
     FEEDBACK_360,

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from framework.multirater import SELF, RaterResponse, aggregate_360, biggest_gaps
 from lti_tool.assess.feedback import GROUP_TITLES
-from lti_tool.assess.frameworks import framework_of
+from lti_tool.assess.framework_versions import framework_of
 from lti_tool.assess.models import Attempt, FeedbackInvitation, FeedbackResponse
 from lti_tool.assess.stage_forms import domains_in_scope, element_paths
 

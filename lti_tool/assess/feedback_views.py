@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lti_tool.assess import feedback as fb
 from lti_tool.assess.feedback_report import build_report
-from lti_tool.assess.frameworks import framework_of
+from lti_tool.assess.framework_versions import framework_of
 from lti_tool.assess.models import COMPLETED, FeedbackInvitation
 from lti_tool.assess.stage_forms import domains_in_scope
 from lti_tool.db import get_db

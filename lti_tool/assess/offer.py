@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from framework.phases import load_phases
-from lti_tool.assess.frameworks import current_version, framework_of
+from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.assess.models import FrameworkVersion
 from lti_tool.errors import UserFacingError
 

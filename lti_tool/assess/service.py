@@ -18,8 +18,8 @@ from framework.model import Framework
 from framework.scoring import score_assessment
 from lti_tool.assess import results
 from lti_tool.assess.answers import ElementAnswer, read_domain_answers
-from lti_tool.assess.attempt_statements import AttemptStatements
-from lti_tool.assess.frameworks import current_version, framework_of
+from lti_tool.assess.attempt_recording import AttemptStatements
+from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.assess.models import COMPLETED, IN_PROGRESS, SELF, Attempt, ElementResponse
 from lti_tool.assess.offer import Offer
 from lti_tool.errors import UserFacingError

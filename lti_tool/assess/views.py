@@ -10,7 +10,7 @@ from lti_tool.assess.charts import domain_profile_svg
 from lti_tool.assess.models import COMPLETED
 from lti_tool.assess.offer import read_offer
 from lti_tool.assess.results import completed_history, domain_rows, history_rows
-from lti_tool.assess.validation import validation_for
+from lti_tool.assess.supervision import validation_for
 from lti_tool.db import get_db, get_session
 from lti_tool.errors import UserFacingError
 from lti_tool.sessions import current_launch, launch_required, launch_url

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from framework.errors import FrameworkFileError, parse_text, read_file
 from framework.phases import load_phases
-from lti_tool.assess.frameworks import (
+from lti_tool.assess.framework_versions import (
     FrameworkImportError,
     current_version,
     framework_of,

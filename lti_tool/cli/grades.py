@@ -20,7 +20,7 @@ GRADES_KEY = "leadpath.grades"
 def make_grade_sender(settings: Settings, database: Database, keys=None) -> GradeSender:
     """Build a grade sender over the database, signing with `keys` (default: the key files)."""
     if keys is None:
-        from lti_tool.keys import ToolKeys
+        from lti_tool.signing_keys import ToolKeys
 
         keys = ToolKeys(settings.keys_dir)
     return GradeSender(database.sessions, lambda: keys, GradeConfig.from_settings(settings))

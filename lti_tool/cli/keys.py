@@ -2,7 +2,7 @@
 
 import click
 
-from lti_tool import keys as tool_keys
+from lti_tool import signing_keys
 
 
 def register(cli: click.Group) -> None:
@@ -17,7 +17,7 @@ def register(cli: click.Group) -> None:
         """Create the tool's key pair if it is missing."""
         from lti_tool.cli import settings_from_env
 
-        created = tool_keys.ensure_tool_key(settings_from_env().keys_dir)
+        created = signing_keys.ensure_tool_key(settings_from_env().keys_dir)
         click.echo("Created a new key pair." if created else "Key pair already present.")
 
     @keys.command("rotate")
@@ -25,5 +25,5 @@ def register(cli: click.Group) -> None:
         """Make a new signing key; the previous one stays in the JWKS for verification."""
         from lti_tool.cli import settings_from_env
 
-        path = tool_keys.rotate_tool_key(settings_from_env().keys_dir)
+        path = signing_keys.rotate_tool_key(settings_from_env().keys_dir)
         click.echo(f"New signing key {path.name}; restart leadpath to use it.")

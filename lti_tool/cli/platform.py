@@ -63,7 +63,7 @@ def register(cli: click.Group) -> None:
                 )
                 deployments = ", ".join(d.deployment_id for d in found.deployments) or "none"
                 if link_by_registration is not None:
-                    from lti_tool.identity import set_registration_linking
+                    from lti_tool.identity.linking import set_registration_linking
 
                     set_registration_linking(session, found, link_by_registration)
         except registry.RegistryError as exc:

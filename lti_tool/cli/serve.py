@@ -4,7 +4,7 @@ import os
 
 import click
 
-from lti_tool import keys, schema
+from lti_tool import schema, signing_keys
 
 
 def registration_urls(base_url: str) -> dict[str, str]:
@@ -40,10 +40,10 @@ def register(cli: click.Group) -> None:
         os.environ.setdefault("LEADPATH_FORWARDER_THREAD", "true")
         settings = settings_from_env()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        if keys.ensure_tool_key(settings.keys_dir):
+        if signing_keys.ensure_tool_key(settings.keys_dir):
             click.echo(f"Created the tool's key pair in {settings.keys_dir}")
         if settings.demo:
-            keys.ensure_private_key(settings.keys_dir / "demo-platform.pem")
+            signing_keys.ensure_private_key(settings.keys_dir / "demo-platform.pem")
         if migrate:
             schema.upgrade(settings.database_url)
         click.echo(f"leadpath is serving {settings.base_url} on {host}:{port}")

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from lti_tool.assess.frameworks import framework_of
+from lti_tool.assess.framework_versions import framework_of
 from lti_tool.assess.models import Attempt
 from lti_tool.grades.models import DEAD, PENDING, SENT, GradeScore
 from lti_tool.lti import claims as c

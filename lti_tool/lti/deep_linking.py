@@ -11,14 +11,14 @@ from flask import Blueprint, current_app, render_template, request
 from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
 
-from lti_tool.assess.frameworks import current_version, framework_of
+from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.db import get_session
 from lti_tool.errors import UserFacingError
-from lti_tool.keys import get_keys
 from lti_tool.lti import claims as c
 from lti_tool.lti.registry import find_platform, to_registration
 from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR
 from lti_tool.sessions import current_launch, launch_required
+from lti_tool.signing_keys import get_keys
 
 bp = Blueprint("deep_linking", __name__)
 KINDS = {

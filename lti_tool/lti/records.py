@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from lti_tool.db import Database
 from lti_tool.lti import claims as c
+from lti_tool.lti.checks import CheckedLaunch
 from lti_tool.lti.roles import map_roles
-from lti_tool.lti.validation import ValidatedLaunch
 from lti_tool.models import (
     Course,
     LaunchSession,
@@ -232,7 +232,7 @@ def purge_expired_sessions(session: Session) -> int:
 
 
 def record_launch(
-    db: Database, launch: ValidatedLaunch, session_hours: int, on_recorded=None, claim=None
+    db: Database, launch: CheckedLaunch, session_hours: int, on_recorded=None, claim=None
 ) -> tuple[str, LaunchRecord]:
     """Upsert everything the launch tells us and open a launch session, in one transaction.
 

@@ -6,16 +6,16 @@ from flask import Blueprint, current_app, jsonify, redirect, request
 
 from lti_tool import logs
 from lti_tool.db import get_db
-from lti_tool.keys import get_keys
 from lti_tool.lti import claims as c
+from lti_tool.lti.checks import check_launch
 from lti_tool.lti.jwks import PlatformKeyCache
 from lti_tool.lti.login import STATE_COOKIE_PREFIX, start_login
 from lti_tool.lti.records import record_launch
 from lti_tool.lti.registry import PlatformDirectory
 from lti_tool.lti.roles import is_staff
 from lti_tool.lti.state import get_store
-from lti_tool.lti.validation import validate_launch
 from lti_tool.sessions import launch_url
+from lti_tool.signing_keys import get_keys
 
 bp = Blueprint("lti", __name__)
 KEY_CACHE = "leadpath.platform_keys"
@@ -61,7 +61,7 @@ def login():
 def launch():
     """Validate an LTI launch, record it, and send the user to their page."""
     settings = _settings()
-    launch = validate_launch(
+    launch = check_launch(
         request, settings=settings, platforms=_platforms(), store=get_store(), keys=_key_cache()
     )
     hooks = current_app.extensions.get(LAUNCH_HOOKS, [])

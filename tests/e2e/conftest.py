@@ -7,7 +7,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from services import unavailable
+
+from tests.support.services import unavailable
 
 CHROMIUM = os.environ.get("LEADPATH_TEST_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[1] / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -55,9 +56,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(base_settings):
     """leadpath (with its demo platform) served on a loopback port; yields its base URL."""
-    from loopback import serve_wsgi
-
     from lti_tool import create_app
+    from tests.support.loopback import serve_wsgi
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"

@@ -6,8 +6,9 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from lti_helpers import INSTRUCTOR, LEARNER, LTI, make_platform
 from sqlalchemy import select
+
+from tests.support.lti_helpers import INSTRUCTOR, LEARNER, LTI, make_platform
 
 DOMAIN = "working-with-others"
 ELEMENTS = (
@@ -109,7 +110,7 @@ def test_a_360_with_one_rater_in_chromium(page, browser, live_server, axe, db):
 
 
 def test_a_supervisor_validation_in_chromium(page, live_server, axe, db):
-    from lti_tool.assess.frameworks import current_version
+    from lti_tool.assess.framework_versions import current_version
     from lti_tool.assess.models import Attempt, ElementResponse
     from lti_tool.models import PlatformUser, ResourceLink, utcnow
 

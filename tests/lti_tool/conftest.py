@@ -1,5 +1,6 @@
 import pytest
-from lti_helpers import make_platform
+
+from tests.support.lti_helpers import make_platform
 
 
 @pytest.fixture

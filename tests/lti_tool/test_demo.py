@@ -1,7 +1,8 @@
 """The built-in demo platform launches leadpath through the real LTI 1.3 flow."""
 
 import pytest
-from lti_helpers import autopost_fields
+
+from tests.support.lti_helpers import autopost_fields
 
 
 def _demo_launch(client, role):

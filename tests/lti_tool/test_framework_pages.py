@@ -7,7 +7,7 @@ import pytest
 
 from framework import load_bundled, load_phases, to_json
 from framework.iri import element_iri, iri_of
-from lti_tool.assess.frameworks import import_framework
+from lti_tool.assess.framework_versions import import_framework
 
 BASE = "http://localhost"
 LF = load_bundled()["lf-2011"]

@@ -1,6 +1,6 @@
 """Landing pages are authorised by the launch session and by role."""
 
-from lti_helpers import INSTRUCTOR, LEARNER, error_code, launch
+from tests.support.lti_helpers import INSTRUCTOR, LEARNER, error_code, launch
 
 
 def test_learner_page_without_a_launch_session_asks_to_launch_from_the_course(client):

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from xapi.lrs import formats
 from xapi.lrs.errors import BadRequest, Conflict, PreconditionFailed
-from xapi.lrs.keys import agent_ifi
+from xapi.lrs.lookup_keys import agent_ifi
 from xapi.lrs.models import Document
 
 _T = Document.__table__

@@ -22,7 +22,7 @@ from xapi.lrs.http import (
     start,
     x_request,
 )
-from xapi.lrs.keys import agent_ifi
+from xapi.lrs.lookup_keys import agent_ifi
 
 
 def _required(xreq: XRequest, name: str) -> str:

@@ -8,7 +8,7 @@ import json
 from flask import Response, request
 
 from xapi.lrs import attachments as att
-from xapi.lrs import formats, keys, query, shape, store
+from xapi.lrs import formats, lookup_keys, query, shape, store
 from xapi.lrs import validate_parts as p
 from xapi.lrs.errors import BadRequest, Invalid, NotFound
 from xapi.lrs.http import (
@@ -205,7 +205,7 @@ def _parse_query(xreq: XRequest) -> tuple[query.StatementQuery, dict]:
         except ValueError:
             raise BadRequest("agent: must be an Agent or Group as JSON.", field="agent") from None
         p.actor(q.agent, "agent")
-        if keys.agent_ifi(q.agent) is None:
+        if lookup_keys.agent_ifi(q.agent) is None:
             raise Invalid("agent", "must be identified by mbox, mbox_sha1sum, openid or account.")
     if "verb" in args:
         q.verb = p.iri(args["verb"], "verb")

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
-from xapi.lrs import keys
+from xapi.lrs import lookup_keys
 
 INDEX_AFTER_STATEMENTS = 20_000
 INDEX_AFTER_SECONDS = 2.0
@@ -162,7 +162,9 @@ def index_pending(conn: Connection) -> None:
         "WHERE seq > ? AND seq <= ? AND substr(key_hashes, 1, 1) <> '['",
         (mark, last),
     ).all()
-    insert_keys(conn, ((seq, stored, keys.decode_keys(text)) for seq, stored, text in earlier))
+    insert_keys(
+        conn, ((seq, stored, lookup_keys.decode_keys(text)) for seq, stored, text in earlier)
+    )
     conn.exec_driver_sql("UPDATE lrs_index_mark SET seq = ? WHERE id = 1", (last,))
     _LAST_INDEXED[str(conn.engine.url)] = time.monotonic()
 

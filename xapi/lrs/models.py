@@ -2,8 +2,8 @@
 
 `lrs_statement` is append-only: voiding sets `voided`, nothing is updated otherwise, and rows are
 deleted only by an audited erasure. `lrs_statement_key` holds one row per lookup key of a statement
-(see `xapi.lrs.keys`), clustered by (key hash, stored, sequence) so every filtered query walks one
-index range newest-first and pages by keyset.
+(see `xapi.lrs.lookup_keys`), clustered by (key hash, stored, sequence) so every filtered query
+walks one index range newest-first and pages by keyset.
 """
 
 from __future__ import annotations

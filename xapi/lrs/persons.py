@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import Engine, select
 
-from xapi.lrs import indexing, keys
+from xapi.lrs import indexing, lookup_keys
 from xapi.lrs.models import Statement, StatementKey
 from xapi.lrs.query import StatementQuery, query_statements
 from xapi.lrs.validate import VOIDED
@@ -53,7 +53,7 @@ class _Reader:
         stmt = (
             select(_S.c.payload)
             .select_from(_K.join(_S, _S.c.seq == _K.c.seq))
-            .where(_K.c.h == keys.key_hash("a", ifi), _K.c.direct.is_(True))
+            .where(_K.c.h == lookup_keys.key_hash("a", ifi), _K.c.direct.is_(True))
             .order_by(_K.c.stored_us.desc(), _K.c.seq.desc())
             .limit(NAME_SCAN)
         )
@@ -65,7 +65,7 @@ class _Reader:
     def links_of(self, account: dict) -> list[dict]:
         """The newest LINK_SCAN link statements made by an account."""
         agent = {"account": account}
-        ifi = keys.agent_ifi(agent)
+        ifi = lookup_keys.agent_ifi(agent)
         if ifi not in self._links:
             verb = v.LINKED.iri(account["homePage"])
             page = query_statements(
@@ -135,7 +135,7 @@ def _names(statements: list[dict], ifi: str) -> Iterator[str]:
     for statement in statements:
         for holder in (statement["actor"], statement["object"]):
             for agent in _agents(holder):
-                if keys.agent_ifi(agent) == ifi and isinstance(agent.get("name"), str):
+                if lookup_keys.agent_ifi(agent) == ifi and isinstance(agent.get("name"), str):
                     yield agent["name"]
 
 
@@ -151,17 +151,17 @@ def person(
     identifiers, names = [asked], [agent["name"]] if isinstance(agent.get("name"), str) else []
     if statements:
         reader = _Reader(engine, mine)
-        seen = {keys.agent_ifi(asked)}
+        seen = {lookup_keys.agent_ifi(asked)}
         for ident in identifiers:  # grows while links are followed
-            ifi = keys.agent_ifi(ident)
+            ifi = lookup_keys.agent_ifi(ident)
             about = reader.about(ifi)
             names.extend(_names(about, ifi))
             if (account := _account(ident)) is None:
                 continue
             for other in _linked(reader, account, about):
                 linked = {"account": other}
-                if keys.agent_ifi(linked) not in seen and len(identifiers) < MAX_IDENTIFIERS:
-                    seen.add(keys.agent_ifi(linked))
+                if lookup_keys.agent_ifi(linked) not in seen and len(identifiers) < MAX_IDENTIFIERS:
+                    seen.add(lookup_keys.agent_ifi(linked))
                     identifiers.append(linked)
     out: dict = {"objectType": "Person"}
     if names:

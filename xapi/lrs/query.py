@@ -9,7 +9,7 @@ from sqlalchemy import Engine, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from xapi import jsonio
-from xapi.lrs import indexing, keys
+from xapi.lrs import indexing, lookup_keys
 from xapi.lrs.models import Activity, Attachment, Statement, StatementKey
 
 _S = Statement.__table__
@@ -40,18 +40,18 @@ class StatementQuery:
         """Return (key hash, must be direct) pairs every result must hold, most selective first."""
         wanted = []
         if self.registration:
-            wanted.append((keys.key_hash("R", self.registration.lower()), True))
+            wanted.append((lookup_keys.key_hash("R", self.registration.lower()), True))
         if self.agent is not None:
-            ifi = keys.agent_ifi(self.agent) or ""
-            wanted.append((keys.key_hash("a", ifi), not self.related_agents))
+            ifi = lookup_keys.agent_ifi(self.agent) or ""
+            wanted.append((lookup_keys.key_hash("a", ifi), not self.related_agents))
         if self.activity:
-            wanted.append((keys.key_hash("v", self.activity), not self.related_activities))
+            wanted.append((lookup_keys.key_hash("v", self.activity), not self.related_activities))
         if self.learner:
-            wanted.append((keys.key_hash("N", self.learner), True))
+            wanted.append((lookup_keys.key_hash("N", self.learner), True))
         if self.course:
-            wanted.append((keys.key_hash("G", self.course), True))
+            wanted.append((lookup_keys.key_hash("G", self.course), True))
         if self.verb:
-            wanted.append((keys.key_hash("B", self.verb), True))
+            wanted.append((lookup_keys.key_hash("B", self.verb), True))
         return wanted
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from xapi.lrs import formats
-from xapi.lrs.keys import agent_ifi
+from xapi.lrs.lookup_keys import agent_ifi
 
 _IGNORED = ("id", "stored", "authority", "version", "timestamp")
 

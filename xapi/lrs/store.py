@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from xapi import jsonio
 from xapi.lrs import attachments as att
-from xapi.lrs import formats, indexing, keys, shape
+from xapi.lrs import formats, indexing, lookup_keys, shape
 from xapi.lrs.errors import BadRequest, Conflict
 from xapi.lrs.models import Activity, Attachment, Statement
 from xapi.lrs.validate import VOIDED, normalize, validate_statements
@@ -125,7 +125,7 @@ def _rows(statements: list[dict]) -> list[_Row]:
                 statement["id"].lower(),
                 micros[stored],
                 statement["verb"]["id"] == VOIDED,
-                keys.statement_keys(statement),
+                lookup_keys.statement_keys(statement),
                 dumps(statement),
                 obj["id"].lower() if is_ref else None,
             )
@@ -180,7 +180,7 @@ def _write(
                 )
             voids.append(row.ref)
         if target is not None:
-            for h, is_direct in keys.decode_keys(target.key_hashes).items():
+            for h, is_direct in lookup_keys.decode_keys(target.key_hashes).items():
                 row.keys[h] = row.keys.get(h, False) or is_direct
     seqs = _insert_statements(conn, fresh, credential)
     if conn.dialect.name == "sqlite":
@@ -201,7 +201,15 @@ def _insert_statements(conn, rows: list[_Row], credential: str | None) -> list[i
     """Insert the statement rows; return their sequence numbers in order."""
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     values = [
-        (r.id, r.stored_us, False, r.is_voiding, credential, keys.encode_keys(r.keys), r.payload)
+        (
+            r.id,
+            r.stored_us,
+            False,
+            r.is_voiding,
+            credential,
+            lookup_keys.encode_keys(r.keys),
+            r.payload,
+        )
         for r in rows
     ]
     sql = (

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, and_, delete, func, insert, or_, select
 
-from xapi.lrs import indexing, keys
+from xapi.lrs import indexing, lookup_keys
 from xapi.lrs.documents import agent_digest
 from xapi.lrs.errors import BadRequest, Conflict, XapiError
 from xapi.lrs.models import Attachment, Document, Erasure, Statement, StatementKey
@@ -263,10 +263,10 @@ def import_statements(
 
 def erase_agent(engine: Engine, agent: dict, requested_by: str, reason: str) -> tuple[int, int]:
     """Delete every statement and document about an agent; record the erasure; return counts."""
-    ifi = keys.agent_ifi(agent)
+    ifi = lookup_keys.agent_ifi(agent)
     if ifi is None:
         raise XapiError("agent: give an identified Agent (mbox, mbox_sha1sum, openid, account).")
-    h = keys.key_hash("a", ifi)
+    h = lookup_keys.key_hash("a", ifi)
     doc_t = Document.__table__
     sqlite = engine.dialect.name == "sqlite"
     with indexing.transaction(engine) as conn:
@@ -278,7 +278,7 @@ def erase_agent(engine: Engine, agent: dict, requested_by: str, reason: str) -> 
             .where(_K.c.h == h)
         ).all()
         for row in rows:
-            for key in keys.decode_keys(row.key_hashes):
+            for key in lookup_keys.decode_keys(row.key_hashes):
                 conn.execute(
                     delete(_K).where(
                         _K.c.h == key, _K.c.stored_us == row.stored_us, _K.c.seq == row.seq

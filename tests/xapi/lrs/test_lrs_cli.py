@@ -4,10 +4,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from services import migrated_database
 from sqlalchemy import func, select
 
 from lti_tool.cli import build
+from tests.support.services import migrated_database
 from xapi.lrs import attachments as att
 from xapi.lrs import create_credential, formats, get_statement
 from xapi.lrs.models import Attachment, Statement

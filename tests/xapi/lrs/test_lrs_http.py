@@ -2,7 +2,8 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from conftest import basic
+
+from tests.xapi.lrs.conftest import basic
 
 
 def test_requests_without_the_version_header_are_refused(client, headers):

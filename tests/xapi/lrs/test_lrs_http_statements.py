@@ -1,7 +1,7 @@
 import json
 import time
 
-from conftest import VERBS
+from tests.xapi.lrs.conftest import VERBS
 
 VOIDED = VERBS + "voided"
 

@@ -6,7 +6,7 @@ from xapi.lrs import (
     StatementQuery,
     authority_for,
     indexing,
-    keys,
+    lookup_keys,
     query_statements,
     store_statements,
 )
@@ -151,6 +151,6 @@ def test_statements_whose_keys_were_stored_in_the_earlier_text_form_are_still_in
 def test_the_extreme_64_bit_key_hashes_are_indexed_exactly(sqlite_engine, make_statement, waiting):
     (sid,) = store_statements(sqlite_engine, [make_statement()], authority=AUTHORITY)
     extremes = {-(2**63): True, 2**63 - 1: False, -1: True, 0: False}
-    _store_keys_unindexed(sqlite_engine, sid, keys.encode_keys(extremes))
+    _store_keys_unindexed(sqlite_engine, sid, lookup_keys.encode_keys(extremes))
     indexing.ensure_indexed(sqlite_engine)
     assert _key_rows_of(sqlite_engine, sid) == {(h, int(d)) for h, d in extremes.items()}

@@ -2,9 +2,14 @@
 
 import json
 
-from identity_helpers import enter_code, forward_to_embedded_lrs, get_code, open_session, user_of
-from lti_helpers import make_platform
-
+from tests.support.identity_helpers import (
+    enter_code,
+    forward_to_embedded_lrs,
+    get_code,
+    open_session,
+    user_of,
+)
+from tests.support.lti_helpers import make_platform
 from xapi.lrs import persons
 from xapi.statements import vocabulary as v
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from lrs_standin import LrsStandIn
-from outbox_helpers import FAST
-from services import migrated_database
 
 from lti_tool.db import Database
+from tests.support.services import migrated_database
+from tests.xapi.outbox.lrs_standin import LrsStandIn
+from tests.xapi.outbox.outbox_helpers import FAST
 from xapi.outbox import Forwarder
 from xapi.outbox.destinations import add_destination
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import base64
 
-from outbox_helpers import FAST, drain, pending, statement
-
 from lti_tool.cli.outbox import embedded_sink
+from tests.xapi.outbox.outbox_helpers import FAST, drain, pending, statement
 from xapi.lrs import create_credential
 from xapi.outbox import Forwarder, enqueue
 from xapi.outbox.destinations import EMBEDDED

@@ -7,7 +7,9 @@ from collections import Counter
 from dataclasses import replace
 from datetime import UTC, timedelta
 
-from outbox_helpers import (
+from sqlalchemy import select
+
+from tests.xapi.outbox.outbox_helpers import (
     BAD_VERB,
     FAST,
     drain,
@@ -17,8 +19,6 @@ from outbox_helpers import (
     status_of,
     wait_for,
 )
-from sqlalchemy import select
-
 from xapi.outbox import enqueue, retry
 from xapi.outbox.models import Delivery, Destination, utcnow
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from outbox_helpers import statement
-
+from tests.xapi.outbox.outbox_helpers import statement
 from xapi.outbox.client import LrsClient, Verdict
 
 

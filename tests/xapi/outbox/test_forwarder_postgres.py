@@ -6,13 +6,13 @@ import signal
 import time
 from collections import Counter
 
-from lrs_standin import LrsStandIn
-from outbox_helpers import forwarder_process, queued, statement, wait_for
-from services import create_postgres_database, drop_postgres_database
 from sqlalchemy import select
 
 from lti_tool import schema
 from lti_tool.db import Database
+from tests.support.services import create_postgres_database, drop_postgres_database
+from tests.xapi.outbox.lrs_standin import LrsStandIn
+from tests.xapi.outbox.outbox_helpers import forwarder_process, queued, statement, wait_for
 from xapi.outbox import enqueue
 from xapi.outbox.models import Destination
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from lrs_standin import LrsStandIn
-from outbox_helpers import drain, pending, statement
-
+from tests.xapi.outbox.lrs_standin import LrsStandIn
+from tests.xapi.outbox.outbox_helpers import drain, pending, statement
 from xapi.outbox import enqueue
 from xapi.outbox.destinations import add_destination
 

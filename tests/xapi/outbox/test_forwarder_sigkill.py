@@ -5,11 +5,10 @@ from __future__ import annotations
 import signal
 from collections import Counter
 
-from lrs_standin import LrsStandIn
-from outbox_helpers import forwarder_process, queued, statement, wait_for
-
 from lti_tool import schema
 from lti_tool.db import Database
+from tests.xapi.outbox.lrs_standin import LrsStandIn
+from tests.xapi.outbox.outbox_helpers import forwarder_process, queued, statement, wait_for
 from xapi.outbox import enqueue
 
 STATEMENTS = 2000

@@ -6,10 +6,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from outbox_helpers import BAD_VERB, drain, letters_of, pending, statement
 from sqlalchemy import select
 
 from lti_tool.cli import build
+from tests.xapi.outbox.outbox_helpers import BAD_VERB, drain, letters_of, pending, statement
 from xapi.outbox import enqueue
 from xapi.outbox.destinations import pause_destination
 from xapi.outbox.models import Destination

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from outbox_helpers import statement
 from sqlalchemy import select
 
 from lti_tool.models import Learner
+from tests.xapi.outbox.outbox_helpers import statement
 from xapi.outbox import enqueue
 from xapi.outbox.models import OutboxStatement
 

@@ -5,8 +5,8 @@ each kind, and the independent xAPI validator (Node, @learninglocker/xapi-valida
 from __future__ import annotations
 
 import pytest
-from statement_samples import build_all, make_context
 
+from tests.xapi.statements.statement_samples import build_all, make_context
 from xapi import statements as st
 
 

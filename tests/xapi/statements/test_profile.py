@@ -1,8 +1,8 @@
 import json
 
 import pytest
-from statement_samples import BASE, build_all, make_context
 
+from tests.xapi.statements.statement_samples import BASE, build_all, make_context
 from xapi.profile import PROFILE_VERSION, build_profile
 from xapi.profile.jsonpath import JSONPathError, evaluate
 

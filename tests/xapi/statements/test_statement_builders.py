@@ -4,7 +4,8 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from statement_samples import (
+
+from tests.xapi.statements.statement_samples import (
     ATTEMPT,
     BASE,
     DOMAIN,
@@ -14,7 +15,6 @@ from statement_samples import (
     build_all,
     make_context,
 )
-
 from xapi import statements as st
 from xapi.statements import iris
 from xapi.statements.assembly import format_duration, format_timestamp

@@ -1,8 +1,8 @@
 import copy
 
 import pytest
-from statement_samples import BASE, build_all, make_context
 
+from tests.xapi.statements.statement_samples import BASE, build_all, make_context
 from xapi.profile import (
     build_profile,
     check_against_template,

@@ -2,8 +2,7 @@
 
 import uuid
 
-from statement_samples import BASE, build_all, make_context
-
+from tests.xapi.statements.statement_samples import BASE, build_all, make_context
 from xapi.profile import build_profile, check_against_template, check_extensions, template_for
 from xapi.statements.reissue import build_voided, reissue, voids_and_reissues
 

@@ -1,0 +1,282 @@
+"""Supervisor validation: a mentor or instructor confirms or adjusts stages, then signs off.
+
+Only completed self-assessments of the supervisor's own course can be reviewed. Signing off
+queues a `verified` statement (the supervisor as actor) and an `asserted` competency statement
+for every element whose stage the supervisor changed, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from framework.phases import expected_profile
+from framework.scoring import ElementScore, score_element
+from lti_tool.assess.framework_versions import framework_of
+from lti_tool.assess.models import COMPLETED, SELF, Attempt, Validation, ValidationElement
+from lti_tool.assess.results import institution_overrides
+from lti_tool.assess.stage_forms import element_paths, invalid, read_comment, read_stages
+from lti_tool.assess.statement_context import attempt_context as learner_context
+from lti_tool.assess.statement_context import element_event, queue_for_attempt
+from lti_tool.errors import UserFacingError
+from lti_tool.models import LaunchSession, PlatformUser, utcnow
+from xapi import statements as xs
+
+COMMENT_FIELD = "comment-"
+ACTIONS = ("save", "signoff")
+
+
+@dataclass(frozen=True)
+class ValidatedElement:
+    """The supervisor's judgement of one element, beside the learner's own stage."""
+
+    path: str
+    title: str
+    domain_title: str
+    learner_stage: int | None
+    confirmed_stage: int
+    comment: str | None
+
+    @property
+    def adjusted(self) -> bool:
+        """Return True when the supervisor changed the learner's stage."""
+        return self.learner_stage != self.confirmed_stage
+
+
+@dataclass(frozen=True)
+class ValidationSummary:
+    """A signed-off validation as the learner sees it."""
+
+    attempt_id: str
+    signed_off_at: datetime
+    supervisor: str | None
+    comment: str | None
+    elements: tuple[ValidatedElement, ...]
+
+
+def _not_found() -> UserFacingError:
+    return UserFacingError(
+        "There is no such completed self-assessment in this course.",
+        hint="Open the validation list again from the course.",
+        code="not_found",
+        status=404,
+        title="Not found",
+    )
+
+
+def course_attempts(session: Session, launch: LaunchSession) -> tuple[list, list]:
+    """Return (awaiting sign-off, signed off) completed self-assessments of others in the course."""
+    course_id = launch.course_id
+    if course_id is None:
+        return [], []
+    rows = session.execute(
+        select(Attempt, PlatformUser, Validation)
+        .join(PlatformUser, PlatformUser.id == Attempt.platform_user_id)
+        .outerjoin(Validation, Validation.attempt_id == Attempt.id)
+        .where(
+            Attempt.course_id == course_id,
+            Attempt.kind == SELF,
+            Attempt.status == COMPLETED,
+            Attempt.learner_id != launch.platform_user.learner_id,
+        )
+        .order_by(Attempt.completed_at.desc(), Attempt.id)
+    ).all()
+    pending = [r for r in rows if r[2] is None or r[2].signed_off_at is None]
+    done = [r for r in rows if r[2] is not None and r[2].signed_off_at is not None]
+    return pending, done
+
+
+def reviewable(session: Session, launch: LaunchSession, attempt_id: str, *, lock=False) -> Attempt:
+    """Return a completed self-assessment of the launch's course, or refuse with 404."""
+    query = select(Attempt).where(Attempt.id == attempt_id)
+    attempt = session.scalar(query.with_for_update() if lock else query)
+    if (
+        attempt is None
+        or attempt.kind != SELF
+        or attempt.status != COMPLETED
+        or launch.course_id is None
+        or attempt.course_id != launch.course_id
+    ):
+        raise _not_found()
+    if attempt.learner_id == launch.platform_user.learner_id:
+        raise UserFacingError(
+            "You cannot validate your own self-assessment.",
+            hint="Ask another supervisor of the course to review it.",
+            code="own_attempt",
+            status=403,
+            title="Not available for your own assessment",
+        )
+    return attempt
+
+
+def learner_scores(attempt: Attempt) -> dict[str, ElementScore | None]:
+    """Return the learner's score per element of the attempt (None when not answered)."""
+    framework = framework_of(attempt.framework_version)
+    answers = {r.element_path: r for r in attempt.responses}
+    scores: dict[str, ElementScore | None] = {}
+    for path in element_paths(framework, attempt.domains):
+        answer = answers.get(path)
+        scores[path] = (
+            score_element(framework, path, answer.ratings or {}, answer.picked_stage)
+            if answer
+            else None
+        )
+    return scores
+
+
+def expected_stages(session: Session, attempt: Attempt) -> dict[str, int | None]:
+    """Return the stage expected per domain at the attempt's career phase (empty if none)."""
+    if not attempt.career_phase:
+        return {}
+    try:
+        return expected_profile(attempt.career_phase, institution_overrides(session, attempt))
+    except KeyError:
+        return {}
+
+
+def review_rows(session: Session, attempt: Attempt) -> list[dict]:
+    """Return per element what the supervisor needs: stages, ratings, reflection, evidence."""
+    framework = framework_of(attempt.framework_version)
+    answers = {r.element_path: r for r in attempt.responses}
+    validation = session.scalar(select(Validation).where(Validation.attempt_id == attempt.id))
+    drafts = {v.element_path: v for v in validation.elements} if validation else {}
+    expected = expected_stages(session, attempt)
+    rows = []
+    for path, score in learner_scores(attempt).items():
+        element, answer, draft = framework.element(path), answers.get(path), drafts.get(path)
+        learner_stage = score.attained if score else None
+        rows.append(
+            {
+                "element": element,
+                "domain": framework.domain(element.domain_id),
+                "score": score,
+                "learner_stage": learner_stage,
+                "expected": expected.get(element.domain_id),
+                "rated": sum(s.rated for s in score.stages) if score else 0,
+                "indicators": len(element.indicators),
+                "reflection": answer.reflection if answer else None,
+                "evidence": answer.evidence if answer else None,
+                "stage": draft.confirmed_stage if draft else learner_stage,
+                "comment": draft.comment if draft else None,
+            }
+        )
+    return rows
+
+
+def submit_review(session: Session, launch: LaunchSession, attempt_id: str, form) -> Validation:
+    """Store the supervisor's stages and comments; on sign-off, queue the statements."""
+    if form.get("attempt_id") != attempt_id:
+        raise invalid("The form does not belong to this self-assessment.")
+    action = form.get("action")
+    if action not in ACTIONS:
+        raise invalid("Choose whether to save the review or to sign it off.")
+    attempt = reviewable(session, launch, attempt_id, lock=True)
+    validation = session.scalar(
+        select(Validation).where(Validation.attempt_id == attempt.id).with_for_update()
+    )
+    if validation is not None and validation.signed_off_at is not None:
+        raise invalid("This self-assessment is already signed off.", status=409)
+    framework = framework_of(attempt.framework_version)
+    scores = learner_scores(attempt)
+    paths = list(scores)
+    stages = read_stages(form, framework, paths, required=False)
+    for key in form:
+        if key.startswith(COMMENT_FIELD) and key[len(COMMENT_FIELD) :] not in scores:
+            raise invalid("The form names an element that is not part of this assessment.")
+    missing = [
+        p for p in paths if scores[p] and scores[p].attained is not None and stages[p] is None
+    ]
+    if action == "signoff" and missing:
+        raise invalid("Confirm or adjust the stage of every element the learner assessed.")
+    if validation is None:
+        validation = Validation(attempt_id=attempt.id, supervisor_id=launch.platform_user_id)
+        session.add(validation)
+    validation.supervisor_id = launch.platform_user_id
+    validation.comment = read_comment(form)
+    existing = {e.element_path: e for e in validation.elements}
+    for path in paths:
+        row = existing.get(path)
+        if stages[path] is None:
+            if row is not None:
+                validation.elements.remove(row)
+            continue
+        if row is None:
+            row = ValidationElement(element_path=path, confirmed_stage=stages[path])
+            validation.elements.append(row)
+        row.learner_stage = scores[path].attained if scores[path] else None
+        row.confirmed_stage = stages[path]
+        row.comment = read_comment(form, COMMENT_FIELD + path)
+    if action == "signoff":
+        validation.signed_off_at = utcnow()
+        _queue_sign_off(session, launch, attempt, validation)
+    session.flush()
+    return validation
+
+
+def _queue_sign_off(session, launch, attempt: Attempt, validation: Validation) -> None:
+    framework = framework_of(attempt.framework_version)
+    base = current_app.config["LEADPATH"].base_url
+    ctx = learner_context(session, attempt)
+    expected = expected_stages(session, attempt)
+    supervisor = launch.platform_user
+    named = supervisor.name or supervisor.given_name
+    adjusted = [e for e in validation.elements if e.confirmed_stage != e.learner_stage]
+    verified = xs.build_validated(
+        ctx,
+        xs.Validated(
+            attempt_id=attempt.id,
+            assessment_title="Leadership self-assessment",
+            supervisor_id=supervisor.learner_id,
+            agreed=not adjusted,
+            supervisor_name=supervisor.display_name if named else None,
+        ),
+    )
+    asserted = [
+        xs.build_competency_asserted(
+            ctx,
+            xs.CompetencyEvent(
+                **element_event(base, framework, attempt, e.element_path),
+                stage=e.confirmed_stage,
+                expected_stage=expected.get(framework.element(e.element_path).domain_id),
+                stage_max=framework.max_stage,
+                evidence=(verified["id"],),
+            ),
+        )
+        for e in adjusted
+    ]
+    queue_for_attempt(session, attempt, [verified, *asserted])
+
+
+def validation_for(session: Session, attempt_id: str) -> ValidationSummary | None:
+    """Return the signed-off validation of an attempt, or None while there is none."""
+    validation = session.scalar(select(Validation).where(Validation.attempt_id == attempt_id))
+    if validation is None or validation.signed_off_at is None:
+        return None
+    attempt = session.get(Attempt, attempt_id)
+    framework = framework_of(attempt.framework_version)
+    supervisor = session.get(PlatformUser, validation.supervisor_id)
+    named = supervisor.name or supervisor.given_name or supervisor.family_name
+    elements = []
+    for row in validation.elements:
+        element = framework.element(row.element_path)
+        elements.append(
+            ValidatedElement(
+                path=row.element_path,
+                title=element.title,
+                domain_title=framework.domain(element.domain_id).title,
+                learner_stage=row.learner_stage,
+                confirmed_stage=row.confirmed_stage,
+                comment=row.comment,
+            )
+        )
+    return ValidationSummary(
+        attempt_id=attempt_id,
+        signed_off_at=validation.signed_off_at,
+        supervisor=supervisor.display_name if named else None,
+        comment=validation.comment,
+        elements=tuple(elements),
+    )

@@ -1,0 +1,210 @@
+"""The /identity page: link another platform's account with a one-time code, or unlink one.
+
+Every link and unlink queues its statement in the same transaction. Launches that carry a
+professional registration number from an opted-in platform link automatically (launch hook).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, redirect, render_template, request
+from sqlalchemy.orm import Session
+
+from lti_tool.db import get_db, get_session
+from lti_tool.errors import UserFacingError
+from lti_tool.identity import linking
+from lti_tool.lti import claims as c
+from lti_tool.models import LaunchSession, PlatformUser
+from lti_tool.recording import DEFAULT_FRAMEWORK, launch_context, queue, queue_reissues
+from lti_tool.sessions import current_launch, launch_required, launch_url
+from xapi import statements as xs
+
+bp = Blueprint("identity", __name__)
+REGISTRATION_PARAM = "professional_registration"
+
+
+def _policy() -> linking.LinkPolicy:
+    settings = current_app.config["LEADPATH"]
+    return linking.LinkPolicy(
+        secret=current_app.config["SECRET_KEY"],
+        code_minutes=settings.link_code_minutes,
+        max_failures=settings.link_code_max_failures,
+        lockout_minutes=settings.link_code_lockout_minutes,
+    )
+
+
+def _context(session: Session, launch: LaunchSession) -> xs.LaunchContext:
+    from lti_tool.assess.framework_versions import current_version
+
+    version = current_version(session, DEFAULT_FRAMEWORK)
+    return launch_context(
+        launch,
+        framework_id=version.framework_id,
+        framework_version=version.version,
+        framework_title=version.title,
+    )
+
+
+def queue_link_statements(
+    session: Session, launch: LaunchSession, moved: list[linking.Moved]
+) -> None:
+    """Queue one `linked-identity` statement per identity that joined the launch's learner."""
+    if not moved:
+        return
+    context = _context(session, launch)
+    names = linking.platform_names(session, {m.platform_user.issuer for m in moved})
+    statements = [
+        xs.build_identity_linked(
+            context,
+            xs.IdentityLink(
+                linked_issuer=m.platform_user.issuer,
+                linked_subject=m.platform_user.sub,
+                linked_platform_name=names[m.platform_user.issuer],
+                former_learner_id=m.former_learner_id,
+            ),
+        )
+        for m in moved
+    ]
+    queue(session, launch, statements, learner_id=launch.platform_user.learner_id)
+    for former in dict.fromkeys(m.former_learner_id for m in moved):
+        queue_reissues(session, former, launch.platform_user.learner_id)
+
+
+def _link_on_launch(session: Session, launch: LaunchSession, claims: dict) -> None:
+    """Link by professional registration number when the launch's platform opted in."""
+    if claims.get(c.MESSAGE_TYPE) != c.RESOURCE_LINK_REQUEST:
+        return
+    raw = (claims.get(c.CUSTOM) or {}).get(REGISTRATION_PARAM)
+    if not isinstance(raw, str) or not raw.strip() or raw.startswith("$"):
+        return
+    # The launch's user is a detached copy: use the stored row, so later hooks see a merge.
+    launch.platform_user = session.get(PlatformUser, launch.platform_user.id)
+    moved = linking.link_by_registration(session, launch, raw, current_app.config["SECRET_KEY"])
+    queue_link_statements(session, launch, moved)
+
+
+def _page(status: int = 200, **values):
+    launch = current_launch()
+    session = get_session()
+    user = launch.platform_user
+    linked = linking.identities(session, user.learner_id)
+    platform = linking.launch_platform(session, launch)
+    response = current_app.make_response(
+        (
+            render_template(
+                "identity/page.html",
+                user=user,
+                linked=linked,
+                names=linking.platform_names(session, {u.issuer for u in linked}),
+                by_registration=linking.links_by_registration_number(session, platform),
+                locked_until=linking.locked_until(session, user),
+                code_minutes=current_app.config["LEADPATH"].link_code_minutes,
+                done=request.args.get("done"),
+                token=request.values.get("ls"),
+                **values,
+            ),
+            status,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/identity")
+@launch_required()
+def page():
+    """Show the learner's linked accounts and the forms to link or unlink one."""
+    return _page()
+
+
+@bp.post("/identity/code")
+@launch_required()
+def new_code():
+    """Issue a one-time link code for this learner and show it once."""
+    launch = current_launch()
+    with get_db().transaction() as session:
+        user = session.get(PlatformUser, launch.platform_user_id)
+        code, expires_at = linking.issue_code(session, user, _policy())
+    return _page(code=code, expires_at=expires_at)
+
+
+@bp.post("/identity/link")
+@launch_required()
+def link():
+    """Join this account to the record that issued the code; refuse with 4xx otherwise."""
+    launch = current_launch()
+    policy = _policy()
+    user_id = launch.platform_user_id
+    db = get_db()
+    with db.sessions() as session:
+        until = linking.locked_until(session, session.get(PlatformUser, user_id))
+    if until is not None:
+        raise _too_many(until)
+    try:
+        with db.transaction() as session:
+            tx_launch = session.get(LaunchSession, launch.token_hash)
+            moved = linking.redeem_code(
+                session, tx_launch.platform_user, request.form.get("code", ""), policy
+            )
+            queue_link_statements(session, tx_launch, moved)
+    except linking.LinkError as exc:
+        with db.transaction() as session:
+            until = linking.record_failure(session, user_id, policy)
+        if until is not None:
+            raise _too_many(until) from None
+        raise UserFacingError(
+            str(exc),
+            hint="Ask for a new code in leadpath on your other platform and type it here "
+            "within its time limit. A code works once.",
+            code=exc.code,
+            status=exc.status,
+            title="The accounts were not linked",
+        ) from None
+    return redirect(launch_url("identity.page", done="linked"), code=303)
+
+
+def _too_many(until) -> UserFacingError:
+    return UserFacingError(
+        "Too many wrong link codes were entered from this account.",
+        hint=f"Try again after {until:%H:%M} UTC with a new code from your other platform.",
+        code="too_many_codes",
+        status=429,
+        title="Please wait before trying another code",
+    )
+
+
+@bp.post("/identity/unlink")
+@launch_required()
+def unlink():
+    """Give another linked account a learner record of its own again."""
+    launch = current_launch()
+    try:
+        identity_id = int(request.form.get("identity", ""))
+    except ValueError:
+        raise UserFacingError("Choose the account to unlink.", code="identity_missing") from None
+    try:
+        with get_db().transaction() as session:
+            tx_launch = session.get(LaunchSession, launch.token_hash)
+            other = linking.unlink(session, tx_launch.platform_user, identity_id)
+            names = linking.platform_names(session, {other.issuer})
+            statement = xs.build_identity_unlinked(
+                _context(session, tx_launch),
+                xs.IdentityLink(
+                    linked_issuer=other.issuer,
+                    linked_subject=other.sub,
+                    linked_platform_name=names[other.issuer],
+                ),
+            )
+            queue(session, tx_launch, [statement])
+    except linking.LinkError as exc:
+        raise UserFacingError(
+            str(exc), code=exc.code, status=exc.status, title="The account was not unlinked"
+        ) from None
+    return redirect(launch_url("identity.page", done="unlinked"), code=303)
+
+
+def init_app(app: Flask) -> None:
+    """Serve the identity page and link by registration number on launch."""
+    from lti_tool.lti.views import on_launch
+
+    app.register_blueprint(bp)
+    on_launch(app, _link_on_launch)

@@ -1,0 +1,397 @@
+"""360 feedback through real launches: self rating, one-time rater links, the anonymised report."""
+
+import html
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from lti_tool.assess.models import Attempt, FeedbackInvitation, FeedbackResponse
+from lti_tool.models import PlatformUser, utcnow
+from tests.support.lti_helpers import LEARNER, LTI, error_code, launch
+from xapi.outbox.models import OutboxStatement
+from xapi.profile import build_profile, check_against_template, template_for
+
+DOMAIN = "working-with-others"
+NETWORKS = f"{DOMAIN}/developing-networks"
+RELATIONSHIPS = f"{DOMAIN}/building-and-maintaining-relationships"
+CONTRIBUTION = f"{DOMAIN}/encouraging-contribution"
+TEAMS = f"{DOMAIN}/working-within-teams"
+PATHS = [NETWORKS, RELATIONSHIPS, CONTRIBUTION, TEAMS]
+CUSTOM = {"assessment": "360", "domains": DOMAIN, "career_phase": "foundation"}
+
+
+def start_360(client, platform, sub, **claims):
+    """Launch a learner into a 360 activity; return the launch token."""
+    claims.setdefault(LTI + "resource_link", {"id": "link-360", "title": "360 feedback"})
+    claims.setdefault(LTI + "custom", CUSTOM)
+    landed = launch(client, platform, sub=sub, roles=[LEARNER], **claims)
+    assert landed.status_code == 303
+    return landed.location.split("ls=")[1]
+
+
+def self_rate(client, token, stages, revision=0):
+    form = {"ls": token, "domain": DOMAIN, "revision": str(revision)}
+    form.update({f"stage-{p}": str(s) for p, s in zip(PATHS, stages, strict=True)})
+    return client.post(f"/feedback/self/{DOMAIN}", data=form)
+
+
+def invitations_shown(page: str) -> int:
+    return int(re.search(r'name="invited" value="(\d+)"', page).group(1))
+
+
+def invite(client, token, group, email=None):
+    """Create an invitation through the hub's form; return the one-time link's token."""
+    hub = client.get(f"/feedback?ls={token}").get_data(as_text=True)
+    form = {"ls": token, "rater_group": group, "invited": str(invitations_shown(hub))}
+    if email:
+        form["email"] = email
+    created = client.post("/feedback/invitations", data=form)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    link = re.search(r'id="fb-new-link"[^>]*value="([^"]+)"', created.get_data(as_text=True))
+    return html.unescape(link.group(1)).rsplit("/feedback/r/", 1)[1]
+
+
+def rate(client, link, stages, comment=None):
+    pairs = zip(PATHS, stages, strict=True)
+    form = {f"stage-{p}": ("none" if s is None else str(s)) for p, s in pairs}
+    if comment:
+        form["comment"] = comment
+    return client.post(f"/feedback/r/{link}", data=form)
+
+
+def report_cells(client, token) -> dict:
+    page = client.get(f"/feedback/report?ls={token}")
+    assert page.status_code == 200
+    cells = re.findall(
+        r'<td data-element="([^"]+)" data-group="([^"]+)">(.*?)</td>', page.get_data(as_text=True)
+    )
+    return {(e, g): re.sub(r"<[^>]+>", "", v).strip() for e, g, v in cells}
+
+
+def learner_statements(db, platform, sub, verb_end):
+    with db.sessions() as session:
+        learner_id = session.scalar(
+            select(PlatformUser.learner_id).where(
+                PlatformUser.issuer == platform.issuer, PlatformUser.sub == sub
+            )
+        )
+        bodies = session.scalars(
+            select(OutboxStatement.body).where(OutboxStatement.learner_key == learner_id)
+        ).all()
+    statements = [json.loads(b) for b in bodies]
+    return [s for s in statements if s["verb"]["id"].endswith(verb_end)]
+
+
+def test_peer_average_appears_only_with_the_third_peer(client, platform):
+    token = start_360(client, platform, "fb-peers")
+    assert self_rate(client, token, [2, 2, 2, 2]).status_code == 303
+    peers = [invite(client, token, "peer") for _ in range(3)]
+    assert rate(client, peers[0], [1, 3, None, 2]).status_code == 200
+    assert rate(client, peers[1], [2, 3, None, 2]).status_code == 200
+
+    cells = report_cells(client, token)
+    assert cells[(NETWORKS, "peer")] == "hidden (2)"
+    assert cells[(NETWORKS, "others")] == "hidden"
+    assert cells[(NETWORKS, "gap")] == "–"
+    page = client.get(f"/feedback/report?ls={token}").get_data(as_text=True)
+    assert "1.50" not in page and "3.00" not in page
+
+    assert rate(client, peers[2], [4, 3, None, 2]).status_code == 200
+    cells = report_cells(client, token)
+    assert cells[(NETWORKS, "self")] == "2"
+    assert cells[(NETWORKS, "peer")] == "2.33"  # (1 + 2 + 4) / 3
+    assert cells[(NETWORKS, "others")] == "2.33"
+    assert cells[(NETWORKS, "gap")] == "-0.33"
+    assert cells[(RELATIONSHIPS, "peer")] == "3.00"
+    assert cells[(RELATIONSHIPS, "gap")] == "-1.00"
+    assert cells[(CONTRIBUTION, "peer")] == "–"
+    page = client.get(f"/feedback/report?ls={token}").get_data(as_text=True)
+    gaps = re.findall(r'<li data-element="([^"]+)">', page)
+    assert gaps[:2] == [RELATIONSHIPS, NETWORKS]
+    assert 'role="img"' in page and "<title" in page and "<desc" in page
+
+
+def test_a_line_manager_alone_is_shown_and_pooled_with_nobody_hidden(client, platform):
+    token = start_360(client, platform, "fb-manager")
+    assert self_rate(client, token, [1, 1, 1, 1]).status_code == 303
+    manager = invite(client, token, "line-manager", email="boss@example.test")
+    notice = client.get(f"/feedback/r/{manager}").get_data(as_text=True)
+    assert "As their line manager you are not anonymous" in notice
+    assert rate(client, manager, [3, 2, None, None], comment="Leads well").status_code == 200
+    cells = report_cells(client, token)
+    assert cells[(NETWORKS, "line-manager")] == "3.00"
+    assert cells[(NETWORKS, "others")] == "3.00"
+    assert cells[(NETWORKS, "gap")] == "-2.00"
+    page = client.get(f"/feedback/report?ls={token}").get_data(as_text=True)
+    assert "boss@example.test" not in page
+    assert "Leads well" not in page  # comments wait for three raters
+    peer = invite(client, token, "peer")
+    assert rate(client, peer, [2, None, None, None]).status_code == 200
+    cells = report_cells(client, token)
+    assert cells[(NETWORKS, "peer")] == "hidden (1)"
+    assert cells[(NETWORKS, "others")] == "hidden"  # one hidden peer could be recovered
+
+
+def test_threshold_and_exempt_groups_follow_the_settings(make_app, db, unique):
+    from tests.support.lti_helpers import make_platform
+
+    app = make_app(feedback_min_raters="2", feedback_exempt_groups="")
+    client = app.test_client()
+    platform = make_platform(unique).register(db)
+    token = start_360(client, platform, "fb-settings")
+    assert self_rate(client, token, [2, 2, 2, 2]).status_code == 303
+    for stage in (1, 2):
+        assert rate(client, invite(client, token, "peer"), [stage, 1, 1, 1]).status_code == 200
+    assert rate(client, invite(client, token, "line-manager"), [4, 1, 1, 1]).status_code == 200
+    cells = report_cells(client, token)
+    assert cells[(NETWORKS, "peer")] == "1.50"
+    assert cells[(NETWORKS, "line-manager")] == "hidden (1)"
+    assert cells[(NETWORKS, "others")] == "hidden"
+
+
+def test_rater_page_shows_only_the_first_name_and_the_form(client, platform):
+    token = start_360(client, platform, "fb-page")
+    link = invite(client, token, "peer", email="pal@example.test")
+    page = client.get(f"/feedback/r/{link}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Leadership feedback for Jo" in text
+    for private in ("Bloggs", "jo@example.test", "pal@example.test", "Leadership 101", "ls="):
+        assert private not in text
+    anchors = re.findall(r"<a\s[^>]*>", text)
+    assert anchors == ['<a class="skip-link" href="#main">']
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "Developing networks" in text and 'value="none"' in text
+    assert "as a peer" in text and "never shown to them individually" in text
+
+
+def test_rater_page_greets_a_colleague_when_no_name_was_sent(client, platform):
+    token = start_360(client, platform, "fb-noname", given_name=None, name=None)
+    text = client.get(f"/feedback/r/{invite(client, token, 'other')}").get_data(as_text=True)
+    assert "Leadership feedback for a colleague" in text
+
+
+def test_a_link_works_once(client, platform, db):
+    token = start_360(client, platform, "fb-once")
+    link = invite(client, token, "direct-report")
+    assert rate(client, link, [1, 2, 3, 4]).status_code == 200
+    again = rate(client, link, [4, 4, 4, 4])
+    assert again.status_code == 410 and error_code(again) == "invitation_submitted"
+    assert client.get(f"/feedback/r/{link}").status_code == 410
+    with db.sessions() as session:
+        [response] = session.scalars(
+            select(FeedbackResponse)
+            .join(FeedbackInvitation)
+            .join(Attempt)
+            .where(Attempt.platform_user_id == _user_id(session, platform, "fb-once"))
+        ).all()
+    assert response.ratings == dict(zip(PATHS, [1, 2, 3, 4], strict=True))
+
+
+def _user_id(session, platform, sub):
+    return session.scalar(
+        select(PlatformUser.id).where(
+            PlatformUser.issuer == platform.issuer, PlatformUser.sub == sub
+        )
+    )
+
+
+def test_an_expired_link_answers_410(client, platform, db):
+    token = start_360(client, platform, "fb-expired")
+    link = invite(client, token, "peer")
+    with db.transaction() as session:
+        session.execute(
+            update(FeedbackInvitation)
+            .where(FeedbackInvitation.attempt_id.in_(_attempt_ids(session, platform, "fb-expired")))
+            .values(
+                created_at=utcnow() - timedelta(days=30), expires_at=utcnow() - timedelta(days=9)
+            )
+        )
+    for response in (client.get(f"/feedback/r/{link}"), rate(client, link, [1, 1, 1, 1])):
+        assert response.status_code == 410
+        assert error_code(response) == "invitation_expired"
+        assert "expired" in response.get_data(as_text=True)
+
+
+def _attempt_ids(session, platform, sub):
+    return select(Attempt.id).where(Attempt.platform_user_id == _user_id(session, platform, sub))
+
+
+def test_a_revoked_link_answers_410_and_only_its_learner_can_revoke_it(client, platform, db):
+    token = start_360(client, platform, "fb-revoke")
+    link = invite(client, token, "peer")
+    with db.sessions() as session:
+        invitation_id = session.scalar(
+            select(FeedbackInvitation.id).where(
+                FeedbackInvitation.attempt_id.in_(_attempt_ids(session, platform, "fb-revoke"))
+            )
+        )
+    intruder = start_360(client, platform, "fb-intruder")
+    refused = client.post(f"/feedback/invitations/{invitation_id}/revoke", data={"ls": intruder})
+    assert refused.status_code == 404
+    revoked = client.post(f"/feedback/invitations/{invitation_id}/revoke", data={"ls": token})
+    assert revoked.status_code == 303
+    response = client.get(f"/feedback/r/{link}")
+    assert response.status_code == 410 and error_code(response) == "invitation_revoked"
+    assert rate(client, link, [1, 1, 1, 1]).status_code == 410
+    twice = client.post(f"/feedback/invitations/{invitation_id}/revoke", data={"ls": token})
+    assert twice.status_code == 409
+    assert "withdrawn" in client.get(f"/feedback?ls={token}").get_data(as_text=True)
+
+
+def test_an_unknown_link_answers_404(client):
+    assert client.get("/feedback/r/not-a-real-token").status_code == 404
+
+
+def test_rater_statements_are_anonymous_valid_and_follow_their_template(
+    client, platform, db, xapi_validator
+):
+    token = start_360(client, platform, "fb-stmts")
+    link = invite(client, token, "peer", email="secret-rater@example.test")
+    assert rate(client, link, [3, None, 1, 0], comment="Kind").status_code == 200
+    rated = learner_statements(db, platform, "fb-stmts", "/verbs/rated")
+    assert len(rated) == 3
+    dumped = json.dumps(rated)
+    assert "@" not in dumped and "secret-rater" not in dumped and "Kind" not in dumped
+    profile = build_profile("http://localhost")
+    for statement in rated:
+        assert statement["actor"]["account"]["homePage"] == "http://localhost"
+        assert "name" not in statement["actor"]
+        assert statement["context"]["registration"]
+        assert check_against_template(statement, template_for(statement, profile)) == []
+    assert {
+        s["result"]["extensions"]["http://localhost/xapi/profile/extensions/stage"] for s in rated
+    } == {3, 1, 0}
+    assert xapi_validator(rated) == [[]] * 3
+    own = learner_statements(db, platform, "fb-stmts", "/initialized")
+    assert len(own) == 1 and xapi_validator(own) == [[]]
+
+
+def test_self_rating_statements_are_valid(client, platform, db, xapi_validator):
+    token = start_360(client, platform, "fb-self-stmts")
+    assert self_rate(client, token, [0, 1, 2, 3]).status_code == 303
+    answered = learner_statements(db, platform, "fb-self-stmts", "/verbs/answered")
+    assert len(answered) == 4
+    profile = build_profile("http://localhost")
+    for statement in answered:
+        assert check_against_template(statement, template_for(statement, profile)) == []
+    assert xapi_validator(answered) == [[]] * 4
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({f"stage-{NETWORKS}": "5"}, 400),
+        ({f"stage-{NETWORKS}": "-1"}, 400),
+        ({f"stage-{NETWORKS}": "two"}, 400),
+        ({"stage-working-with-others/no-such-element": "2"}, 400),
+        ({"stage-managing-services/planning": "2"}, 400),
+        ({f"stage-{NETWORKS}": "none", f"stage-{RELATIONSHIPS}": "none",
+          f"stage-{CONTRIBUTION}": "none", f"stage-{TEAMS}": "none"}, 400),
+        ({"comment": "x" * 4001}, 400),
+    ],
+)  # fmt: skip
+def test_bad_rater_input_is_refused_and_nothing_is_stored(client, platform, db, change, status):
+    token = start_360(client, platform, "fb-bad-rater")
+    link = invite(client, token, "peer")
+    form = {f"stage-{p}": "2" for p in PATHS}
+    form.update(change)
+    response = client.post(f"/feedback/r/{link}", data=form)
+    assert response.status_code == status
+    assert error_code(response) == "invalid_input"
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert rate(client, link, [1, 1, 1, 1]).status_code == 200  # the link still works
+
+
+def test_bad_self_rating_input_is_refused_and_nothing_is_stored(client, platform, db):
+    token = start_360(client, platform, "fb-bad-self")
+    base = {"ls": token, "domain": DOMAIN, "revision": "0"}
+    base.update({f"stage-{p}": "2" for p in PATHS})
+    bad = [
+        ({"domain": "managing-services"}, 400),
+        ({f"stage-{NETWORKS}": "9"}, 400),
+        ({f"stage-{NETWORKS}": ""}, 400),
+        ({"stage-working-with-others/unknown": "1"}, 400),
+        ({"revision": "7"}, 409),
+    ]
+    for change, status in bad:
+        response = client.post(f"/feedback/self/{DOMAIN}", data={**base, **change})
+        assert response.status_code == status, change
+    assert client.post("/feedback/self/unknown-domain", data=base).status_code == 400
+    with db.sessions() as session:
+        attempts = session.scalars(_attempt_ids(session, platform, "fb-bad-self")).all()
+    assert attempts == []
+    assert client.post(f"/feedback/self/{DOMAIN}", data=base).status_code == 303
+    double = client.post(f"/feedback/self/{DOMAIN}", data=base)
+    assert double.status_code == 409
+
+
+def test_bad_invitations_are_refused(client, platform, db):
+    token = start_360(client, platform, "fb-bad-invite")
+    refused = client.post(
+        "/feedback/invitations", data={"ls": token, "rater_group": "boss", "invited": "0"}
+    )
+    assert refused.status_code == 400
+    bad_email = {"ls": token, "rater_group": "peer", "invited": "0", "email": "not an email"}
+    assert client.post("/feedback/invitations", data=bad_email).status_code == 400
+    form = {"ls": token, "rater_group": "peer", "invited": "0"}
+    assert client.post("/feedback/invitations", data=form).status_code == 201
+    assert client.post("/feedback/invitations", data=form).status_code == 409
+    with db.sessions() as session:
+        count = len(
+            session.scalars(
+                select(FeedbackInvitation.id).where(
+                    FeedbackInvitation.attempt_id.in_(
+                        _attempt_ids(session, platform, "fb-bad-invite")
+                    )
+                )
+            ).all()
+        )
+    assert count == 1
+
+
+def test_feedback_pages_need_a_launch(client):
+    assert client.get("/feedback").status_code == 401
+    assert client.get("/feedback/report").status_code == 401
+
+
+def test_hub_lists_domains_and_marks_the_self_rating_complete(client, platform):
+    token = start_360(client, platform, "fb-hub")
+    hub = client.get(f"/feedback?ls={token}").get_data(as_text=True)
+    assert "Working with Others" in hub and "to do" in hub
+    assert self_rate(client, token, [1, 2, 3, 4]).status_code == 303
+    hub = client.get(f"/feedback?ls={token}").get_data(as_text=True)
+    assert "Your self rating is complete." in hub
+    locked = client.get(f"/feedback/self/{DOMAIN}?ls={token}").get_data(as_text=True)
+    assert "can no longer be changed" in locked
+    assert self_rate(client, token, [1, 1, 1, 1], revision=1).status_code == 409
+
+
+def test_two_simultaneous_submits_of_one_link_store_one_answer(app, platform, db):
+    import threading
+
+    token = start_360(app.test_client(), platform, "fb-race")
+    link = invite(app.test_client(), token, "peer")
+    barrier, statuses = threading.Barrier(2), []
+
+    def submit():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(rate(client, link, [2, 2, 2, 2]).status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 410]
+    with db.sessions() as session:
+        answers = session.scalars(
+            select(FeedbackResponse.id)
+            .join(FeedbackInvitation)
+            .where(FeedbackInvitation.attempt_id.in_(_attempt_ids(session, platform, "fb-race")))
+        ).all()
+    assert len(answers) == 1
