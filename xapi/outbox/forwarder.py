@@ -14,13 +14,8 @@ rows leased, and they are sent again (idempotently) once the lease runs out.
 from __future__ import annotations
 
 import logging
-import os
 import queue as queues
-import random
-import socket
-import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from xapi.outbox import queue
-from xapi.outbox.client import Answer, LrsClient, StatementSink, Verdict
+from xapi.outbox.client import LrsClient, StatementSink, Verdict
 from xapi.outbox.config import ForwarderConfig
 from xapi.outbox.destinations import (
     EMBEDDED,
@@ -38,15 +33,15 @@ from xapi.outbox.destinations import (
     pause_destination,
     sync_settings_destinations,
 )
-from xapi.outbox.models import Destination, utcnow
-from xapi.outbox.queue import Db, Lease
+from xapi.outbox.models import Destination
+from xapi.outbox.queue import Db
 from xapi.outbox.sending import Lanes, Settlement, send_bisecting, send_safely
+from xapi.queue import Backoff, Holds, Lease, Tokens, Worker, answer_text, utcnow
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
 ROUTE_BATCH = 1000
-RETRY_AFTER_LIMIT = 86400.0
 PREPARE_ATTEMPTS = 5
 _destinations = Destination.__table__
 _TARGET_COLUMNS = [
@@ -74,11 +69,13 @@ class Target:
         return cls(row.id, row.name, row.source, row.endpoint, row.key, row.secret)
 
 
-class Forwarder:
+class Forwarder(Worker):
     """Forward the outbox to its destinations; `run()` in the foreground or `start()` a thread.
 
     `only` limits sending to the named destinations (routing still covers all of them).
     """
+
+    thread_name = "leadpath-forwarder"
 
     def __init__(
         self,
@@ -88,17 +85,18 @@ class Forwarder:
         embedded: Callable[[], StatementSink] | None = None,
         only: tuple[str, ...] = (),
     ):
+        super().__init__()
         self.sessions = sessions
         self.config = config
         self.embedded = embedded
         self.only = only
-        self.instance = uuid.uuid4().hex[:8]
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{self.instance}"
+        self.tokens = Tokens()
+        self.instance = self.tokens.instance
+        self.worker_id = self.tokens.worker_id
+        self.backoff = Backoff(config.backoff_seconds, config.backoff_max_seconds)
         self._credentials = {d.name: (d.key, d.secret) for d in config.destinations}
         self._sinks: dict[int, StatementSink] = {}  # for forward_batch, in the caller's thread
-        self._not_before: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._wake = threading.Event()
+        self._holds = Holds()  # destinations backing off after a failure
         self._done: queues.SimpleQueue[tuple[Lease, Settlement]] = queues.SimpleQueue()
         self._connection: Connection | None = None  # the loop's own, kept between passes
         self._lanes: dict[int, Lanes] = {}
@@ -107,7 +105,6 @@ class Forwarder:
         self._paused: set[int] = set()  # paused by this loop, until a refresh shows otherwise
         self._refresh_at = 0.0
         self._route_more = True
-        self._thread: threading.Thread | None = None
 
     # -- destinations ---------------------------------------------------------------------
 
@@ -192,7 +189,7 @@ class Forwarder:
         return queue.lease_batch(
             db,
             destination_id,
-            f"{self.worker_id}:{uuid.uuid4().hex[:8]}",
+            self.tokens.new(),
             batch_size=self.config.batch_size,
             lease_seconds=self.config.lease_seconds,
         )
@@ -206,43 +203,33 @@ class Forwarder:
         if settled.held:
             queue.release_lease(db, lease)
             return
-        destination_id = lease.destination_id
         now = utcnow()
         for statement, answer in settled.dead:
-            queue.mark_dead(db, destination_id, statement, answer.status, answer.text)
-        failure = settled.failure
-        if failure is not None:
-            self._record_failure(db, destination_id, settled, now)
+            queue.mark_dead(db, lease, statement, answer.status, answer.text)
+        if settled.failure is not None:
+            self._record_failure(db, lease, settled, now)
         if settled.delivered:
             queue.mark_delivered(db, lease, now)
 
-    def _record_failure(self, db: Db, destination_id: int, settled: Settlement, now) -> None:
-        failure = settled.failure
-        unsent_ids = [s.delivery_id for s in settled.unsent]
+    def _record_failure(self, db: Db, lease: Lease, settled: Settlement, now) -> None:
+        failure, destination_id = settled.failure, lease.scope
         if failure.verdict is Verdict.UNAUTHORIZED:
-            reason = f"LRS answered HTTP {failure.status}: {failure.text}".strip()
-            pause_destination(db, destination_id, reason[: queue.ERROR_TEXT_LIMIT])
-            queue.release(db, unsent_ids)
+            reason = answer_text(
+                None, f"LRS answered HTTP {failure.status}: {failure.text}".strip()
+            )
+            pause_destination(db, destination_id, reason)
+            queue.release(db, lease, settled.unsent)
             self._paused.add(destination_id)
             self._dry.add(destination_id)
             self._refresh_at = 0.0
             log.warning("Paused LRS destination %s: %s", destination_id, reason)
             return
-        delay = self._delay(failure, max(s.attempts for s in settled.unsent))
-        self._not_before[destination_id] = time.monotonic() + delay
-        error = f"HTTP {failure.status}: {failure.text}" if failure.status else failure.text
-        queue.mark_retry(db, unsent_ids, error, now + timedelta(seconds=delay))
+        attempts = max(s.attempts for s in settled.unsent)
+        delay = self.backoff.delay(attempts, failure.retry_after)
+        self._holds.hold(destination_id, delay)
+        error = answer_text(failure.status, failure.text)
+        queue.mark_retry(db, lease, settled.unsent, error, now + timedelta(seconds=delay))
         log.info("LRS destination %s failed (%s); retry in %.1fs", destination_id, error, delay)
-
-    def _delay(self, failure: Answer, attempts: int) -> float:
-        """Return Retry-After when given (up to a day), else capped full-jitter backoff."""
-        if failure.retry_after is not None:
-            return min(failure.retry_after, RETRY_AFTER_LIMIT)
-        ceiling = min(self.config.backoff_max_seconds, self.config.backoff_seconds * 2**attempts)
-        return random.uniform(0, ceiling)
-
-    def _backing_off(self, destination_id: int) -> bool:
-        return time.monotonic() < self._not_before.get(destination_id, 0.0)
 
     # -- one batch at a time (tests, operators) ---------------------------------------------
 
@@ -252,7 +239,7 @@ class Forwarder:
         Returns None when the destination cannot be sent to (gone, inactive, paused or
         without credentials).
         """
-        if self._backing_off(destination_id):
+        if self._holds.held(destination_id):
             return 0
         with self.sessions.begin() as session:
             row = session.get(Destination, destination_id)
@@ -267,7 +254,7 @@ class Forwarder:
             lease = self._lease(session, destination_id)
         if lease is None:
             return 0
-        settled = send_safely(self._sinks[destination_id], lease.statements)
+        settled = send_safely(self._sinks[destination_id], lease.rows)
         with self.sessions.begin() as session:
             self._settle(session, lease, settled)
         return settled.settled
@@ -361,8 +348,8 @@ class Forwarder:
             self._dry.clear()
         finished = self._finished()
         for lease, _ in finished:
-            self._lanes[lease.destination_id].in_flight -= 1
-            self._dry.discard(lease.destination_id)
+            self._lanes[lease.scope].in_flight -= 1
+            self._dry.discard(lease.scope)
         try:
             with db.begin():
                 for lease, settled in finished:
@@ -390,7 +377,7 @@ class Forwarder:
                 self.config.lanes,
                 lambda: self.new_sink(target),
                 self._report,
-                hold=lambda: target.id in self._paused or self._backing_off(target.id),
+                hold=lambda: target.id in self._paused or self._holds.held(target.id),
             )
             self._lanes[target.id] = lanes
         return lanes
@@ -401,7 +388,7 @@ class Forwarder:
         The waiting batch is what keeps the LRS busy: a lane that finishes picks it up at once,
         while this loop records the finished batch and leases the next.
         """
-        if target.id in self._dry or target.id in self._paused or self._backing_off(target.id):
+        if target.id in self._dry or target.id in self._paused or self._holds.held(target.id):
             return []
         if not self._can_send(target):
             return []
@@ -423,18 +410,14 @@ class Forwarder:
                 with self.sessions.begin() as session:
                     self._settle(session, lease, settled)
             except Exception:  # noqa: BLE001 - its rows are sent again when the lease ends
-                log.exception(
-                    "Could not record a batch for LRS destination %s", lease.destination_id
-                )
+                log.exception("Could not record a batch for LRS destination %s", lease.scope)
 
     def _idle_seconds(self) -> float:
         wait = self.config.poll_seconds
         if self._route_more:
             return 0.0
-        soonest = min(self._not_before.values(), default=None)
-        if soonest is not None and soonest > time.monotonic():
-            wait = min(wait, soonest - time.monotonic())
-        return max(wait, 0.0)
+        held = self._holds.next_release()
+        return wait if held is None else min(wait, held)
 
     def _shutdown(self) -> None:
         """Let the lanes finish the batches in flight, record them, and close connections."""
@@ -449,34 +432,6 @@ class Forwarder:
         self._lanes.clear()
         self._drop_connection()
         self.close()
-
-    # -- thread ---------------------------------------------------------------------------
-
-    def start(self, then: Callable[[], None] | None = None) -> threading.Thread:
-        """Run the forwarder in a daemon thread; `stop()` ends it, then `then()` runs there."""
-
-        def run() -> None:
-            try:
-                self.run()
-            finally:
-                if then is not None:
-                    then()
-
-        self._thread = threading.Thread(target=run, name="leadpath-forwarder", daemon=True)
-        self._thread.start()
-        return self._thread
-
-    def stop(self, timeout: float | None = None) -> None:
-        """Ask the loop to finish the batches in flight, and wait for its thread to end."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        """Return True while the forwarder's thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
 
     def close(self) -> None:
         """Close the HTTP sessions of `forward_batch`."""

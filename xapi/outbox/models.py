@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
@@ -18,17 +18,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from xapi.queue.clock import utcnow
+
 # BIGINT on PostgreSQL, INTEGER (the rowid alias, so it autoincrements) on SQLite.
 SequenceInt = BigInteger().with_variant(Integer, "sqlite")
 
 PENDING = "pending"
 DELIVERED = "delivered"
 DEAD = "dead"
-
-
-def utcnow() -> datetime:
-    """Return the current time as an aware UTC datetime."""
-    return datetime.now(UTC)
 
 
 class OutboxBase(DeclarativeBase):

@@ -6,8 +6,9 @@ import pytest
 
 from lti_tool.settings import SettingsError, load_settings
 from xapi.outbox import ForwarderConfig, OutboxConfigError
-from xapi.outbox.client import Verdict, parse_retry_after, verdict_for
+from xapi.outbox.client import Verdict, verdict_for
 from xapi.outbox.config import destinations_from_settings
+from xapi.queue import parse_retry_after
 
 
 def test_destinations_are_read_from_lrs_settings():
