@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         profile_pages,
         recording,
         signing_keys,
+        workers,
     )
     from lti_tool.assess import feedback_views, framework_versions, supervision_views
     from lti_tool.assess import views as assess_views
@@ -86,10 +87,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         from lti_tool import demo
 
         demo.init_app(app)
-    if settings.forwarder_thread:
-        from lti_tool.cli.grades import start_background_grade_sender
-        from lti_tool.cli.outbox import start_background_forwarder
-
-        start_background_forwarder(app)
-        start_background_grade_sender(app)
+    workers.init_app(app)  # last: the background senders start once the app is complete
     return app

@@ -1,4 +1,8 @@
-"""The `leadpath` command line."""
+"""The `leadpath` command line: one module per command group, sharing `cli.common`.
+
+Commands only parse options, call the library and print; background work (the forwarder, the
+grade sender) is started by `lti_tool.workers`.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,7 @@ import sys
 
 import click
 
-from lti_tool.settings import Settings, SettingsError, load_settings
-
-
-def settings_from_env() -> Settings:
-    """Load settings, turning a bad setting into a one-line usage error."""
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
+from lti_tool.settings import SettingsError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,9 +21,20 @@ def cli() -> None:
 def build() -> click.Group:
     """Return the root group with every subcommand attached (idempotent)."""
     if not cli.commands:
-        from lti_tool.cli import db, framework, grades, keys, lrs, outbox, platform, serve
+        from lti_tool.cli import (
+            admin,
+            db,
+            forwarder,
+            framework,
+            grades,
+            keys,
+            lrs,
+            outbox,
+            platform,
+            serve,
+        )
 
-        for module in (db, framework, grades, keys, lrs, outbox, platform, serve):
+        for module in (admin, db, forwarder, framework, grades, keys, lrs, outbox, platform, serve):
             module.register(cli)
     return cli
 

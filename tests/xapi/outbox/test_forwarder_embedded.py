@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from lti_tool.cli.outbox import embedded_sink
+from lti_tool.workers import embedded_sink
 from tests.xapi.outbox.outbox_helpers import FAST, drain, pending, statement
 from xapi.lrs import create_credential
 from xapi.outbox import Forwarder, enqueue
@@ -46,16 +46,3 @@ def test_queued_statements_reach_the_embedded_lrs_and_read_back(
         assert stored["authority"]["account"]["homePage"] == "http://localhost"
     response = client.get("/xapi/statements", query_string={"limit": 100}, headers=headers)
     assert {s["id"] for s in response.get_json()["statements"]} == {s["id"] for s in made}
-
-
-def test_the_background_thread_runs_only_when_asked_and_stops(make_app, fresh_database_url):
-    assert "leadpath.forwarder" not in make_app(database_url=fresh_database_url).extensions
-    app = make_app(
-        database_url=fresh_database_url, forwarder_thread=True, forwarder_poll_seconds=0.05
-    )
-    forwarder = app.extensions["leadpath.forwarder"]
-    grades = app.extensions["leadpath.grades"]
-    assert forwarder.running and grades.running
-    forwarder.stop(5)
-    grades.stop(5)
-    assert not forwarder.running and not grades.running
