@@ -8,6 +8,9 @@ Run `leadpath db upgrade` and `leadpath keys ensure` once before starting (or us
 import multiprocessing
 import os
 
+# Each worker applies leadpath's per-process (glibc memory) settings as it starts.
+from lti_tool.server import post_fork  # noqa: F401 - read by gunicorn as its post_fork hook
+
 wsgi_app = "lti_tool:create_app()"
 bind = os.environ.get("LEADPATH_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("LEADPATH_WORKERS", multiprocessing.cpu_count() * 2))

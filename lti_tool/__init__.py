@@ -9,7 +9,6 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lti_tool import malloc
 from lti_tool.settings import Settings, load_settings
 
 
@@ -28,7 +27,6 @@ def _secret_key(settings: Settings) -> str:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app from the environment, or from `test_config` setting overrides alone."""
     settings = load_settings() if test_config is None else load_settings({}, **test_config)
-    malloc.keep_memory_flat()
     app = Flask(__name__)
     app.config["LEADPATH"] = settings
     app.config["SECRET_KEY"] = _secret_key(settings)

@@ -7,6 +7,8 @@ Every thread leadpath runs besides those serving requests starts here, never in 
   stop at interpreter exit after recording the batches in flight (up to 10 s each).
 - `run_forwarder(…)` runs the forwarder in the calling thread and the grade sender beside it,
   until SIGTERM or SIGINT (`leadpath forwarder`).
+- `process_started()` applies the per-process memory settings of `lti_tool.malloc` (with their
+  trimming timer) where a process starts: gunicorn's `post_fork`, `leadpath forwarder`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from lti_tool import malloc
 from lti_tool.db import Database
 from lti_tool.grades.sender import GradeConfig, GradeSender
 from lti_tool.settings import Settings, SettingsError
@@ -25,6 +28,11 @@ from xapi.outbox.client import StatementSink
 
 FORWARDER_KEY = "leadpath.forwarder"
 GRADES_KEY = "leadpath.grades"
+
+
+def process_started() -> None:
+    """Apply what each leadpath process sets once where it starts (glibc memory settings)."""
+    malloc.keep_memory_flat()
 
 
 def forwarder_config(settings: Settings) -> ForwarderConfig:
@@ -92,6 +100,7 @@ def run_forwarder(settings: Settings, database: Database, say: Callable[[str], N
     `say` reports to the operator: the forwarder's id once it runs, and why grades are not
     sent when the tool has no key yet.
     """
+    process_started()
     forwarder = make_forwarder(settings, database)
     try:
         grades = make_grade_sender(settings, database)
