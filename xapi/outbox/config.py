@@ -34,6 +34,9 @@ class ForwarderConfig(SenderConfig):
 
     lanes: int = 2  # batches in flight at once per destination (order per learner still kept)
     destinations: tuple[DestinationConfig, ...] = field(default=())
+    # The embedded LRS as a destination: None keeps what was decided before (on, unless an
+    # operator removed it); True turns it on (again); False turns it off.
+    embedded: bool | None = None
 
     @classmethod
     def from_settings(cls, settings: Any) -> ForwarderConfig:

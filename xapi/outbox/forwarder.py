@@ -29,8 +29,8 @@ from xapi.outbox.client import LrsClient, StatementSink, Verdict
 from xapi.outbox.config import ForwarderConfig
 from xapi.outbox.destinations import (
     EMBEDDED,
-    ensure_embedded_destination,
     pause_destination,
+    sync_embedded_destination,
     sync_settings_destinations,
 )
 from xapi.outbox.models import Destination
@@ -109,17 +109,15 @@ class Forwarder(Worker):
     # -- destinations ---------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Bring settings destinations into the database; use the embedded LRS if none exist."""
+        """Bring settings destinations, and the embedded LRS's when it has one, into the database.
+
+        The embedded LRS stays a destination beside the others unless turned off (see
+        `xapi.outbox.destinations`).
+        """
         with self.sessions.begin() as session:
             sync_settings_destinations(session, self.config.destinations)
-            others = session.scalar(
-                select(Destination.id).where(Destination.active, Destination.name != EMBEDDED)
-            )
-            embedded = session.scalar(select(Destination).where(Destination.name == EMBEDDED))
-            if others is None and self.embedded is not None:
-                ensure_embedded_destination(session).active = True
-            elif embedded is not None:
-                embedded.active = False
+            if self.embedded is not None:
+                sync_embedded_destination(session, self.config.embedded)
 
     def new_sink(self, target: Target) -> StatementSink | None:
         """Return a new sink for a destination, or None when it has no credentials."""

@@ -58,7 +58,8 @@ class Destination(OutboxBase):
     """An LRS statements are forwarded to, with its optional platform and course filters.
 
     Destinations from settings keep their credentials in settings (key and secret are NULL
-    here); those added with `leadpath lrs destination add` keep them in this row.
+    here); those added with `leadpath lrs destination add` keep them in this row. The embedded
+    LRS's row stays after an operator removed it (`removed_at`), so it stays removed.
     """
 
     __tablename__ = "outbox_destination"
@@ -75,6 +76,7 @@ class Destination(OutboxBase):
     paused_at: Mapped[datetime | None] = mapped_column()
     pause_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column()
 
 
 class Delivery(OutboxBase):

@@ -44,6 +44,17 @@ def test_a_bad_endpoint_names_the_variable():
         destinations_from_settings({"lrs_uni_endpoint": "lrs.example"})
 
 
+@pytest.mark.parametrize("raw, wanted", [(None, None), ("false", False), ("true", True)])
+def test_the_embedded_lrs_setting_is_unset_on_or_off(raw, wanted):
+    environ = {} if raw is None else {"LEADPATH_FORWARDER_EMBEDDED": raw}
+    assert ForwarderConfig.from_settings(load_settings(environ)).embedded is wanted
+
+
+def test_a_bad_embedded_lrs_setting_names_the_variable():
+    with pytest.raises(SettingsError, match="LEADPATH_FORWARDER_EMBEDDED must be true or false"):
+        load_settings({"LEADPATH_FORWARDER_EMBEDDED": "sometimes"})
+
+
 def test_a_bad_forwarder_setting_names_the_variable():
     with pytest.raises(SettingsError, match="LEADPATH_FORWARDER_BATCH_SIZE"):
         load_settings({"LEADPATH_FORWARDER_BATCH_SIZE": "0"})
