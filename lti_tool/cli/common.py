@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -38,6 +40,17 @@ def open_database(*, sync_destinations: bool = False) -> Iterator[tuple[Settings
         yield settings, database
     finally:
         database.engine.dispose()
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+
+
+def print_report(report: Any, as_json: bool, for_people: Callable[[Any], None]) -> None:
+    """Print a report as indented JSON (`--json`), or with `for_people`."""
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        for_people(report)
 
 
 def format_age(seconds: float | None) -> str:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from lti_tool.cli.common import format_age, open_database
+from lti_tool.cli.common import format_age, json_option, open_database, print_report
 from lti_tool.grades.queue import grade_status, retry_grades
 from lti_tool.workers import make_grade_sender
 
@@ -38,15 +36,12 @@ def register(cli: click.Group) -> None:
         """Scores waiting for, sent to, or refused by the platforms' gradebooks (LTI AGS)."""
 
     @grades.command("status")
-    @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+    @json_option
     def status(as_json: bool) -> None:
         """Show pending, sent and dead scores per platform, and the platforms' refusals."""
         with open_database() as (_, database), database.sessions() as session:
             report = grade_status(session)
-        if as_json:
-            click.echo(json.dumps(report, indent=2))
-        else:
-            print_status(report)
+        print_report(report, as_json, print_status)
 
     @grades.command("retry")
     @click.option("--dead", is_flag=True, help="Also re-queue scores a platform refused.")

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from lti_tool.cli.common import format_age, open_database
+from lti_tool.cli.common import format_age, json_option, open_database, print_report
 from xapi.outbox import dead_letters, outbox_status, retry
 from xapi.outbox.destinations import DestinationError
 
@@ -42,15 +42,12 @@ def register(cli: click.Group) -> None:
         """Inspect and repair the queue of statements waiting for their LRSs."""
 
     @outbox.command("status")
-    @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+    @json_option
     def status(as_json: bool) -> None:
         """Show pending, delivered and dead statements and pauses per destination."""
         with open_database(sync_destinations=True) as (_, database), database.sessions() as session:
             report = outbox_status(session)
-        if as_json:
-            click.echo(json.dumps(report, indent=2))
-        else:
-            print_status(report)
+        print_report(report, as_json, print_status)
 
     @outbox.command("retry")
     @click.option("--destination", help="Only this destination (default: all).")
@@ -70,7 +67,7 @@ def register(cli: click.Group) -> None:
 
     @outbox.command("dead-letter")
     @click.option("--destination", help="Only this destination (default: all).")
-    @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+    @json_option
     def dead_letter(destination: str | None, as_json: bool) -> None:
         """List statements an LRS refused, with its answer."""
         with open_database() as (_, database), database.sessions() as session:

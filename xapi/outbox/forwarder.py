@@ -17,25 +17,24 @@ import logging
 import queue as queues
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from xapi.outbox import queue
-from xapi.outbox.client import LrsClient, StatementSink, Verdict
+from xapi.outbox.client import StatementSink, Verdict
 from xapi.outbox.config import ForwarderConfig
 from xapi.outbox.destinations import (
-    EMBEDDED,
     pause_destination,
     sync_embedded_destination,
     sync_settings_destinations,
 )
 from xapi.outbox.models import Destination
-from xapi.outbox.queue import Db
+from xapi.outbox.queue import Db, KeptConnection
 from xapi.outbox.sending import Lanes, Settlement, send_bisecting, send_safely
+from xapi.outbox.targets import Target, Targets
 from xapi.queue import Backoff, Holds, Lease, Tokens, Worker, answer_text, utcnow
 
 log = logging.getLogger(__name__)
@@ -43,30 +42,9 @@ log.addHandler(logging.NullHandler())
 
 ROUTE_BATCH = 1000
 PREPARE_ATTEMPTS = 5
-_destinations = Destination.__table__
-_TARGET_COLUMNS = [
-    _destinations.c[name] for name in ("id", "name", "source", "endpoint", "key", "secret")
-]
-_ROUTING_COLUMNS = [_destinations.c[name] for name in ("id", "platforms", "courses")]
+_ROUTING_COLUMNS = [Destination.__table__.c[name] for name in ("id", "platforms", "courses")]
 
 __all__ = ["Forwarder", "Settlement", "Target", "send_bisecting"]
-
-
-@dataclass(frozen=True)
-class Target:
-    """What the sending side needs of a destination row, read once per refresh."""
-
-    id: int
-    name: str
-    source: str
-    endpoint: str
-    key: str | None
-    secret: str | None
-
-    @classmethod
-    def of(cls, row) -> Target:
-        """Copy the fields of a destination row (ORM object or Core row)."""
-        return cls(row.id, row.name, row.source, row.endpoint, row.key, row.secret)
 
 
 class Forwarder(Worker):
@@ -94,11 +72,13 @@ class Forwarder(Worker):
         self.instance = self.tokens.instance
         self.worker_id = self.tokens.worker_id
         self.backoff = Backoff(config.backoff_seconds, config.backoff_max_seconds)
-        self._credentials = {d.name: (d.key, d.secret) for d in config.destinations}
+        self.destinations = Targets(
+            config, embedded=embedded, only=only, user_agent=f"leadpath-forwarder/{self.instance}"
+        )
         self._sinks: dict[int, StatementSink] = {}  # for forward_batch, in the caller's thread
         self._holds = Holds()  # destinations backing off after a failure
         self._done: queues.SimpleQueue[tuple[Lease, Settlement]] = queues.SimpleQueue()
-        self._connection: Connection | None = None  # the loop's own, kept between passes
+        self._loop_db = KeptConnection(sessions.kw["bind"])  # the loop's own, between passes
         self._lanes: dict[int, Lanes] = {}
         self._targets: list[Target] = []
         self._dry: set[int] = set()  # nothing to lease until a batch returns or a refresh
@@ -119,45 +99,10 @@ class Forwarder(Worker):
             if self.embedded is not None:
                 sync_embedded_destination(session, self.config.embedded)
 
-    def new_sink(self, target: Target) -> StatementSink | None:
-        """Return a new sink for a destination, or None when it has no credentials."""
-        if target.name == EMBEDDED and target.source == "embedded":
-            return self.embedded() if self.embedded else None
-        key, secret = self._credentials.get(target.name, (None, None))
-        if target.source != "settings":
-            key, secret = target.key, target.secret
-        if key is None or secret is None:
-            return None
-        return LrsClient(
-            target.endpoint,
-            key,
-            secret,
-            connect_timeout=self.config.connect_timeout,
-            read_timeout=self.config.read_timeout,
-            user_agent=f"leadpath-forwarder/{self.instance}",
-        )
-
-    def _can_send(self, target: Target) -> bool:
-        if target.name == EMBEDDED and target.source == "embedded":
-            return self.embedded is not None
-        if target.source == "settings":
-            return target.name in self._credentials
-        return target.key is not None and target.secret is not None
-
-    def targets(self, db: Db | None = None) -> list[Target]:
-        """Return the active, unpaused destinations this forwarder sends to."""
-        query = select(*_TARGET_COLUMNS).where(Destination.active, Destination.paused_at.is_(None))
-        if self.only:
-            query = query.where(Destination.name.in_(self.only))
-        query = query.order_by(Destination.id)
-        if db is not None:
-            return [Target.of(row) for row in db.execute(query)]
-        with self.sessions() as session:
-            return [Target.of(row) for row in session.execute(query)]
-
     def forwardable(self) -> list[int]:
         """Return the ids of active, unpaused destinations."""
-        return [target.id for target in self.targets()]
+        with self.sessions() as session:
+            return [target.id for target in self.destinations.active(session)]
 
     # -- database steps -------------------------------------------------------------------
 
@@ -245,7 +190,7 @@ class Forwarder(Worker):
                 return None
             target = Target.of(row)
             if destination_id not in self._sinks:
-                sink = self.new_sink(target)
+                sink = self.destinations.new_sink(target)
                 if sink is None:
                     return None
                 self._sinks[destination_id] = sink
@@ -281,7 +226,7 @@ class Forwarder(Worker):
                     self.pump()
                 except Exception:  # noqa: BLE001 - a database hiccup must not end forwarding
                     log.exception("Outbox forwarding pass failed; retrying")
-                    self._drop_connection()
+                    self._loop_db.drop()
                     self._stop.wait(self.config.poll_seconds)
                 self._wake.wait(self._idle_seconds())
         finally:
@@ -291,34 +236,6 @@ class Forwarder(Worker):
         """Called by a sending thread when a batch is done."""
         self._done.put((lease, settled))
         self._wake.set()
-
-    def _db(self) -> Connection:
-        """Return the loop's connection, opening it when needed.
-
-        A connection kept between passes costs far less per transaction than a new session
-        (no pool checkout, no pre-ping); a pass that fails drops it.
-        """
-        if self._connection is None or self._connection.closed:
-            self._connection = self.sessions.kw["bind"].connect()
-            if self._connection.dialect.name == "postgresql":
-                # psycopg prepares a statement run five times on one connection; a generic plan
-                # made while the queue was small stays slow when it grows (the claim ran up to
-                # 50 times longer). Plan each execution instead.
-                self._connection.exec_driver_sql("SET plan_cache_mode = force_custom_plan")
-                self._connection.commit()
-        return self._connection
-
-    def _drop_connection(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                if connection.dialect.name == "postgresql":
-                    connection.rollback()
-                    connection.exec_driver_sql("RESET plan_cache_mode")
-                    connection.commit()
-                connection.close()
-            except Exception:  # noqa: BLE001 - it is being thrown away
-                log.debug("Closing the forwarder's connection failed", exc_info=True)
 
     def _finished(self) -> list[tuple[Lease, Settlement]]:
         finished = []
@@ -331,7 +248,7 @@ class Forwarder(Worker):
     def pump(self) -> None:
         """One pass: route, record returned batches and lease the next ones, then dispatch."""
         now = time.monotonic()
-        db = self._db()
+        db = self._loop_db.get()
         if self._route_more or now >= self._refresh_at:
             with db.begin():
                 routed = self.route_some(db)
@@ -340,7 +257,7 @@ class Forwarder(Worker):
                 self._dry.clear()
         if now >= self._refresh_at:
             with db.begin():
-                self._targets = self.targets(db)
+                self._targets = self.destinations.active(db)
             self._paused -= {target.id for target in self._targets}
             self._refresh_at = now + self.config.poll_seconds
             self._dry.clear()
@@ -361,7 +278,7 @@ class Forwarder(Worker):
             if not finished:
                 raise
             log.exception("Recording %d sent batches together failed", len(finished))
-            self._drop_connection()
+            self._loop_db.drop()
             self._settle_each(finished)
             return
         for lanes, lease in dispatch:
@@ -373,7 +290,7 @@ class Forwarder(Worker):
             lanes = Lanes(
                 target.id,
                 self.config.lanes,
-                lambda: self.new_sink(target),
+                lambda: self.destinations.new_sink(target),
                 self._report,
                 hold=lambda: target.id in self._paused or self._holds.held(target.id),
             )
@@ -388,7 +305,7 @@ class Forwarder(Worker):
         """
         if target.id in self._dry or target.id in self._paused or self._holds.held(target.id):
             return []
-        if not self._can_send(target):
+        if not self.destinations.can_send(target):
             return []
         lanes = self._lanes.get(target.id)
         free = self.config.lanes + 1 - (lanes.in_flight if lanes else 0)
@@ -428,7 +345,7 @@ class Forwarder(Worker):
                 log.warning("A batch is still in flight; its lease will return it to the queue")
         self._settle_each(self._finished())
         self._lanes.clear()
-        self._drop_connection()
+        self._loop_db.drop()
         self.close()
 
     def close(self) -> None:
