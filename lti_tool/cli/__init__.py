@@ -9,17 +9,26 @@ import click
 from lti_tool.settings import Settings, SettingsError, load_settings
 
 
+class BadSettings(click.ClickException):
+    """A bad setting: shown as one line ("Error: …"), exit status 2 as for a usage error."""
+
+    exit_code = 2
+
+
 def settings_from_env() -> Settings:
-    """Load settings, turning a bad setting into a one-line usage error."""
+    """Load settings, turning a bad setting into a one-line error."""
     try:
         return load_settings()
     except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise BadSettings(str(exc)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """leadpath: an LTI 1.3 tool for NHS Leadership Framework assessments."""
+    if not ctx.resilient_parsing:
+        settings_from_env()  # every command stops on an unknown or malformed setting
 
 
 def build() -> click.Group:
