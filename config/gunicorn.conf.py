@@ -11,7 +11,7 @@ import os
 import sys
 
 
-def on_starting(server):
+def on_starting(_server):
     """Stop with one line, before any worker starts, when a LEADPATH_ setting is wrong."""
     from lti_tool.settings import SettingsError, load_settings
 
