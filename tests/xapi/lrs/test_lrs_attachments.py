@@ -114,12 +114,14 @@ def test_an_attachment_without_part_or_file_url_is_refused(client, headers, make
 
 def test_a_file_url_attachment_needs_no_part(client, headers, make_statement):
     item = dict(attachment(b"remote"), fileUrl="https://files.example.org/r.pdf")
-    assert (
-        client.post(
-            "/xapi/statements", json=make_statement(attachments=[item]), headers=headers
-        ).status_code
-        == 200
+    response = client.post(
+        "/xapi/statements", json=make_statement(attachments=[item]), headers=headers
     )
+    assert response.status_code == 200, response.json
+    got = client.get(
+        "/xapi/statements", query_string={"statementId": response.json[0]}, headers=headers
+    )
+    assert got.json["attachments"] == [item]
 
 
 def test_a_part_belonging_to_no_statement_is_refused(client, headers, make_statement):
@@ -173,6 +175,14 @@ def test_a_signed_statement_with_a_valid_jws_is_accepted(client, headers, make_s
         "/xapi/statements", data=body, content_type=content_type, headers=headers
     )
     assert response.status_code == 200, response.json
+    got = client.get(
+        "/xapi/statements",
+        query_string={"statementId": response.json[0], "attachments": "true"},
+        headers=headers,
+    )
+    stored, *parts = att.parse_multipart(got.content_type, got.data)
+    assert json.loads(stored.body)["attachments"][0]["usageType"] == SIGNATURE
+    assert [part.body for part in parts] == [jws]
 
 
 @pytest.mark.parametrize("problem", ["payload", "alg", "garbage", "wrong_cert"])
