@@ -7,9 +7,9 @@ import jwt
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from tests.support.keys import rsa_key
 from xapi.lrs import attachments as att
 from xapi.lrs.errors import BadRequest
 
@@ -46,7 +46,7 @@ def attachment(content: bytes, usage="https://example.org/usage/report", content
 
 @pytest.fixture(scope="module")
 def signer():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = rsa_key()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "leadpath test")])
     now = datetime.datetime.now(datetime.UTC)
     cert = (
@@ -200,7 +200,7 @@ def test_bad_signatures_are_refused(client, headers, make_statement, signer, pro
     elif problem == "garbage":
         jws = b"not a jws"
     else:
-        other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        other = rsa_key()
         jws = sign(statement, other, x5c)
     statement["attachments"] = [attachment(jws, SIGNATURE, "application/octet-stream")]
     content_type, body = multipart(
