@@ -138,7 +138,10 @@ class DatabaseLaunchStore:
         finds nothing (PostgreSQL's row lock or SQLite's write lock holds it until the first
         commits); a rollback of the transaction leaves the row unused.
         """
-        claimed = self._claim_stmt.execute(session, {"b_state": state, "b_now": utcnow()})
+        self._claim(session, state)
+
+    def _claim(self, executor, state: str) -> None:
+        claimed = self._claim_stmt.execute(executor, {"b_state": state, "b_now": utcnow()})
         if claimed != 1:
             self.peek(state)  # names an expired or unknown login
             raise _replayed()
