@@ -1,4 +1,7 @@
-"""The `leadpath` command line."""
+"""The `leadpath` command line: a click group with one sub-group or command per area.
+
+May import everything of `lti_tool`, `xapi` and `framework`.
+"""
 
 from __future__ import annotations
 
