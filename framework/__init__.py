@@ -11,7 +11,7 @@ from .iri import iri_of, resolve, to_json
 from .loader import bundled, load_bundled, load_framework, load_framework_text
 from .model import NON_RATING_ANSWERS, Domain, Element, Framework, Indicator, Stage
 from .multirater import aggregate_360, aggregate_importance, gap_label, notable_gaps
-from .notices import framework_notices, notices
+from .notices import framework_notices, general_notices
 from .phases import CareerPhase, PhaseTable, expected_profile, expected_stage, load_phases
 from .profile import compare_with_phase, domain_profile, overall_score, stage_text
 from .scoring import ElementScore, score_assessment, score_element
@@ -52,7 +52,7 @@ __all__ = [
     "load_framework_text",
     "load_phases",
     "notable_gaps",
-    "notices",
+    "general_notices",
     "overall_score",
     "resolve",
     "score_assessment",

@@ -27,7 +27,7 @@ class Notices:
 
 
 @cache
-def notices() -> Notices:
+def general_notices() -> Notices:
     """The bundled general notices."""
     doc = json.loads(NOTICES_FILE.read_text(encoding="utf-8"))
     return Notices(doc["independence"], doc["indicative_crosswalk"], doc["leadpath_defined"])
@@ -52,8 +52,8 @@ def framework_notices(framework: Framework) -> list[str]:
         out.append(framework.status_note)
     out += [text for text in (framework.attribution, framework.licence_note) if text]
     if defines_own_content(framework):
-        out.append(notices().leadpath_defined)
+        out.append(general_notices().leadpath_defined)
     if framework.independence:
         out.append(framework.independence)
-    out.append(notices().independence)
+    out.append(general_notices().independence)
     return out
