@@ -39,9 +39,11 @@ test-sqlite:
 test-postgresql:
 	$(PY) -m pytest -q --db=postgresql
 
+# Style, formatting and dead code (vulture's settings are in pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/vulture
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,15 +1,28 @@
 """Production gunicorn settings for leadpath: `gunicorn -c config/gunicorn.conf.py`.
 
-The app is built by `lti_tool:create_app()` from LEADPATH_ environment variables.
+The app is built by `lti_tool:create_app()` from LEADPATH_ environment variables; this file
+reads three more (LEADPATH_BIND, LEADPATH_WORKERS, LEADPATH_FORWARDED_ALLOW_IPS, see README).
 Run `leadpath db upgrade` and `leadpath keys ensure` once before starting (or use
 `leadpath serve`, which does both and uses equivalent settings).
 """
 
 import multiprocessing
 import os
+import sys
 
 # Each worker applies leadpath's per-process (glibc memory) settings as it starts.
 from lti_tool.server import post_fork  # noqa: F401 - read by gunicorn as its post_fork hook
+
+
+def on_starting(_server):
+    """Stop with one line, before any worker starts, when a LEADPATH_ setting is wrong."""
+    from lti_tool.settings import SettingsError, load_settings
+
+    try:
+        load_settings()
+    except SettingsError as exc:
+        sys.exit(f"Error: {exc}")
+
 
 wsgi_app = "lti_tool:create_app()"
 bind = os.environ.get("LEADPATH_BIND", "127.0.0.1:8000")

@@ -1,8 +1,10 @@
 """Crosswalks: read a per-element result recorded under one framework under another.
 
 A crosswalk file (``schema/crosswalk.schema.json``) lists weighted links from
-source elements to target elements and, for every source stage, the target
-stage it corresponds to.
+source elements to target elements, each with a note saying why, and for
+every source stage the target stage it corresponds to. Every bundled
+crosswalk is leadpath's own mapping, not endorsed by the frameworks' owners;
+``Crosswalk.indicative`` tells pages to label translated results indicative.
 
 Translation rule (``translate``):
 
@@ -15,9 +17,11 @@ Translation rule (``translate``):
 3. Source elements without links, and target elements without linked
    results, are left out.
 
-With one-to-one links of weight 1 and a one-to-one stage map (MLCF ↔ LF,
-CLCF ↔ LF) translation is exact both ways, so a round trip gives back the
-same stages. ``Crosswalk.inverse()`` gives the reverse direction.
+``Crosswalk.inverse()`` reads a crosswalk backwards only where that is
+honest: one-to-one links and a one-to-one stage map (MLCF ↔ LF, CLCF ↔ LF).
+A many-to-many crosswalk such as LF → HLM is refused with
+``CrosswalkNotInvertibleError``: turning nine dimensions back into
+twenty-eight elements would copy one judgement onto several elements.
 """
 
 from __future__ import annotations
@@ -30,11 +34,22 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import FrameworkFileError, parse_text, read_file, validate
+from .errors import CrosswalkNotInvertibleError, FrameworkFileError
+from .files import parse_text, read_file, validate
 from .model import Framework
 
 CROSSWALK_DIR = Path(__file__).parent / "data" / "crosswalks"
-BUNDLED_CROSSWALKS = ("mlcf-2010__lf-2011", "clcf-2011__lf-2011", "lf-2011__hlm-2013")
+BUNDLED_CROSSWALKS = (
+    "mlcf-2010__lf-2011",
+    "clcf-2011__lf-2011",
+    "lf-2011__hlm-2013",
+    "lf-2011__ukfp-2021",
+    "hlm-2013__ukfp-2021",
+    "lf-2011__gmc-gpc-2017",
+    "hlm-2013__gmc-gpc-2017",
+    "lf-2011__gmc-ofg-2018",
+    "hlm-2013__gmc-ofg-2018",
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,16 @@ class Crosswalk:
     stage_map: tuple[tuple[int, int], ...]
     links: tuple[Link, ...]
     description: str = ""
+    indicative: bool = True
+    statement: str = ""
+    stage_notes: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def is_one_to_one(self) -> bool:
+        """True when every source and every target element has at most one link."""
+        sources = [k.source for k in self.links]
+        targets = [k.target for k in self.links]
+        return len(set(sources)) == len(sources) and len(set(targets)) == len(targets)
 
     def map_stage(self, stage: int) -> int:
         """Target stage number for a source stage number (0 maps to 0)."""
@@ -75,11 +100,18 @@ class Crosswalk:
     def inverse(self) -> Crosswalk:
         """The same correspondence read from target to source.
 
-        Needs a one-to-one stage map; raises ``ValueError`` otherwise.
+        Raises ``CrosswalkNotInvertibleError`` unless the links and the stage
+        map are both one-to-one.
         """
+        if not self.is_one_to_one:
+            raise CrosswalkNotInvertibleError(
+                f"crosswalk {self.id!r} links elements many-to-many, so it cannot be read from "
+                f"{self.target} back to {self.source}: one {self.target} result would be copied "
+                f"onto several {self.source} elements"
+            )
         targets = [t for _, t in self.stage_map]
         if len(set(targets)) != len(targets):
-            raise ValueError(
+            raise CrosswalkNotInvertibleError(
                 f"crosswalk {self.id!r} cannot be inverted: its stage map is not one-to-one"
             )
         return Crosswalk(
@@ -87,14 +119,12 @@ class Crosswalk:
             title=f"{self.title} (reversed)",
             source=self.target,
             target=self.source,
-            stage_map=tuple(sorted((t, s) for s, t in self.stage_map)),
+            stage_map=tuple(sorted((t, s) for s, t in self.stage_map if t != 0)),
             links=tuple(Link(k.target, k.source, k.weight, k.note) for k in self.links),
             description=self.description,
+            indicative=self.indicative,
+            statement=self.statement,
         )
-
-    def targets_of(self, source_path: str) -> tuple[Link, ...]:
-        """Links leaving a source element."""
-        return tuple(k for k in self.links if k.source == source_path)
 
     def sources_of(self, target_path: str) -> tuple[Link, ...]:
         """Links arriving at a target element."""
@@ -163,6 +193,9 @@ def _build(doc: dict, name: str, frameworks: Mapping[str, Framework]) -> Crosswa
     for i, pair in enumerate(doc["stages"]):
         numbers = []
         for side in ("source", "target"):
+            if side == "target" and pair[side] == 0:
+                numbers.append(0)
+                continue
             try:
                 numbers.append(fws[side].stage(pair[side]).number)
             except KeyError:
@@ -174,6 +207,9 @@ def _build(doc: dict, name: str, frameworks: Mapping[str, Framework]) -> Crosswa
     missing = [s.key for s in fws["source"].stages if s.number not in stage_map]
     if missing:
         fail("stages", f"no target given for source {missing[0]!r}")
+    stage_notes = tuple(
+        (fws["source"].stage(p["source"]).number, p["note"]) for p in doc["stages"] if "note" in p
+    )
 
     links = []
     seen = set()
@@ -186,7 +222,7 @@ def _build(doc: dict, name: str, frameworks: Mapping[str, Framework]) -> Crosswa
         if (m["source"], m["target"]) in seen:
             fail(f"mappings[{i}]", f"{m['source']} → {m['target']} is listed twice")
         seen.add((m["source"], m["target"]))
-        links.append(Link(m["source"], m["target"], m["weight"], m.get("note", "")))
+        links.append(Link(m["source"], m["target"], m["weight"], m["note"]))
     return Crosswalk(
         id=doc["id"],
         title=doc["title"],
@@ -195,6 +231,9 @@ def _build(doc: dict, name: str, frameworks: Mapping[str, Framework]) -> Crosswa
         stage_map=tuple(sorted(stage_map.items())),
         links=tuple(links),
         description=doc.get("description", ""),
+        indicative=doc["indicative"],
+        statement=doc["statement"],
+        stage_notes=stage_notes,
     )
 
 
@@ -211,7 +250,11 @@ def load_bundled_crosswalks() -> dict[str, Crosswalk]:
 def crosswalk_between(
     source: str, target: str, crosswalks: Mapping[str, Crosswalk] | None = None
 ) -> Crosswalk:
-    """The crosswalk from ``source`` to ``target``, inverting one if needed."""
+    """The crosswalk from ``source`` to ``target``, inverting a one-to-one one if needed.
+
+    Raises ``KeyError`` if there is none and ``CrosswalkNotInvertibleError`` if
+    only the reverse of a many-to-many crosswalk exists.
+    """
     crosswalks = load_bundled_crosswalks() if crosswalks is None else crosswalks
     direct = crosswalks.get(f"{source}__{target}")
     if direct is not None:

@@ -1,32 +1,20 @@
-"""Reading and validating definition files, with errors that say where and what.
+"""Errors raised by the framework package.
 
-Every problem is reported as ``FrameworkFileError`` whose message is one
-sentence: ``"<file>: <json path>: <problem>."``, for example
-``"my-lf.json: domains[1].elements[2].indicators[0].stage: 7 is not a stage
-of this framework (1, 2, 3, 4)."``
+Every error says in one sentence what is wrong and where, so the app can show
+it to a person unchanged.
 """
 
 from __future__ import annotations
-
-import json
-from collections.abc import Iterable, Sequence
-from functools import cache
-from pathlib import Path
-from typing import Any
-
-import jsonschema
-import yaml
-
-SCHEMA_DIR = Path(__file__).parent / "schema"
-YAML_SUFFIXES = (".yaml", ".yml")
 
 
 class FrameworkFileError(ValueError):
     """A definition file that cannot be read or is not valid.
 
-    ``source`` names the file, ``path`` is the JSON path inside it (``""`` for
-    the whole document), ``problem`` says what is wrong and ``line`` is set for
-    syntax errors.
+    The message is one sentence: ``"<file>: <json path>: <problem>."``, e.g.
+    ``"my-lf.json: domains[1].elements[2].indicators[0].stage: 7 is not a stage
+    of this framework (1, 2, 3, 4)."``. ``source`` names the file, ``path`` is
+    the JSON path inside it (``""`` for the whole document), ``problem`` says
+    what is wrong and ``line`` is set for syntax errors.
     """
 
     def __init__(self, source: str, path: str, problem: str, line: int | None = None):
@@ -38,122 +26,9 @@ class FrameworkFileError(ValueError):
         super().__init__(f"{source}: {where}: {self.problem}.")
 
 
-def json_path(parts: Iterable[Any]) -> str:
-    """Format path parts as ``domains[1].elements[2].id``."""
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
+class UnknownIRIError(LookupError):
+    """The IRI is not under the base URL or names nothing that exists."""
 
 
-def parse_text(text: str, source: str, fmt: str | None = None) -> Any:
-    """Parse JSON or YAML text; the format comes from ``fmt`` or the file name.
-
-    Without either, text starting with ``{`` is read as JSON, anything else as
-    YAML.
-    """
-    text = text.removeprefix("\ufeff")
-    if fmt is None:
-        if source.lower().endswith(YAML_SUFFIXES):
-            fmt = "yaml"
-        elif source.lower().endswith(".json") or text.lstrip().startswith("{"):
-            fmt = "json"
-        else:
-            fmt = "yaml"
-    if fmt == "json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            problem = f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-            raise FrameworkFileError(source, "", problem, line=exc.lineno) from None
-    if fmt != "yaml":
-        raise ValueError(f"unknown format {fmt!r}; use 'json' or 'yaml'")
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        where = f" at line {line}, column {mark.column + 1}" if mark is not None else ""
-        reason = getattr(exc, "problem", None) or "cannot be parsed"
-        raise FrameworkFileError(
-            source, "", f"malformed YAML{where}: {reason}", line=line
-        ) from None
-
-
-def read_file(path: str | Path) -> tuple[str, str]:
-    """Read a definition file; return its text and the name used in messages."""
-    path = Path(path)
-    try:
-        return path.read_text(encoding="utf-8"), path.name
-    except OSError as exc:
-        raise FrameworkFileError(path.name, "", f"cannot be read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise FrameworkFileError(path.name, "", "is not UTF-8 text") from None
-
-
-@cache
-def schema(name: str) -> dict:
-    """A bundled JSON Schema by file stem, e.g. ``"framework"``."""
-    return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
-
-
-@cache
-def _validator(name: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(schema(name))
-
-
-def validate(document: Any, schema_name: str, source: str) -> None:
-    """Validate against a bundled schema; raise the most relevant problem."""
-    errors = list(_validator(schema_name).iter_errors(document))
-    if not errors:
-        return
-    error = jsonschema.exceptions.best_match(errors)
-    raise FrameworkFileError(source, json_path(error.absolute_path), describe(error))
-
-
-def describe(error: jsonschema.ValidationError) -> str:
-    """Turn a schema validation error into a plain-language problem."""
-    kind, value, inst = error.validator, error.validator_value, error.instance
-    if kind == "required":
-        missing = [k for k in value if isinstance(inst, dict) and k not in inst]
-        return f"missing required field {missing[0]!r}" if missing else error.message
-    if kind == "additionalProperties" and isinstance(inst, dict):
-        allowed = set(error.schema.get("properties", {}))
-        unknown = sorted(str(k) for k in inst if k not in allowed)
-        return f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
-    if kind == "pattern":
-        return (
-            f"{_short(inst)} is not a valid id (use lowercase letters, digits and single hyphens)"
-        )
-    if kind == "type":
-        return f"{_short(inst)} should be of type {_types(value)}"
-    if kind == "minItems":
-        return "must not be empty" if not inst else f"needs at least {value} items"
-    if kind == "minLength":
-        return "must not be empty"
-    if kind == "const":
-        return f"must be {value!r}, not {inst!r}"
-    if (
-        kind == "oneOf"
-        and isinstance(inst, dict)
-        and "stages" in error.schema.get("properties", {})
-    ):
-        return "must contain exactly one of 'stages' or 'levels'"
-    if kind == "oneOf" and not isinstance(inst, dict):
-        return f"{_short(inst)} is neither a stage number nor a level id"
-    return error.message
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _types(value: str | Sequence[str]) -> str:
-    names = {"object": "object", "array": "list", "string": "text", "integer": "whole number"}
-    if isinstance(value, str):
-        return names.get(value, value)
-    return " or ".join(names.get(v, v) for v in value)
+class CrosswalkNotInvertibleError(ValueError):
+    """A crosswalk that cannot honestly be read in the reverse direction."""

@@ -10,8 +10,10 @@ Every IRI lives under the deployment's base URL (``LEADPATH_BASE_URL``)::
     {base}/frameworks/{fw}/indicators/{indicator}
     {base}/career-phases/{phase}
 
-Ids are stable forever, so IRIs are too. ``resolve`` turns an IRI back into
-the object it names; ``to_json`` gives a JSON-able definition of any of them.
+Ids are stable forever, so IRIs are too; a renamed career phase keeps
+resolving through its alias. ``resolve`` turns an IRI back into the object it
+names; ``to_json`` gives a JSON-able definition of any of them, including the
+provenance fields (``origin``, ``scope``, status, attribution) pages show.
 """
 
 from __future__ import annotations
@@ -19,12 +21,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .model import Domain, Element, Framework, Indicator, Stage
+from .errors import UnknownIRIError
+from .model import Domain, Element, Framework, Indicator, Scale, Stage
 from .phases import CareerPhase, load_phases
 
-
-class UnknownIRIError(LookupError):
-    """The IRI is not under the base URL or names nothing that exists."""
+__all__ = ["UnknownIRIError", "iri_of", "resolve", "to_json"]
 
 
 def _base(base: str) -> str:
@@ -128,6 +129,14 @@ def _resolve(
     raise KeyError("/".join(parts))
 
 
+def _scale_json(scale: Scale) -> dict[str, Any]:
+    return {
+        "id": scale.id,
+        "title": scale.title,
+        "points": [{"value": p.value, "label": p.label} for p in scale.points],
+    }
+
+
 def to_json(obj: Named, base: str | None = None) -> dict[str, Any]:
     """A JSON-able definition of an object; with ``base``, IRIs are included."""
     out: dict[str, Any]
@@ -139,30 +148,41 @@ def to_json(obj: Named, base: str | None = None) -> dict[str, Any]:
             "content_hash": obj.content_hash,
             "title": obj.title,
             "description": obj.description,
+            "kind": obj.kind,
+            "status": obj.status,
+            "superseded_by": obj.superseded_by,
+            "status_note": obj.status_note,
             "publisher": obj.publisher,
+            "attribution": obj.attribution,
             "licence_note": obj.licence_note,
+            "independence": obj.independence,
+            "sources": [
+                {"title": s.title, "publisher": s.publisher, "year": s.year, "url": s.url}
+                for s in obj.sources
+            ],
             "rating": {
                 "label": obj.rating_label,
                 "kind": obj.rating_kind,
+                "note": obj.rating_note,
                 obj.rating_kind: [to_json(s, base) for s in obj.stages],
             },
-            "scale": {
-                "id": obj.scale.id,
-                "title": obj.scale.title,
-                "demonstrated_from": obj.scale.demonstrated_from,
-                "points": [{"value": p.value, "label": p.label} for p in obj.scale.points],
-            },
+            "scale": _scale_json(obj.scale) | {"demonstrated_from": obj.scale.demonstrated_from},
+            "importance": None if obj.importance is None else _scale_json(obj.importance),
             "domains": [to_json(d, base) for d in obj.domains],
         }
     elif isinstance(obj, Domain):
         out = {"type": "domain", "framework": obj.framework_id, "id": obj.id, "title": obj.title}
         out |= {
             "description": obj.description,
+            "scope": obj.scope,
+            "note": obj.note,
             "elements": [to_json(e, base) for e in obj.elements],
         }
     elif isinstance(obj, Element):
         out = {"type": "element", "framework": obj.framework_id, "domain": obj.domain_id}
         out |= {"id": obj.id, "path": obj.path, "title": obj.title, "description": obj.description}
+        if obj.prompt:
+            out["prompt"] = obj.prompt
         out["indicators"] = [to_json(i, base) for i in obj.indicators]
     elif isinstance(obj, Stage):
         out = {"type": "level" if obj.is_level else "stage", "framework": obj.framework_id}
@@ -171,10 +191,12 @@ def to_json(obj: Named, base: str | None = None) -> dict[str, Any]:
             "key": obj.key,
             "title": obj.title,
             "description": obj.description,
+            "origin": obj.origin,
         }
     elif isinstance(obj, Indicator):
         out = {"type": "indicator", "framework": obj.framework_id, "element": obj.element_path}
         out |= {"id": obj.id, "stage": obj.key, "stage_number": obj.stage, "text": obj.text}
+        out["origin"] = obj.origin
     elif isinstance(obj, CareerPhase):
         out = {
             "type": "career-phase",
@@ -183,9 +205,12 @@ def to_json(obj: Named, base: str | None = None) -> dict[str, Any]:
             "description": obj.description,
         }
         out |= {
+            "professions": list(obj.professions),
+            "general": obj.general,
             "mlcf_phase": obj.mlcf_phase,
             "framework": obj.framework_id,
             "expected": obj.expected,
+            "expected_in": obj.expected_in,
         }
     else:
         raise TypeError(f"no JSON definition for {type(obj).__name__}")

@@ -13,12 +13,36 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import FrameworkFileError, parse_text, read_file, validate
-from .model import LEVELS, STAGES, Domain, Element, Framework, Indicator, Scale, ScalePoint, Stage
-from .registry import content_hash
+from .errors import FrameworkFileError
+from .files import content_hash, parse_text, read_file, validate
+from .model import (
+    CORE,
+    CURRENT,
+    FRAMEWORK,
+    LEADPATH,
+    LEVELS,
+    REFLECTION,
+    STAGES,
+    Domain,
+    Element,
+    Framework,
+    Indicator,
+    Scale,
+    ScalePoint,
+    Source,
+    Stage,
+)
 
 DATA_DIR = Path(__file__).parent / "data"
-BUNDLED = ("lf-2011", "mlcf-2010", "clcf-2011", "hlm-2013")
+BUNDLED = (
+    "lf-2011",
+    "mlcf-2010",
+    "clcf-2011",
+    "hlm-2013",
+    "ukfp-2021",
+    "gmc-gpc-2017",
+    "gmc-ofg-2018",
+)
 
 
 def load_framework(path: str | Path) -> Framework:
@@ -67,6 +91,15 @@ def _fail(source: str, path: str, problem: str) -> None:
 
 def _check(doc: dict, source: str) -> None:
     rating = doc["rating"]
+    points = rating.get(STAGES) or rating[LEVELS]
+    leadpath_keys = {p.get("number", p.get("id")) for p in points if p.get("origin") == LEADPATH}
+    status = doc.get("status", {})
+    if status.get("superseded_by") == doc["id"]:
+        _fail(source, "status.superseded_by", "a framework cannot be superseded by itself")
+    if status.get("superseded_by") and status.get("state") != "superseded":
+        _fail(source, "status.state", "must be 'superseded' when 'superseded_by' is given")
+    if "importance" in doc:
+        _increasing(source, "importance", [p["value"] for p in doc["importance"]["points"]])
     if STAGES in rating:
         numbers = [s["number"] for s in rating[STAGES]]
         for i, number in enumerate(numbers):
@@ -84,9 +117,7 @@ def _check(doc: dict, source: str) -> None:
         noun = "level"
 
     values = [p["value"] for p in doc["scale"]["points"]]
-    for i in range(1, len(values)):
-        if values[i] <= values[i - 1]:
-            _fail(source, f"scale.points[{i}].value", "scale values must be in increasing order")
+    _increasing(source, "scale", values)
     if doc["scale"]["demonstrated_from"] not in values:
         _fail(
             source,
@@ -101,6 +132,12 @@ def _check(doc: dict, source: str) -> None:
         ids = [e["id"] for e in domain["elements"]]
         _unique(source, ids, f"domains[{di}].elements[{{}}].id", "element id")
         for ei, element in enumerate(domain["elements"]):
+            where = f"domains[{di}].elements[{ei}]"
+            if domain.get("scope") == REFLECTION:
+                if element["indicators"]:
+                    _fail(source, f"{where}.indicators", "a reflection domain is not rated")
+                if not element.get("prompt"):
+                    _fail(source, where, "an element of a reflection domain needs a 'prompt'")
             for ii, indicator in enumerate(element["indicators"]):
                 path = f"domains[{di}].elements[{ei}].indicators[{ii}]"
                 stage = indicator["stage"]
@@ -111,6 +148,13 @@ def _check(doc: dict, source: str) -> None:
                         f"{path}.stage",
                         f"{stage!r} is not a {noun} of this framework ({listed})",
                     )
+                if stage in leadpath_keys and indicator.get("origin", FRAMEWORK) != LEADPATH:
+                    _fail(
+                        source,
+                        f"{path}.origin",
+                        f"{noun} {stage!r} is leadpath's, so its indicators are too; "
+                        'add "origin": "leadpath"',
+                    )
                 indicator_ids.append(indicator["id"])
                 indicator_paths.append(f"{path}.id")
     seen: dict[str, str] = {}
@@ -118,6 +162,12 @@ def _check(doc: dict, source: str) -> None:
         if ind_id in seen:
             _fail(source, path, f"duplicate indicator id {ind_id!r} (also used at {seen[ind_id]})")
         seen[ind_id] = path
+
+
+def _increasing(source: str, where: str, values: list[int]) -> None:
+    for i in range(1, len(values)):
+        if values[i] <= values[i - 1]:
+            _fail(source, f"{where}.points[{i}].value", "scale values must be in increasing order")
 
 
 def _unique(source: str, ids: list, path_template: str, noun: str) -> None:
@@ -131,21 +181,29 @@ def _unique(source: str, ids: list, path_template: str, noun: str) -> None:
         first[value] = i
 
 
+def _scale(sc: dict) -> Scale:
+    points = tuple(
+        ScalePoint(p["value"], p["label"], p.get("description", "")) for p in sc["points"]
+    )
+    return Scale(sc["id"], sc["title"], points, sc.get("demonstrated_from"))
+
+
 def _build(doc: dict, source: str) -> Framework:
     fid = doc["id"]
     rating = doc["rating"]
-    if STAGES in rating:
-        kind = STAGES
-        stages = tuple(
-            Stage(fid, s["number"], s["number"], s["title"], s["description"], STAGES)
-            for s in rating[STAGES]
+    kind = STAGES if STAGES in rating else LEVELS
+    stages = tuple(
+        Stage(
+            fid,
+            n,
+            p["number"] if kind == STAGES else p["id"],
+            p["title"],
+            p["description"],
+            kind,
+            p.get("origin", FRAMEWORK),
         )
-    else:
-        kind = LEVELS
-        stages = tuple(
-            Stage(fid, n, lv["id"], lv["title"], lv["description"], LEVELS)
-            for n, lv in enumerate(rating[LEVELS], start=1)
-        )
+        for n, p in enumerate(rating[kind], start=1)
+    )
     number_of = {s.key: s.number for s in stages}
     domains = tuple(
         Domain(
@@ -169,22 +227,20 @@ def _build(doc: dict, source: str) -> Framework:
                             number_of[i["stage"]],
                             i["text"],
                             i["stage"],
+                            i.get("origin", FRAMEWORK),
                         )
                         for i in e["indicators"]
                     ),
+                    e.get("prompt", ""),
                 )
                 for e in d["elements"]
             ),
+            d.get("scope", CORE),
+            d.get("note", ""),
         )
         for d in doc["domains"]
     )
-    sc = doc["scale"]
-    scale = Scale(
-        sc["id"],
-        sc["title"],
-        tuple(ScalePoint(p["value"], p["label"], p.get("description", "")) for p in sc["points"]),
-        sc["demonstrated_from"],
-    )
+    status = doc.get("status", {})
     return Framework(
         id=fid,
         version=doc["version"],
@@ -194,67 +250,34 @@ def _build(doc: dict, source: str) -> Framework:
         rating_label=rating.get("label", "Level" if kind == LEVELS else "Stage"),
         rating_kind=kind,
         stages=stages,
-        scale=scale,
+        scale=_scale(doc["scale"]),
         domains=domains,
         description=doc.get("description", ""),
         content_hash=content_hash(doc),
         source=source,
+        kind=doc.get("kind", "leadership-framework"),
+        status=status.get("state", CURRENT),
+        superseded_by=status.get("superseded_by"),
+        status_note=status.get("note", ""),
+        attribution=doc.get("attribution", ""),
+        independence=doc.get("independence", ""),
+        sources=tuple(
+            Source(s["title"], s["publisher"], s["year"], s.get("url", ""), s.get("note", ""))
+            for s in doc.get("sources", ())
+        ),
+        rating_note=rating.get("note", ""),
+        importance=_scale(doc["importance"]) if "importance" in doc else None,
     )
 
 
-def to_document(framework: Framework) -> dict:
-    """The framework as a file document (valid against the schema)."""
-    if framework.rating_kind == STAGES:
-        points = [
-            {"number": s.number, "title": s.title, "description": s.description}
-            for s in framework.stages
-        ]
-    else:
-        points = [
-            {"id": s.key, "title": s.title, "description": s.description} for s in framework.stages
-        ]
-    doc: dict[str, Any] = {
-        "format": 1,
-        "id": framework.id,
-        "version": framework.version,
-        "title": framework.title,
-    }
-    if framework.description:
-        doc["description"] = framework.description
-    key_of = {s.number: s.key for s in framework.stages}
-    doc |= {
-        "publisher": framework.publisher,
-        "licence_note": framework.licence_note,
-        "rating": {"label": framework.rating_label, framework.rating_kind: points},
-        "scale": {
-            "id": framework.scale.id,
-            "title": framework.scale.title,
-            "demonstrated_from": framework.scale.demonstrated_from,
-            "points": [
-                {"value": p.value, "label": p.label}
-                | ({"description": p.description} if p.description else {})
-                for p in framework.scale.points
-            ],
-        },
-        "domains": [
-            {
-                "id": d.id,
-                "title": d.title,
-                "description": d.description,
-                "elements": [
-                    {
-                        "id": e.id,
-                        "title": e.title,
-                        "description": e.description,
-                        "indicators": [
-                            {"id": i.id, "stage": key_of[i.stage], "text": i.text}
-                            for i in e.indicators
-                        ],
-                    }
-                    for e in d.elements
-                ],
-            }
-            for d in framework.domains
-        ],
-    }
-    return doc
+from .document import to_document  # noqa: E402  (kept importable from here)
+
+__all__ = [
+    "BUNDLED",
+    "bundled",
+    "framework_from_document",
+    "load_bundled",
+    "load_framework",
+    "load_framework_text",
+    "to_document",
+]

@@ -1,10 +1,17 @@
-"""Immutable in-memory model of a leadership framework.
+"""Immutable in-memory model of a leadership framework or curriculum.
 
 A framework has domains; a domain has elements; an element has behavioural
 indicators, each belonging to one stage (or level). Stages are ordered and
 numbered 1..n; level-rated frameworks (such as the Healthcare Leadership Model)
 also give each level a slug, which is its ``key``. Elements are addressed by
 their path ``"<domain-id>/<element-id>"``.
+
+Provenance is part of the model: ``origin`` on stages and indicators says
+whether the framework itself defines them (``"framework"``) or leadpath added
+them where the framework has none (``"leadpath"``). A domain's ``scope`` says
+who it is for: ``core`` (everyone), ``senior`` (people leading organisations
+and systems; offered only where a career phase expects it) or ``reflection``
+(reflected on in writing, never rated or graded).
 """
 
 from __future__ import annotations
@@ -14,11 +21,18 @@ from dataclasses import dataclass, field
 
 STAGES = "stages"
 LEVELS = "levels"
+FRAMEWORK, LEADPATH = "framework", "leadpath"
+CORE, SENIOR, REFLECTION = "core", "senior", "reflection"
+CURRENT, SUPERSEDED = "current", "superseded"
+NOT_SURE = "not-sure"
+NOT_APPLICABLE = "not-applicable"
+NON_RATING_ANSWERS = {NOT_SURE: "Not sure", NOT_APPLICABLE: "Not applicable to my role"}
+"""Answers beside the scale; see ``SCORING.md`` for how each counts."""
 
 
 @dataclass(frozen=True)
 class ScalePoint:
-    """One point of the frequency scale, e.g. ``3`` "Often"."""
+    """One point of a scale, e.g. ``3`` "Often"."""
 
     value: int
     label: str
@@ -27,12 +41,12 @@ class ScalePoint:
 
 @dataclass(frozen=True)
 class Scale:
-    """The frequency scale on which indicators are rated."""
+    """A rating scale: the frequency scale of indicators, or the importance scale."""
 
     id: str
     title: str
     points: tuple[ScalePoint, ...]
-    demonstrated_from: int
+    demonstrated_from: int | None = None
 
     @property
     def minimum(self) -> int:
@@ -44,12 +58,28 @@ class Scale:
         """Highest value on the scale."""
         return max(p.value for p in self.points)
 
+    @property
+    def values(self) -> tuple[int, ...]:
+        """Every value on the scale, in order."""
+        return tuple(p.value for p in self.points)
+
     def label(self, value: int) -> str:
         """Label of a scale value."""
         for point in self.points:
             if point.value == value:
                 return point.label
         raise KeyError(f"{value} is not a value of scale {self.id!r}")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A publication the framework's structure comes from."""
+
+    title: str
+    publisher: str
+    year: int
+    url: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +96,7 @@ class Stage:
     title: str
     description: str
     kind: str = STAGES
+    origin: str = FRAMEWORK
 
     @property
     def is_level(self) -> bool:
@@ -84,6 +115,7 @@ class Indicator:
     stage: int
     text: str
     stage_key: int | str | None = None
+    origin: str = FRAMEWORK
 
     @property
     def key(self) -> int | str:
@@ -98,7 +130,7 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Element:
-    """An element of a domain, with its indicators."""
+    """An element of a domain, with its indicators (and a prompt for reflection)."""
 
     framework_id: str
     domain_id: str
@@ -106,6 +138,7 @@ class Element:
     title: str
     description: str
     indicators: tuple[Indicator, ...] = ()
+    prompt: str = ""
 
     @property
     def path(self) -> str:
@@ -126,14 +159,23 @@ class Domain:
     title: str
     description: str
     elements: tuple[Element, ...]
+    scope: str = CORE
+    note: str = ""
+
+    @property
+    def is_rated(self) -> bool:
+        """False for a reflection domain, which is written about, not rated."""
+        return self.scope != REFLECTION
 
 
 @dataclass(frozen=True)
 class Framework:
     """A complete framework definition.
 
-    ``content_hash`` identifies the exact content (see ``framework.registry``);
-    ``source`` names the file or upload it was read from.
+    ``content_hash`` identifies the exact content (see ``files.content_hash``);
+    ``source`` names the file or upload it was read from. ``importance`` is the
+    scale on which a person says how important each domain is to a role, if
+    the framework asks that.
     """
 
     id: str
@@ -149,6 +191,15 @@ class Framework:
     description: str = ""
     content_hash: str = ""
     source: str = field(default="", compare=False)
+    kind: str = "leadership-framework"
+    status: str = CURRENT
+    superseded_by: str | None = None
+    status_note: str = ""
+    attribution: str = ""
+    independence: str = ""
+    sources: tuple[Source, ...] = ()
+    rating_note: str = ""
+    importance: Scale | None = None
     _index: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -171,6 +222,11 @@ class Framework:
     def stage_numbers(self) -> tuple[int, ...]:
         """Stage numbers in ascending order."""
         return tuple(sorted(s.number for s in self.stages))
+
+    @property
+    def is_superseded(self) -> bool:
+        """True when the framework's owner has replaced it (see ``superseded_by``)."""
+        return self.status == SUPERSEDED
 
     def domain(self, domain_id: str) -> Domain:
         """Domain by id; ``KeyError`` if unknown."""

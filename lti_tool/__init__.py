@@ -1,4 +1,14 @@
-"""leadpath's web application: LTI 1.3 launches, assessments, dashboards and the embedded LRS."""
+"""leadpath's web application: `create_app` builds the Flask app that platforms launch.
+
+Sub-packages: `lti` (LTI 1.3 login, launch checks, launch state, platform registry, deep
+linking, dynamic registration), `assess` (self-assessment, 360 feedback, supervisor
+validation), `grades` (scores sent back to the platform), `identity` (one learner across
+platforms), `admin` (the LRS administrators' pages) and `cli` (the `leadpath` command). Beside
+them: settings, the database and its models, the tool's signing keys, launch sessions,
+`recording` (events turned into queued statements), pages and the demo platform.
+
+May import `framework` and `xapi`; neither of them imports `lti_tool`.
+"""
 
 from __future__ import annotations
 

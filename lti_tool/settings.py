@@ -1,12 +1,17 @@
 """Typed settings read from ``LEADPATH_`` environment variables (and an optional TOML file).
 
 Every setting has one name, one parser and one sentence describing the expected form, so a
-wrong value stops start-up with a line naming the variable and what it should look like.
+wrong value stops start-up with a line naming the variable and what it should look like. Names
+are strict too: an unknown `LEADPATH_` variable or TOML key stops start-up with a line naming it
+and the closest known name, so a misspelt setting is never silently ignored. The only open
+names are the destination LRSs' `LEADPATH_LRS_<NAME>_…` (see `xapi.outbox.config`).
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -14,6 +19,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 PREFIX = "LEADPATH_"
+
+# `LEADPATH_` variables that other parts of a deployment read, not leadpath's settings: known
+# names (so strict settings accept them), each documented in the README's configuration table.
+READ_ELSEWHERE = {
+    "config_file": "names the TOML settings file (read by load_settings itself)",
+    "bind": "config/gunicorn.conf.py: the address gunicorn listens on",
+    "workers": "config/gunicorn.conf.py: how many gunicorn worker processes",
+    "forwarded_allow_ips": "config/gunicorn.conf.py: proxies whose X-Forwarded-* gunicorn trusts",
+    "test_db": "the test suite: the database it runs on when --db is not given",
+    "test_postgres": "the test suite: the PostgreSQL admin URL it makes databases through",
+    "test_redis": "the test suite: the Redis it tests the launch store against",
+    "test_chromium": "the test suite: the browser the end-to-end tests drive",
+}
+# A destination LRS: LEADPATH_LRS_<NAME>_ENDPOINT, _KEY, _SECRET, _PLATFORMS, _COURSES.
+LRS_PARTS = ("endpoint", "key", "secret", "platforms", "courses")
+_LRS_SETTING = re.compile(r"lrs_(?P<name>.+)_(?P<part>" + "|".join(LRS_PARTS) + ")")
 
 
 class SettingsError(ValueError):
@@ -202,40 +223,76 @@ def parse_value(name: str, raw: Any) -> Any:
 
 
 def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
-    """Build Settings from a TOML file (LEADPATH_CONFIG_FILE), the environment, then overrides."""
+    """Build Settings from a TOML file (LEADPATH_CONFIG_FILE), the environment, then overrides.
+
+    Raises SettingsError naming an unknown variable or key, or a value of the wrong form.
+    """
     environ = dict(os.environ if environ is None else environ)
     raw: dict[str, Any] = {}
     config_file = environ.get(PREFIX + "CONFIG_FILE")
     if config_file:
         try:
             with open(config_file, "rb") as fh:
-                raw.update({k.lower(): v for k, v in tomllib.load(fh).items()})
+                from_file = {k.lower(): v for k, v in tomllib.load(fh).items()}
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise SettingsError(
                 f"{PREFIX}CONFIG_FILE must name a readable TOML file ({exc})."
             ) from None
-    known = {f.name for f in fields(Settings)} - {"extra"}
-    extra: dict[str, str] = {}
-    for key, value in environ.items():
-        if not key.startswith(PREFIX) or key == PREFIX + "CONFIG_FILE":
-            continue
-        name = key[len(PREFIX) :].lower()
-        if name in known:
-            raw[name] = value
-        else:
-            extra[name] = value
-    raw.update({k: v for k, v in overrides.items() if v is not None})
-    values: dict[str, Any] = {}
-    for name, value in raw.items():
-        if name not in known:
-            extra[name] = str(value)
-            continue
-        values[name] = value if name in {"extra"} else parse_value(name, value)
+        _refuse_unknown(from_file, lambda name: f"{name} in {config_file}", str)
+        raw.update(from_file)
+    from_env = {
+        key[len(PREFIX) :].lower(): value
+        for key, value in environ.items()
+        if key.startswith(PREFIX) and key[len(PREFIX) :].lower() not in READ_ELSEWHERE
+    }
+    _refuse_unknown(from_env, env_name, env_name)
+    raw.update(from_env)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    _refuse_unknown(given, repr, repr)
+    raw.update(given)
+    known = _setting_names()
+    extra = {name: str(value) for name, value in raw.items() if name not in known}
+    _refuse_lrs_parts_without_endpoint(extra)
+    values = {name: parse_value(name, value) for name, value in raw.items() if name in known}
     settings = Settings(extra=extra, **values)
     if not settings.database_url:
         path = settings.sqlite_path.resolve()
         settings = _replace(settings, database_url=f"sqlite:///{path}")
     return settings
+
+
+def _setting_names() -> set[str]:
+    return {f.name for f in fields(Settings)} - {"extra"}
+
+
+def _refuse_unknown(raw: dict[str, Any], describe, spell) -> None:
+    """Raise SettingsError naming every unknown name in raw and the closest known name."""
+    known = _setting_names()
+    unknown = sorted(n for n in raw if n not in known and not _LRS_SETTING.fullmatch(n))
+    if not unknown:
+        return
+    problems = []
+    for name in unknown:
+        candidates = set(known)
+        if name.startswith("lrs_"):
+            stem = name.rsplit("_", 1)[0]
+            candidates.update(f"{stem}_{part}" for part in LRS_PARTS)
+        close = difflib.get_close_matches(name, sorted(candidates), n=1)
+        hint = f"did you mean {spell(close[0])}?" if close else "the README lists every setting"
+        problems.append(f"{describe(name)} ({hint})")
+    noun = "setting" if len(problems) == 1 else "settings"
+    raise SettingsError(f"Unknown {noun} " + "; ".join(problems))
+
+
+def _refuse_lrs_parts_without_endpoint(extra: dict[str, str]) -> None:
+    for name in sorted(extra):
+        found = _LRS_SETTING.fullmatch(name)
+        endpoint = f"lrs_{found['name']}_endpoint"
+        if endpoint not in extra:
+            raise SettingsError(
+                f"{env_name(name)} is set but {env_name(endpoint)} is not: "
+                "a destination LRS needs its endpoint."
+            )
 
 
 def _replace(settings: Settings, **changes: Any) -> Settings:

@@ -102,6 +102,15 @@ def db(app):
     return app.extensions["leadpath.db"]
 
 
+@pytest.fixture(autouse=True)
+def _rsa_keys_from_the_session_pool():
+    """Let each test reuse the session's RSA keys (distinct within the test): see keys.py."""
+    from tests.support.keys import KEYS
+
+    with KEYS.for_one_test():
+        yield
+
+
 @pytest.fixture
 def unique() -> str:
     """Return a short unique token for identifiers a test creates."""

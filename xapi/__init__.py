@@ -1,1 +1,9 @@
-"""leadpath xapi."""
+"""xAPI for leadpath: its statements, its xAPI Profile, the outbox and forwarder, the embedded LRS.
+
+`statements` builds leadpath's statements (tincan's model, as plain dicts); `profile` is the
+leadpath xAPI Profile and checks statements against it; `outbox` queues statements in the
+transaction of the change they record and forwards them to every LRS; `lrs` is the embedded
+Learning Record Store; `jsonio` reads and writes JSON.
+
+May import `framework`, never `lti_tool`; `xapi.lrs` imports nothing else of `xapi` either.
+"""

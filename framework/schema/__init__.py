@@ -1,1 +1,1 @@
-"""JSON Schemas for framework, crosswalk and career-phase files."""
+"""JSON Schemas for framework, crosswalk and career-phase files (data only; imports nothing)."""

@@ -1,4 +1,8 @@
-"""LRS administration: an administrator sign-in and the statement browser at /admin/lrs."""
+"""LRS administration: an administrator sign-in and the statement browser at /admin/lrs.
+
+May import `xapi.lrs` (the store it browses and exports), `xapi.outbox` (delivery alerts) and
+`lti_tool`'s own modules.
+"""
 
 from flask import Flask
 

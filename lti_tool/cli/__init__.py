@@ -1,7 +1,8 @@
 """The `leadpath` command line: one module per command group, sharing `cli.common`.
 
 Commands only parse options, call the library and print; background work (the forwarder, the
-grade sender) is started by `lti_tool.workers`.
+grade sender) is started by `lti_tool.workers`. May import everything of `lti_tool`, `xapi`
+and `framework`.
 """
 
 from __future__ import annotations
@@ -10,12 +11,16 @@ import sys
 
 import click
 
+from lti_tool.cli.common import settings_from_env
 from lti_tool.settings import SettingsError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """leadpath: an LTI 1.3 tool for NHS Leadership Framework assessments."""
+    if not ctx.resilient_parsing:
+        settings_from_env()  # every command stops on an unknown or malformed setting
 
 
 def build() -> click.Group:

@@ -13,12 +13,18 @@ from lti_tool.db import Database
 from lti_tool.settings import Settings, SettingsError, load_settings
 
 
+class BadSettings(click.ClickException):
+    """A bad setting: shown as one line ("Error: …"), exit status 2 as for a usage error."""
+
+    exit_code = 2
+
+
 def settings_from_env() -> Settings:
-    """Load settings, turning a bad setting into a one-line usage error."""
+    """Load settings, turning a bad setting into a one-line error."""
     try:
         return load_settings()
     except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise BadSettings(str(exc)) from None
 
 
 @contextmanager

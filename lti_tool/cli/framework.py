@@ -9,7 +9,8 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from framework.errors import FrameworkFileError, parse_text, read_file
+from framework.errors import FrameworkFileError
+from framework.files import parse_text, read_file
 from framework.phases import load_phases
 from lti_tool.assess.framework_versions import (
     FrameworkImportError,

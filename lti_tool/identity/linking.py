@@ -218,17 +218,6 @@ def identities(session: Session, learner_id: str) -> list[PlatformUser]:
     )
 
 
-def former_learners(session: Session, learner_id: str) -> list[str]:
-    """Return the learner ids merged into this learner."""
-    return list(
-        session.scalars(
-            select(LearnerMerge.former_learner_id)
-            .where(LearnerMerge.learner_id == learner_id)
-            .order_by(LearnerMerge.merged_at)
-        )
-    )
-
-
 def platform_names(session: Session, issuers: set[str]) -> dict[str, str]:
     """Return a display name per issuer (the registration's name, else the issuer)."""
     names = {issuer: issuer for issuer in issuers}

@@ -1,13 +1,11 @@
-"""The platform registry in the database, and a pylti1p3 ToolConf that reads it."""
+"""The platform registry in the database: registrations, their deployments, and lookups."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 
-from pylti1p3.deployment import Deployment as PyltiDeployment
 from pylti1p3.registration import Registration
-from pylti1p3.tool_config import ToolConfAbstract
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -111,9 +109,9 @@ def list_platforms(session: Session) -> list[PlatformView]:
     return [PlatformView.of(p) for p in rows]
 
 
-def to_registration(platform: Platform, tool_private_pem: str | None = None) -> Registration:
+def to_registration(platform: Platform) -> Registration:
     """Return a pylti1p3 Registration for a Platform row."""
-    registration = (
+    return (
         Registration()
         .set_issuer(platform.issuer)
         .set_client_id(platform.client_id)
@@ -122,51 +120,6 @@ def to_registration(platform: Platform, tool_private_pem: str | None = None) -> 
         .set_key_set_url(platform.key_set_url)
         .set_key_set(platform.key_set)
     )
-    if tool_private_pem:
-        registration.set_tool_private_key(tool_private_pem)
-    return registration
-
-
-class DatabaseToolConf(ToolConfAbstract):
-    """pylti1p3 tool configuration backed by the platform registry (many clients per issuer)."""
-
-    def __init__(self, session: Session, tool_private_pem: str | None = None):
-        super().__init__()
-        self._session = session
-        self._tool_private_pem = tool_private_pem
-
-    def check_iss_has_one_client(self, iss: str) -> bool:
-        """Return False: every issuer may have several client ids."""
-        return False
-
-    def check_iss_has_many_clients(self, iss: str) -> bool:
-        """Return True: every issuer may have several client ids."""
-        return True
-
-    def find_registration_by_issuer(self, iss, *args, **kwargs):
-        """Return the issuer's registration when it has exactly one."""
-        platform = find_platform(self._session, iss, None)
-        return to_registration(platform, self._tool_private_pem) if platform else None
-
-    def find_registration_by_params(self, iss, client_id, *args, **kwargs):
-        """Return the registration for issuer + client id."""
-        platform = find_platform(self._session, iss, client_id)
-        return to_registration(platform, self._tool_private_pem) if platform else None
-
-    def find_deployment(self, iss, deployment_id):
-        """Return the deployment when the issuer's only registration has it."""
-        platform = find_platform(self._session, iss, None)
-        return self._deployment(platform, deployment_id)
-
-    def find_deployment_by_params(self, iss, deployment_id, client_id, *args, **kwargs):
-        """Return the deployment when the issuer + client id registration has it."""
-        return self._deployment(find_platform(self._session, iss, client_id), deployment_id)
-
-    @staticmethod
-    def _deployment(platform: Platform | None, deployment_id: str) -> PyltiDeployment | None:
-        if platform and any(d.deployment_id == deployment_id for d in platform.deployments):
-            return PyltiDeployment().set_deployment_id(deployment_id)
-        return None
 
 
 @dataclass(frozen=True)

@@ -120,3 +120,44 @@ def test_framework_json_nests_domains_elements_and_indicators(frameworks):
     assert data["domains"][1]["elements"][0]["iri"].endswith(
         "/elements/working-with-others/developing-networks"
     )
+
+
+@pytest.mark.parametrize(
+    "phase_id", ["f1", "f2", "preceptorship", "cpd", "foundation", "undergraduate"]
+)
+def test_new_and_former_phase_ids_resolve(frameworks, phase_id):
+    phase = resolve(BASE, f"{BASE}/career-phases/{phase_id}", frameworks)
+    assert phase is load_phases()[phase_id]
+
+
+def test_every_id_in_the_phases_and_crosswalks_resolves_to_a_bundled_object(frameworks):
+    from framework.crosswalk import load_bundled_crosswalks
+
+    for walk in load_bundled_crosswalks().values():
+        for link in walk.links:
+            for fw_id, path in ((walk.source, link.source), (walk.target, link.target)):
+                iri = element_iri(BASE, fw_id, path)
+                assert resolve(BASE, iri, frameworks).path == path
+    for phase in load_phases().values():
+        for fw_id, expected in [("lf-2011", phase.expected), *phase.expected_in.items()]:
+            for domain_id, key in expected.items():
+                assert resolve(BASE, domain_iri(BASE, fw_id, domain_id), frameworks).id == domain_id
+                if key is not None:
+                    frameworks[fw_id].stage(key)
+
+
+def test_json_carries_provenance_for_pages(frameworks):
+    lf = to_json(frameworks["lf-2011"], BASE)
+    assert (lf["status"], lf["superseded_by"]) == ("superseded", "hlm-2013")
+    assert lf["attribution"] and lf["independence"] and lf["sources"]
+    senior = next(d for d in lf["domains"] if d["id"] == "creating-the-vision")
+    assert senior["scope"] == "senior"
+    assert senior["elements"][0]["indicators"][0]["origin"] == "leadpath"
+    mlcf = to_json(frameworks["mlcf-2010"])
+    assert mlcf["rating"]["stages"][0]["origin"] == "leadpath"
+    hlm = to_json(frameworks["hlm-2013"])
+    assert [p["label"] for p in hlm["importance"]["points"]][-1] == "Critical to the role"
+    assert hlm["domains"][-1]["elements"][0]["prompt"].endswith("?")
+    f1 = to_json(load_phases()["f1"], BASE)
+    assert f1["professions"] == ["medicine"]
+    assert f1["expected_in"]["ukfp-2021"] == {"valuable-member-of-the-healthcare-workforce": "f1"}

@@ -159,7 +159,64 @@ def test_level_rated_framework_maps_levels_to_ordinal_stages():
 
 
 def test_unquoted_yaml_version_is_reported_as_not_text(doc):
-    text = yaml.safe_dump(doc, sort_keys=False).replace("version: '2011.1'", "version: 2011.1")
+    text = yaml.safe_dump(doc, sort_keys=False).replace("version: '2011.2'", "version: 2011.2")
     with pytest.raises(FrameworkFileError) as info:
         load_framework_text(text, "inst.yml")
-    assert str(info.value) == "inst.yml: version: 2011.1 should be of type text."
+    assert str(info.value) == "inst.yml: version: 2011.2 should be of type text."
+
+
+def test_to_document_gives_back_each_bundled_file_exactly():
+    from framework.loader import DATA_DIR
+
+    for name, framework in load_bundled().items():
+        assert to_document(framework) == json.loads((DATA_DIR / f"{name}.json").read_text()), name
+
+
+def test_indicator_claiming_the_framework_at_a_leadpath_stage_is_refused():
+    doc = to_document(load_bundled()["mlcf-2010"])
+    del doc["domains"][0]["elements"][0]["indicators"][2]["origin"]
+    err = error_for(doc, "mlcf.json")
+    assert err.path == "domains[0].elements[0].indicators[2].origin"
+    assert "stage 2 is leadpath's, so its indicators are too" in err.problem
+
+
+def test_reflection_domain_must_not_hold_indicators_and_needs_prompts():
+    doc = to_document(load_bundled()["hlm-2013"])
+    reflection = doc["domains"][-1]
+    assert reflection["scope"] == "reflection"
+    del reflection["elements"][1]["prompt"]
+    assert "needs a 'prompt'" in str(error_for(doc))
+    reflection["elements"][1]["prompt"] = "Why?"
+    reflection["elements"][1]["indicators"] = [
+        {"id": "self-confidence-1", "stage": "essential", "text": "Speaks up."}
+    ]
+    assert "a reflection domain is not rated" in str(error_for(doc))
+
+
+def test_unknown_domain_scope_and_indicator_origin_are_named(doc):
+    doc["domains"][0]["scope"] = "everyone"
+    assert "'everyone' is not one of 'core', 'senior', 'reflection'" in str(error_for(doc))
+    doc["domains"][0]["scope"] = "core"
+    doc["domains"][0]["elements"][0]["indicators"][0]["origin"] = "academy"
+    assert "'academy' is not one of 'framework', 'leadpath'" in str(error_for(doc))
+
+
+def test_a_framework_cannot_be_superseded_by_itself(doc):
+    doc["status"]["superseded_by"] = "lf-2011"
+    assert "cannot be superseded by itself" in str(error_for(doc))
+
+
+def test_institution_file_without_the_new_optional_fields_still_loads(doc):
+    for key in ("attribution", "independence", "sources", "status"):
+        del doc[key]
+    del doc["rating"]["note"]
+    for domain in doc["domains"]:
+        domain.pop("scope", None)
+        domain.pop("note", None)
+        for element in domain["elements"]:
+            for indicator in element["indicators"]:
+                indicator.pop("origin", None)
+    framework = framework_from_document(doc, "old.json")
+    assert not framework.is_superseded
+    assert {d.scope for d in framework.domains} == {"core"}
+    assert {i.origin for i in framework.indicators()} == {"framework"}

@@ -3,15 +3,13 @@ from fractions import Fraction
 import pytest
 
 from framework.loader import bundled
-from framework.scoring import (
+from framework.profile import (
     compare_with_expected,
     compare_with_phase,
     domain_profile,
     overall_score,
-    round_half_up,
-    score_assessment,
-    score_element,
 )
+from framework.scoring import round_half_up, score_assessment, score_element
 
 DN = "working-with-others/developing-networks"
 
@@ -144,6 +142,8 @@ def test_domain_profile_gives_mean_to_two_decimals_and_minimum(lf):
     wwo, ms = profile["working-with-others"], profile["managing-services"]
     assert (wwo.mean, wwo.minimum, wwo.assessed, wwo.elements) == (1.75, 0, 4, 4)
     assert (ms.mean, ms.minimum, ms.assessed) == (1.33, 1, 3)  # 4/3
+    assert (wwo.median, wwo.minimum, wwo.maximum) == (2.0, 0, 3)  # 0 2 2 3
+    assert (ms.median, ms.minimum, ms.maximum) == (1.0, 1, 2)  # 1 1 2
 
 
 def test_overall_score_is_mean_attained_over_max_stage(lf):
@@ -154,30 +154,33 @@ def test_overall_score_is_mean_attained_over_max_stage(lf):
     assert overall_score(lf, all_top) == 1.0
 
 
-def test_comparison_with_foundation_phase(lf):
+def test_comparison_with_f1_phase_uses_the_weakest_element_for_status_and_gap(lf):
     picks = PICKS | {
         "setting-direction/making-decisions": 2,
         "setting-direction/evaluating-impact": 3,
         "creating-the-vision/embodying-the-vision": 2,
     }
-    elements, domains = compare_with_phase(lf, score_assessment(lf, {}, picks), "foundation")
-    # foundation expects working-with-others 2, managing-services 1, setting-direction 1
+    elements, domains = compare_with_phase(lf, score_assessment(lf, {}, picks), "f1")
+    # f1 expects working-with-others 2, managing-services 1, setting-direction 1
     assert elements["working-with-others/developing-networks"].status == "above"
     assert elements["working-with-others/developing-networks"].gap == 1
     assert elements["working-with-others/encouraging-contribution"].status == "meets"
     assert elements["working-with-others/working-within-teams"].status == "below"
     assert elements["working-with-others/working-within-teams"].gap == -2
-    assert (domains["working-with-others"].status, domains["working-with-others"].gap) == (
-        "below",
-        -0.25,
-    )
-    assert (domains["managing-services"].status, domains["managing-services"].gap) == (
-        "meets",
-        0.33,
-    )
-    assert (domains["setting-direction"].status, domains["setting-direction"].gap) == ("above", 1.5)
+    wwo = domains["working-with-others"]  # stages 3, 2, 2, 0
+    assert (wwo.status, wwo.gap, wwo.actual, wwo.meeting, wwo.assessed) == ("below", -2, 0, 3, 4)
+    ms = domains["managing-services"]  # stages 1, 1, 2
+    assert (ms.status, ms.gap, ms.meeting, ms.assessed) == ("meets", 0, 3, 3)
+    sd = domains["setting-direction"]  # stages 2, 3
+    assert (sd.status, sd.gap) == ("above", 1)
     vision = elements["creating-the-vision/embodying-the-vision"]
     assert (vision.expected, vision.status, vision.gap) == (None, None, None)
+    assert domains["creating-the-vision"].status is None
+    # status and gap never disagree: below <=> gap < 0, above <=> gap > 0
+    for cmp in domains.values():
+        if cmp.status is not None:
+            assert (cmp.status == "below") == (cmp.gap < 0)
+            assert (cmp.status == "above") == (cmp.gap > 0)
 
 
 def test_comparison_uses_institution_overrides(lf):
@@ -194,3 +197,63 @@ def test_round_half_up_rounds_halves_away_from_zero():
     assert round_half_up(Fraction(1, 8)) == 0.13
     assert round_half_up(Fraction(2675, 1000)) == 2.68
     assert round_half_up(Fraction(-1, 8)) == -0.13
+
+
+# --- "Not applicable to my role" -------------------------------------------------------
+
+
+def test_not_applicable_is_taken_out_of_the_stage_not_counted_as_unrated(lf):
+    # stage 1: 1a not applicable, 1b Often -> 1 of 1 applicable indicator rated, mean 3
+    score = score_element(lf, DN, dn(s1a="not-applicable", s1b=3, s2a=3, s2b=3))
+    first = score.stages[0]
+    assert (first.indicators, first.not_applicable, first.applicable, first.rated) == (2, 1, 1, 1)
+    assert first.demonstrated and score.attained == 2
+
+
+def test_a_stage_wholly_not_applicable_is_skipped_like_a_stage_without_indicators(lf):
+    ratings = dn(s1a=4, s1b=4, s2a="not-applicable", s2b="not-applicable", s3a=3, s3b=4)
+    score = score_element(lf, DN, ratings)
+    assert score.stages[1].applicable == 0 and not score.stages[1].demonstrated
+    assert score.attained == 3  # stage 2 is implied by stage 3, never credited on its own
+    only_na_below = score_element(lf, DN, dn(s1a="not-applicable", s1b="not-applicable", s2a=1))
+    assert only_na_below.attained == 0
+
+
+def test_not_sure_counts_towards_coverage_but_not_applicable_does_not():
+    from framework.loader import framework_from_document, to_document
+    from framework.model import Scale, ScalePoint
+
+    lf = bundled("lf-2011")
+    doc = to_document(lf)
+    element = doc["domains"][1]["elements"][0]
+    # three indicators at stage 1: coverage needs ceil(3 * 0.5) = 2 rated
+    element["indicators"].insert(
+        2, {"id": "developing-networks-1c", "stage": 1, "text": "Joins a network."}
+    )
+    fw = framework_from_document(doc, "three.json")
+    assert isinstance(fw.scale, Scale) and isinstance(fw.scale.points[0], ScalePoint)
+    not_sure = {
+        "developing-networks-1a": 4,
+        "developing-networks-1b": None,
+        "developing-networks-1c": "not-sure",
+    }
+    not_applicable = {
+        "developing-networks-1a": 4,
+        "developing-networks-1b": "not-applicable",
+        "developing-networks-1c": "not-applicable",
+    }
+    assert score_element(fw, DN, not_sure).attained == 0  # 1 of 3 rated: too little evidence
+    assert score_element(fw, DN, not_applicable).attained == 1  # 1 of 1 applicable rated
+
+
+def test_element_answered_not_applicable_throughout_is_not_applicable_not_zero(lf):
+    every = {i.id: "not-applicable" for i in lf.element(DN).indicators}
+    score = score_element(lf, DN, every)
+    assert (score.attained, score.not_applicable, score.basis) == (None, True, None)
+    partly = score_element(lf, DN, dict(list(every.items())[:3]))
+    assert (partly.attained, partly.not_applicable) == (None, False)
+
+
+def test_unknown_answer_word_is_refused(lf):
+    with pytest.raises(ValueError, match="'n/a' .* is not on the scale"):
+        score_element(lf, DN, dn(s1a="n/a"))

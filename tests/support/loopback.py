@@ -72,3 +72,24 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/jwks"
+
+
+def wait_until_answering(url: str, process=None, timeout: float = 90.0, probe=(2, 10)) -> bool:
+    """Poll url until it answers 200; False if the process exits or the time runs out.
+
+    A server may accept connections before it can answer them (gunicorn's master listens while
+    its worker is still importing the app), so a probe that times out waiting for an answer is
+    retried just like one whose connection is refused. `probe` is each request's
+    (connect, read) timeout.
+    """
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and (process is None or process.poll() is None):
+        try:
+            if requests.get(url, timeout=probe).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    return False

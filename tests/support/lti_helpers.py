@@ -18,6 +18,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tests.support.keys import rsa_key
+
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 LEARNER = LIS + "membership#Learner"
@@ -30,8 +32,8 @@ LAUNCH_URL = BASE_URL + "/lti/launch"
 
 
 def new_key() -> tuple[rsa.RSAPrivateKey, dict]:
-    """Return a fresh RSA private key and its public JWK (with a kid)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    """Return an RSA private key distinct within the test, and its public JWK (a new kid)."""
+    key = rsa_key()
     jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
     jwk.update({"kid": uuid.uuid4().hex, "alg": "RS256", "use": "sig"})
     return key, jwk

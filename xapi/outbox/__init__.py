@@ -3,6 +3,9 @@
 `enqueue(session, statements, learner_key=…)` writes statements in the caller's transaction;
 `Forwarder(sessions, ForwarderConfig(...)).start()` ships them; `outbox_status`, `alerts`,
 `retry` and `dead_letters` are for operators.
+
+May import `framework` and the rest of `xapi`; nothing of `lti_tool` (the app hands it sessions
+and settings).
 """
 
 from xapi.outbox.config import DestinationConfig, ForwarderConfig, OutboxConfigError

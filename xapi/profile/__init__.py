@@ -1,4 +1,8 @@
-"""The leadpath xAPI Profile: its document, and checks of statements against it."""
+"""The leadpath xAPI Profile: its document, and checks of statements against it.
+
+May import `xapi.statements` (whose vocabulary the profile describes) and `framework`; nothing of
+`lti_tool`.
+"""
 
 from xapi.profile.checker import (
     check_against_template,

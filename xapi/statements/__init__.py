@@ -1,4 +1,9 @@
-"""Build leadpath's xAPI statements (tincan's model, serialised to plain dicts)."""
+"""Build leadpath's xAPI statements (tincan's model, serialised to plain dicts).
+
+Holds a builder per kind (launch, attempt life cycle and answers, validation, 360 ratings,
+competencies, linked identities, re-issue after a link), their IRIs and vocabulary. May import
+`framework`; nothing of `lti_tool` or the rest of `xapi`.
+"""
 
 from xapi.statements.attempt import (
     build_answered,

@@ -9,10 +9,13 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import requests
+
+from tests.support.loopback import wait_until_answering
 
 
 def _free_port() -> int:
@@ -23,11 +26,11 @@ def _free_port() -> int:
 
 def _demo_learner_launch(base: str) -> str:
     browser = requests.Session()
-    auth = browser.post(base + "/demo/start", data={"role": "learner"}, timeout=10)
+    auth = browser.post(base + "/demo/start", data={"role": "learner"}, timeout=30)
     fields = {
         k: html.unescape(v) for k, v in re.findall(r'name="(\w+)" value="([^"]*)"', auth.text)
     }
-    return browser.post(base + "/lti/launch", data=fields, timeout=10).text
+    return browser.post(base + "/lti/launch", data=fields, timeout=30).text
 
 
 def _statements_reaching_the_embedded_lrs(base: str, leadpath: Path, env: dict) -> list:
@@ -54,7 +57,7 @@ def _statements_reaching_the_embedded_lrs(base: str, leadpath: Path, env: dict) 
     while True:
         answer = requests.get(
             base + "/xapi/statements",
-            timeout=5,
+            timeout=30,
             auth=(credential["key"], credential["secret"]),
             headers={"X-Experience-API-Version": "1.0.3"},
         )
@@ -77,30 +80,29 @@ def test_serve_creates_keys_migrates_prints_the_urls_and_answers(tmp_path):
         }
     )
     leadpath = Path(sys.executable).parent / "leadpath"
-    server = subprocess.Popen(
-        [str(leadpath), "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    # Its output goes to a file: a pipe nobody reads while the test runs could fill and stall it.
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [str(leadpath), "serve", "--port", str(port), "--workers", "1"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        health = requests.get(base + "/healthz", timeout=5)
-        demo = requests.get(base + "/demo", timeout=5)
-        jwks = requests.get(base + "/lti/jwks", timeout=5).json()
-        landed = _demo_learner_launch(base)
-        found = _statements_reaching_the_embedded_lrs(base, leadpath, env)
+        ready = wait_until_answering(base + "/healthz", server)
+        if ready:
+            health = requests.get(base + "/healthz", timeout=30)
+            demo = requests.get(base + "/demo", timeout=30)
+            jwks = requests.get(base + "/lti/jwks", timeout=30).json()
+            landed = _demo_learner_launch(base)
+            found = _statements_reaching_the_embedded_lrs(base, leadpath, env)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        output, _ = server.communicate(timeout=30)
+        server.wait(timeout=30)
+    output = log_path.read_text()
+    assert ready, f"leadpath serve never answered /healthz:\n{output}"
     assert health.status_code == 200 and demo.status_code == 200
     assert "Hello, Alex Morgan" in landed
     # The forwarder thread of the serving worker delivered the launch to the embedded LRS.
@@ -117,3 +119,38 @@ def test_serve_creates_keys_migrates_prints_the_urls_and_answers(tmp_path):
     key = tmp_path / "var" / "keys" / "tool-0001.pem"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert (tmp_path / "var" / "leadpath.db").exists()
+
+
+def test_waiting_for_a_server_outlasts_one_that_listens_before_it_answers():
+    """The first connection is accepted but not answered in time, as while a worker boots."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve():
+        silent, _ = listener.accept()  # held without an answer: the probe's read times out
+        time.sleep(1.5)
+        silent.close()
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{port}/healthz"
+        assert wait_until_answering(url, timeout=20, probe=(1, 0.5))
+    finally:
+        listener.close()
+
+
+def test_waiting_for_a_server_stops_when_it_exits():
+    exited = subprocess.Popen([sys.executable, "-c", "pass"])
+    exited.wait()
+    started = time.monotonic()
+    url = f"http://127.0.0.1:{_free_port()}/healthz"
+    assert not wait_until_answering(url, exited, timeout=600)
+    assert time.monotonic() - started < 60  # it did not wait out its ten minutes

@@ -7,9 +7,9 @@ import jwt
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from tests.support.keys import rsa_key
 from xapi.lrs import attachments as att
 from xapi.lrs.errors import BadRequest
 
@@ -46,7 +46,7 @@ def attachment(content: bytes, usage="https://example.org/usage/report", content
 
 @pytest.fixture(scope="module")
 def signer():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = rsa_key()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "leadpath test")])
     now = datetime.datetime.now(datetime.UTC)
     cert = (
@@ -114,12 +114,14 @@ def test_an_attachment_without_part_or_file_url_is_refused(client, headers, make
 
 def test_a_file_url_attachment_needs_no_part(client, headers, make_statement):
     item = dict(attachment(b"remote"), fileUrl="https://files.example.org/r.pdf")
-    assert (
-        client.post(
-            "/xapi/statements", json=make_statement(attachments=[item]), headers=headers
-        ).status_code
-        == 200
+    response = client.post(
+        "/xapi/statements", json=make_statement(attachments=[item]), headers=headers
     )
+    assert response.status_code == 200, response.json
+    got = client.get(
+        "/xapi/statements", query_string={"statementId": response.json[0]}, headers=headers
+    )
+    assert got.json["attachments"] == [item]
 
 
 def test_a_part_belonging_to_no_statement_is_refused(client, headers, make_statement):
@@ -173,6 +175,14 @@ def test_a_signed_statement_with_a_valid_jws_is_accepted(client, headers, make_s
         "/xapi/statements", data=body, content_type=content_type, headers=headers
     )
     assert response.status_code == 200, response.json
+    got = client.get(
+        "/xapi/statements",
+        query_string={"statementId": response.json[0], "attachments": "true"},
+        headers=headers,
+    )
+    stored, *parts = att.parse_multipart(got.content_type, got.data)
+    assert json.loads(stored.body)["attachments"][0]["usageType"] == SIGNATURE
+    assert [part.body for part in parts] == [jws]
 
 
 @pytest.mark.parametrize("problem", ["payload", "alg", "garbage", "wrong_cert"])
@@ -190,7 +200,7 @@ def test_bad_signatures_are_refused(client, headers, make_statement, signer, pro
     elif problem == "garbage":
         jws = b"not a jws"
     else:
-        other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        other = rsa_key()
         jws = sign(statement, other, x5c)
     statement["attachments"] = [attachment(jws, SIGNATURE, "application/octet-stream")]
     content_type, body = multipart(

@@ -138,9 +138,18 @@ def test_statements_referencing_a_voided_statement_are_still_returned(
     (ref_id,) = post(client, headers, ref).json
     voiding = make_statement(object={"objectType": "StatementRef", "id": target})
     voiding["verb"]["id"] = VOIDED
-    post(client, headers, voiding)
+    assert post(client, headers, voiding).status_code == 200
     got = client.get("/xapi/statements", query_string={"statementId": ref_id}, headers=headers)
     assert got.status_code == 200
+    assert got.json["id"] == ref_id and got.json["verb"]["id"] == VERBS + "commented"
+    assert got.json["object"] == {"objectType": "StatementRef", "id": target}
+    # the target itself is voided: gone from statementId, still there as a voided statement
+    gone = client.get("/xapi/statements", query_string={"statementId": target}, headers=headers)
+    assert gone.status_code == 404
+    voided = query(client, headers, voidedStatementId=target).json
+    assert voided["id"] == target
+    listed = query(client, headers, verb=VERBS + "commented", agent=ref["actor"]).json
+    assert [s["id"] for s in listed["statements"]] == [ref_id]
 
 
 def test_queries_filter_by_each_parameter(client, headers, make_statement, new_id, unique):
@@ -283,18 +292,26 @@ def test_a_served_app_accepts_a_statement_over_real_http(app, headers, make_stat
     thread.start()
     try:
         base = f"http://127.0.0.1:{server.server_port}/xapi"
+        statement = make_statement()
         response = requests.post(
-            f"{base}/statements", json=[make_statement()] * 1, headers=headers, timeout=10
+            f"{base}/statements", json=[statement], headers=headers, timeout=10
         )
         assert response.status_code == 200
+        (statement_id,) = response.json()
         start = time.monotonic()
         got = requests.get(
             f"{base}/statements",
-            params={"statementId": response.json()[0]},
+            params={"statementId": statement_id},
             headers=headers,
             timeout=10,
         )
         assert got.status_code == 200 and time.monotonic() - start < 5
+        stored = got.json()
+        assert stored["id"] == statement_id
+        assert {k: stored[k] for k in ("actor", "verb", "object")} == {
+            k: statement[k] for k in ("actor", "verb", "object")
+        }
+        assert got.headers["X-Experience-API-Version"] == "1.0.3"
     finally:
         server.shutdown()
         thread.join()
