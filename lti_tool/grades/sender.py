@@ -29,8 +29,8 @@ from xapi.queue import (
     TEXT_LIMIT,
     Backoff,
     Holds,
+    LeaseTokens,
     SenderConfig,
-    Tokens,
     Worker,
     parse_retry_after,
     utcnow,
@@ -80,7 +80,7 @@ class GradeSender(Worker):
         super().__init__()
         self.sessions = sessions
         self.config = config
-        self.leases = Tokens()
+        self.lease_tokens = LeaseTokens()
         self.backoff = Backoff(config.backoff_seconds, config.backoff_max_seconds)
         self.http = requests.Session()
         self.http.headers["User-Agent"] = "leadpath-grades"
@@ -90,10 +90,10 @@ class GradeSender(Worker):
 
     def run_once(self) -> Counter:
         """Lease one batch of due scores, send them and record the outcomes; count by kind."""
-        token = self.leases.new()
+        lease_token = self.lease_tokens.new()
         with self.sessions.begin() as session:
             leased = queue.lease_due(
-                session, token, self.config.batch_size, self.config.lease_seconds
+                session, lease_token, self.config.batch_size, self.config.lease_seconds
             )
         if not leased:
             return Counter()
@@ -105,7 +105,7 @@ class GradeSender(Worker):
         ]
         with self.sessions.begin() as session:
             for row, outcome in outcomes:
-                self._settle(session, token, row, outcome)
+                self._settle(session, lease_token, row, outcome)
         return Counter(outcome.kind for _, outcome in outcomes)
 
     def send_due(self, max_batches: int = 1000) -> Counter:
@@ -173,17 +173,17 @@ class GradeSender(Worker):
         return Outcome("retry", status, error, self.backoff.delay(row.attempts, retry_after))
 
     def _settle(
-        self, session: Session, token: str, row: queue.LeasedScore, outcome: Outcome
+        self, session: Session, lease_token: str, row: queue.LeasedScore, outcome: Outcome
     ) -> None:
         if outcome.kind == "sent":
-            queue.mark_sent(session, row.id, token, outcome.status, outcome.text)
+            queue.mark_sent(session, row.id, lease_token, outcome.status, outcome.text)
         elif outcome.kind == "dead":
-            queue.mark_dead(session, row.id, token, outcome.status, outcome.text)
+            queue.mark_dead(session, row.id, lease_token, outcome.status, outcome.text)
             log.warning("Platform refused grade %s: HTTP %s", row.id, outcome.status)
         else:
             when = utcnow() + timedelta(seconds=outcome.delay)
             error = outcome.text if outcome.kind == "retry" else None
-            queue.mark_retry(session, row.id, token, error, when)
+            queue.mark_retry(session, row.id, lease_token, error, when)
             if error:
                 log.info("Grade %s not sent (%s); retry in %.1fs", row.id, error, outcome.delay)
 

@@ -35,7 +35,7 @@ from xapi.outbox.models import Destination
 from xapi.outbox.queue import Db, KeptConnection
 from xapi.outbox.sending import Lanes, Settlement, send_bisecting, send_safely
 from xapi.outbox.targets import Target, Targets
-from xapi.queue import Backoff, Holds, Lease, Tokens, Worker, answer_text, utcnow
+from xapi.queue import Backoff, Holds, Lease, LeaseTokens, Worker, answer_text, utcnow
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -68,9 +68,9 @@ class Forwarder(Worker):
         self.config = config
         self.embedded = embedded
         self.only = only
-        self.tokens = Tokens()
-        self.instance = self.tokens.instance
-        self.worker_id = self.tokens.worker_id
+        self.lease_tokens = LeaseTokens()
+        self.instance = self.lease_tokens.instance
+        self.worker_id = self.lease_tokens.worker_id
         self.backoff = Backoff(config.backoff_seconds, config.backoff_max_seconds)
         self.destinations = Targets(
             config, embedded=embedded, only=only, user_agent=f"leadpath-forwarder/{self.instance}"
@@ -132,7 +132,7 @@ class Forwarder(Worker):
         return queue.lease_batch(
             db,
             destination_id,
-            self.tokens.new(),
+            self.lease_tokens.new(),
             batch_size=self.config.batch_size,
             lease_seconds=self.config.lease_seconds,
         )

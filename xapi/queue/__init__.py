@@ -23,7 +23,7 @@ and no LRS client.
 from xapi.queue.backoff import RETRY_AFTER_LIMIT, Backoff, Holds, parse_retry_after
 from xapi.queue.clock import aware, utcnow
 from xapi.queue.config import SenderConfig
-from xapi.queue.lease import Lease, Leasing, Tokens
+from xapi.queue.lease import Lease, LeaseTokens, Leasing
 from xapi.queue.table import TEXT_LIMIT, QueueTable, answer_text
 from xapi.queue.worker import Worker
 
@@ -36,7 +36,7 @@ __all__ = [
     "Leasing",
     "QueueTable",
     "SenderConfig",
-    "Tokens",
+    "LeaseTokens",
     "Worker",
     "answer_text",
     "aware",

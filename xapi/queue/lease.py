@@ -52,7 +52,7 @@ def connection_of(db: Db) -> Connection:
     return db if isinstance(db, Connection) else db.connection()
 
 
-class Tokens:
+class LeaseTokens:
     """Lease tokens of one sender: `host:pid:instance:random`, a new one per lease."""
 
     def __init__(self) -> None:

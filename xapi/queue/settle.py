@@ -46,9 +46,8 @@ class Settling:
         connection_of(db).execute(self._done_lease, {**lease.held(), "q_now": now})
 
 
-def _held(q: QueueTable, ids: Iterable[Any] | Any, token: str) -> ColumnElement:
-    """Return the condition of rows (one id, or several) the lease `token` still holds."""
-    ids = ids if isinstance(ids, list) else [ids]
+def _held(q: QueueTable, ids: list, token: str) -> ColumnElement:
+    """Return the condition of the rows among `ids` that the lease `token` still holds."""
     by_id = q.id == ids[0] if len(ids) == 1 else q.id.in_(ids)
     return and_(by_id, q.token == token)
 
@@ -62,7 +61,7 @@ def release(db: Db, q: QueueTable, ids: Iterable[Any], token: str) -> None:
 
 def done(db: Db, q: QueueTable, row_id: Any, token: str, **values: Any) -> bool:
     """Record that the receiver accepted one row; False when the lease no longer holds it."""
-    settled = update(q.table).where(_held(q, row_id, token))
+    settled = update(q.table).where(_held(q, [row_id], token))
     settled = settled.values({q.status.name: q.done, q.error.name: None, **q.cleared(), **values})
     return connection_of(db).execute(settled).rowcount > 0
 
@@ -101,7 +100,7 @@ def dead(db: Db, q: QueueTable, row_id: Any, token: str, error: str, **values: A
 
     Returns False (and changes nothing) when the lease no longer holds the row.
     """
-    refused = update(q.table).where(_held(q, row_id, token))
+    refused = update(q.table).where(_held(q, [row_id], token))
     refused = refused.values(
         {
             q.status.name: q.dead,

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from tests.xapi.queue.conftest import ITEMS, add_items, c, state
-from xapi.queue import Leasing, Tokens, settle, utcnow
+from xapi.queue import LeaseTokens, Leasing, settle, utcnow
 from xapi.queue.settle import Settling
 
 
@@ -122,7 +122,7 @@ def test_requeued_dead_rows_start_afresh_and_make_due_counts_only_rows_that_wait
 
 def test_tokens_are_unique_and_fit_the_token_column_whatever_the_host_name(monkeypatch):
     monkeypatch.setattr("socket.gethostname", lambda: "h" * 64)
-    tokens = Tokens()
+    tokens = LeaseTokens()
     made = {tokens.new() for _ in range(1000)}
     assert len(made) == 1000
     assert max(map(len, made)) <= 64
@@ -142,7 +142,7 @@ def test_concurrent_senders_never_hold_a_row_at_once_and_keep_order_per_key(qdb,
     errors: list[BaseException] = []
 
     def sender() -> None:
-        tokens = Tokens()
+        tokens = LeaseTokens()
         try:
             while True:
                 with qdb.transaction() as session:
