@@ -19,8 +19,7 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 
-from xapi import jsonio
-from xapi.lrs import formats
+from xapi.lrs import formats, jsonio
 from xapi.lrs.credentials import Authenticator, Principal
 from xapi.lrs.errors import BadRequest, Forbidden, Unauthorized, XapiError
 

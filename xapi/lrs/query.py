@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
-from xapi import jsonio
-from xapi.lrs import indexing, lookup_keys
+from xapi.lrs import indexing, jsonio, lookup_keys
 from xapi.lrs.models import Activity, Attachment, Statement, StatementKey
 
 _S = Statement.__table__

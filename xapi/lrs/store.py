@@ -13,9 +13,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from xapi import jsonio
 from xapi.lrs import attachments as att
-from xapi.lrs import formats, indexing, lookup_keys, shape
+from xapi.lrs import formats, indexing, jsonio, lookup_keys, shape
 from xapi.lrs.errors import BadRequest, Conflict
 from xapi.lrs.models import Activity, Attachment, Statement
 from xapi.lrs.validate import VOIDED, normalize, validate_statements
