@@ -18,13 +18,11 @@ from xapi.lrs.credentials import (
 from xapi.lrs.errors import XapiError
 from xapi.lrs.models import LrsBase
 from xapi.lrs.query import StatementQuery, get_statement, query_statements
-from xapi.lrs.sink import EmbeddedSink, outbox_sink
 from xapi.lrs.store import store_statements
 
 __all__ = [
     "SCOPES",
     "Authenticator",
-    "EmbeddedSink",
     "LrsBase",
     "Principal",
     "StatementQuery",
@@ -33,7 +31,6 @@ __all__ = [
     "create_credential",
     "get_statement",
     "list_credentials",
-    "outbox_sink",
     "parse_scopes",
     "query_statements",
     "revoke_credential",
