@@ -1,4 +1,4 @@
-"""The LRS on a Flask app: `init_app(app, engine, home_page)` serves it under `/xapi/`.
+"""The LRS on a Flask app: `init_app(app, engine, home_page, persons=...)` serves `/xapi/`.
 
 Each resource module adds its own routes (`register(bp)`) to the blueprint made here; this
 module adds the version header and turns errors into JSON answers.
@@ -14,6 +14,7 @@ from xapi.lrs import formats, http_documents, http_statements
 from xapi.lrs.credentials import Authenticator
 from xapi.lrs.errors import XapiError
 from xapi.lrs.http_request import EXTENSION_KEY, VERSION, Lrs, json_response
+from xapi.lrs.persons import NoLinks, PersonResolver
 
 PREFIX = "/xapi"
 
@@ -61,8 +62,15 @@ def blueprint() -> Blueprint:
     return bp
 
 
-def init_app(app: Flask, engine: Engine, home_page: str) -> Lrs:
-    """Serve the LRS under /xapi/ on the app, storing in `engine`."""
-    app.extensions[EXTENSION_KEY] = Lrs(engine, Authenticator(engine, home_page))
+def init_app(
+    app: Flask, engine: Engine, home_page: str, *, persons: PersonResolver | None = None
+) -> Lrs:
+    """Serve the LRS under /xapi/ on the app, storing in `engine`.
+
+    `home_page` names credentials' authority accounts; `persons` says which identifiers the
+    Agents resource reports as one person (by default each is its own).
+    """
+    lrs = Lrs(engine, Authenticator(engine, home_page), persons or NoLinks())
+    app.extensions[EXTENSION_KEY] = lrs
     app.register_blueprint(blueprint())
-    return app.extensions[EXTENSION_KEY]
+    return lrs

@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, Response
 
-from xapi.lrs import documents, formats, query
+from xapi.lrs import documents, formats, persons, query
 from xapi.lrs import validate_parts as p
 from xapi.lrs.documents import Scope
 from xapi.lrs.errors import BadRequest, Invalid, NotFound
@@ -157,18 +157,17 @@ def activities() -> Response:
 
 def agents() -> Response:
     """Return the Person object the LRS knows for an agent."""
-    from xapi.lrs import persons
-
     xreq = start()
     principal = require(xreq, *_ANY)
     allowed_args(xreq, {"agent"})
     agent = _agent(xreq)
+    engine, resolver = lrs().engine, lrs().persons
     if principal.can("statements/read", "all/read"):
-        person = persons.person(lrs().engine, agent)
+        person = persons.person(engine, agent, resolver=resolver)
     elif principal.can("statements/read/mine"):
-        person = persons.person(lrs().engine, agent, mine=principal.key)
+        person = persons.person(engine, agent, mine=principal.key, resolver=resolver)
     else:  # keys that may not read statements learn nothing from them
-        person = persons.person(lrs().engine, agent, statements=False)
+        person = persons.person(engine, agent, statements=False)
     return json_response(person)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from xapi.lrs import formats, jsonio
 from xapi.lrs.credentials import Authenticator, Principal
 from xapi.lrs.errors import BadRequest, Forbidden, Unauthorized
+from xapi.lrs.persons import NoLinks, PersonResolver
 
 EXTENSION_KEY = "leadpath.lrs"
 VERSION = "1.0.3"
@@ -38,10 +39,11 @@ _HEADER_FIELDS = {
 
 @dataclass
 class Lrs:
-    """What the LRS views need: the engine and the credential checker."""
+    """What the LRS views need: the engine, the credential checker, the person resolver."""
 
     engine: Engine
     auth: Authenticator
+    persons: PersonResolver = field(default_factory=NoLinks)
 
 
 @dataclass
