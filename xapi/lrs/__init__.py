@@ -1,8 +1,11 @@
-"""The embedded xAPI 1.0.3 Learning Record Store.
+"""The embedded xAPI 1.0.3 Learning Record Store: a conformant store that knows nothing of leadpath.
 
 Storage (no web framework): `store_statements`, `query_statements`, `get_statement`,
-credentials (`create_credential`, `Authenticator`), documents. HTTP: `init_app(app, engine,
-home_page)` serves the xAPI resources under `/xapi/`.
+credentials (`create_credential`, `Authenticator`), documents. HTTP: `http.init_app(app, engine,
+home_page, persons=...)` serves the xAPI resources under `/xapi/`.
+
+May import only its own modules (nothing else of `xapi`, nothing of `lti_tool` or `framework`);
+what it must know of the deployment, such as which accounts are one person, is injected.
 """
 
 from xapi.lrs.credentials import (
