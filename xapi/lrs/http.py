@@ -38,6 +38,8 @@ def _xapi_error(exc: XapiError):
     response = json_response(exc.as_dict(), exc.status)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="leadpath LRS"'
+    if exc.status == 503:
+        response.headers["Retry-After"] = "1"
     return response
 
 

@@ -33,6 +33,8 @@ class EmbeddedSink:
                 credential=FORWARDER_KEY,
             )
         except XapiError as exc:
+            if exc.status >= 500:  # the store was too busy: nothing saved, worth a retry
+                return Answer(Verdict.TRANSIENT, exc.status, exc.message)
             verdict = Verdict.CONFLICT if exc.status == 409 else Verdict.REJECTED
             return Answer(verdict, exc.status, exc.message)
         except ValueError as exc:

@@ -36,3 +36,18 @@ def test_the_embedded_sink_stores_batches_and_answers_like_an_lrs(outbox_db):
     assert rejected.verdict is Verdict.REJECTED and "statement.verb" in rejected.text
     assert sink.post_statements(["{oops"]).verdict is Verdict.REJECTED
     sink.close()
+
+
+def test_a_store_too_busy_to_write_is_a_transient_answer(outbox_db, monkeypatch):
+    # A database that aborts every attempt cannot be arranged on demand, so the LRS's answer
+    # to it (Unavailable, after its bounded retries) is raised directly here.
+    from xapi.lrs.errors import Unavailable
+    from xapi.outbox import embedded
+
+    def busy(*args, **kwargs):
+        raise Unavailable("The store is busy with other writes and nothing was saved.")
+
+    monkeypatch.setattr(embedded, "store_statements", busy)
+    sink = EmbeddedSink(outbox_db.engine, "https://leadpath.example")
+    answer = sink.post_statements([json.dumps(_statement(str(uuid.uuid4())))])
+    assert answer.verdict is Verdict.TRANSIENT and answer.status == 503
