@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xapi.lrs.persons import StatementReads
+from xapi.lrs import StatementReads
 from xapi.statements import vocabulary as v
 
 LINK_SCAN = 200

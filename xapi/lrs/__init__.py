@@ -20,6 +20,7 @@ from xapi.lrs.credentials import (
 )
 from xapi.lrs.errors import XapiError
 from xapi.lrs.models import LrsBase
+from xapi.lrs.persons import NoLinks, PersonResolver, StatementReads
 from xapi.lrs.query import StatementQuery, get_statement, query_statements
 from xapi.lrs.store import store_statements
 
@@ -27,8 +28,11 @@ __all__ = [
     "SCOPES",
     "Authenticator",
     "LrsBase",
+    "NoLinks",
+    "PersonResolver",
     "Principal",
     "StatementQuery",
+    "StatementReads",
     "XapiError",
     "authority_for",
     "create_credential",
