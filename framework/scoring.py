@@ -200,27 +200,10 @@ def score_assessment(
     }
 
 
-# Profiles and comparisons live in ``profile``; these names stay importable from
-# here because stored code paths and callers have always found them here.
-from .profile import (  # noqa: E402
-    Comparison,
-    DomainScore,
-    compare_with_expected,
-    compare_with_phase,
-    domain_profile,
-    overall_score,
-)
-
 __all__ = [
     "Answer",
-    "Comparison",
-    "DomainScore",
     "ElementScore",
     "StageEvidence",
-    "compare_with_expected",
-    "compare_with_phase",
-    "domain_profile",
-    "overall_score",
     "round_half_up",
     "score_assessment",
     "score_element",

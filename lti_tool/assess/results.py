@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from framework.model import Framework
 from framework.phases import expected_profile
-from framework.scoring import ElementScore, compare_with_phase, domain_profile, overall_score
+from framework.profile import compare_with_phase, domain_profile, overall_score
+from framework.scoring import ElementScore
 from lti_tool.assess.models import COMPLETED, Attempt, FrameworkVersion, InstitutionSetting
 from lti_tool.models import PlatformUser
 

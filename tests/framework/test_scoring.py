@@ -3,15 +3,13 @@ from fractions import Fraction
 import pytest
 
 from framework.loader import bundled
-from framework.scoring import (
+from framework.profile import (
     compare_with_expected,
     compare_with_phase,
     domain_profile,
     overall_score,
-    round_half_up,
-    score_assessment,
-    score_element,
 )
+from framework.scoring import round_half_up, score_assessment, score_element
 
 DN = "working-with-others/developing-networks"
 

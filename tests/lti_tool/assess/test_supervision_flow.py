@@ -6,7 +6,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from framework.scoring import overall_score, score_assessment
+from framework.profile import overall_score
+from framework.scoring import score_assessment
 from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.assess.models import Attempt, ElementResponse, Validation
 from lti_tool.assess.results import build_result
