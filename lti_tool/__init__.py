@@ -63,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lti_tool.assess import feedback_views, framework_versions, supervision_views
     from lti_tool.assess import views as assess_views
     from lti_tool.identity import views as identity_views
+    from lti_tool.identity.lrs_persons import LearnerLinks
     from lti_tool.lti import deep_linking, dynamic_registration
     from lti_tool.lti import state as launch_state
     from lti_tool.lti import views as lti_views
@@ -89,7 +90,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     identity_views.init_app(app)  # before statements: a launch's link is made before its statement
     recording.init_app(app)
-    lrs_http.init_app(app, app.extensions["leadpath.db"].engine, settings.base_url)
+    lrs_http.init_app(
+        app, app.extensions["leadpath.db"].engine, settings.base_url, persons=LearnerLinks()
+    )
     admin.init_app(app)
     if settings.demo:
         from lti_tool import demo

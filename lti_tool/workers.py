@@ -45,9 +45,9 @@ def forwarder_config(settings: Settings) -> ForwarderConfig:
 
 def embedded_sink(sessions, home_page: str) -> Callable[[], StatementSink]:
     """Return a factory of the embedded LRS's sink: statements stored in-process."""
-    from xapi.lrs import outbox_sink
+    from xapi.outbox.embedded import sink_for
 
-    return lambda: outbox_sink(sessions, home_page)
+    return lambda: sink_for(sessions, home_page)
 
 
 def make_forwarder(settings: Settings, database: Database) -> Forwarder:

@@ -1,4 +1,10 @@
-"""State, Activity Profile and Agent Profile documents with ETag concurrency control."""
+"""State, Activity Profile and Agent Profile documents with ETag concurrency control.
+
+A write reads the document it changes under a lock (`FOR UPDATE` on PostgreSQL; SQLite's one
+writer), so concurrent merges into one document all land; a document two requests create at
+once is inserted by one (`INSERT … ON CONFLICT DO NOTHING`) and updated, or refused by its
+preconditions, for the other.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, delete, select, update
 
-from xapi.lrs import formats
-from xapi.lrs.errors import BadRequest, Conflict, PreconditionFailed
+from xapi.lrs import formats, indexing
+from xapi.lrs.concurrency import insert_new, retrying
+from xapi.lrs.errors import BadRequest, Conflict, PreconditionFailed, Unavailable
 from xapi.lrs.lookup_keys import agent_ifi
 from xapi.lrs.models import Document
 
@@ -136,10 +142,11 @@ def save_document(
 
     A merge onto no document stores the posted one as it is, whatever its type.
     """
-    for attempt in range(3):
-        try:
-            with engine.begin() as conn:
-                return _save(
+
+    def work() -> str:
+        with indexing.transaction(engine) as conn:
+            for _ in range(3):  # a document created meanwhile is then read; one deleted, again
+                etag = _save(
                     conn,
                     scope,
                     doc_id,
@@ -150,18 +157,25 @@ def save_document(
                     if_none_match,
                     require_precondition,
                 )
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+                if etag is not None:
+                    return etag
+        raise Unavailable("The document kept changing: send the request again in a moment.")
+
+    return retrying("saving a document", work)
+
+
+def _locked(conn, scope: Scope, doc_id: str | None):
+    """Return the row of a document, locked for this transaction, or None."""
+    return conn.execute(
+        select(_T.c.id, _T.c.content_type, _T.c.content, _T.c.etag, _T.c.updated_us)
+        .where(*_where(scope, doc_id))
+        .with_for_update()
+    ).first()
 
 
 def _save(conn, scope, doc_id, content_type, content, merge, if_match, if_none_match, require):
-    row = conn.execute(
-        select(_T.c.id, _T.c.content_type, _T.c.content, _T.c.etag, _T.c.updated_us).where(
-            *_where(scope, doc_id)
-        )
-    ).first()
+    """Write the document; return its ETag, or None when another request created it meanwhile."""
+    row = _locked(conn, scope, doc_id)
     held = Doc(row.content_type, bytes(row.content), row.etag, row.updated_us) if row else None
     check_preconditions(held, if_match, if_none_match, require=require and not merge)
     if merge and held is not None:
@@ -183,18 +197,16 @@ def _save(conn, scope, doc_id, content_type, content, merge, if_match, if_none_m
         "updated_us": formats.now_micros(),
     }
     if held is None:
-        conn.execute(
-            insert(_T).values(
-                scope=scope.digest,
-                kind=scope.kind,
-                agent_key=scope.agent_key,
-                doc_id=doc_id,
-                registration=scope.registration.lower(),
-                **values,
-            )
-        )
-    else:
-        conn.execute(update(_T).where(_T.c.id == row.id).values(**values))
+        new = {
+            "scope": scope.digest,
+            "kind": scope.kind,
+            "agent_key": scope.agent_key,
+            "doc_id": doc_id,
+            "registration": scope.registration.lower(),
+            **values,
+        }
+        return etag if insert_new(conn, _T, [new], ["scope", "registration", "doc_id"]) else None
+    conn.execute(update(_T).where(_T.c.id == row.id).values(**values))
     return etag
 
 
@@ -202,9 +214,13 @@ def delete_documents(
     engine: Engine, scope: Scope, doc_id: str | None = None, if_match: str | None = None
 ) -> None:
     """Delete one document (honouring If-Match) or every document of a scope."""
-    with engine.begin() as conn:
-        if doc_id is not None and if_match is not None:
-            row = conn.execute(select(_T.c.etag).where(*_where(scope, doc_id))).first()
-            held = Doc("", b"", row.etag, 0) if row else None
-            check_preconditions(held, if_match, None, require=False)
-        conn.execute(delete(_T).where(*_where(scope, doc_id)))
+
+    def work() -> None:
+        with indexing.transaction(engine) as conn:
+            if doc_id is not None and if_match is not None:
+                row = _locked(conn, scope, doc_id)
+                held = Doc("", b"", row.etag, 0) if row else None
+                check_preconditions(held, if_match, None, require=False)
+            conn.execute(delete(_T).where(*_where(scope, doc_id)))
+
+    retrying("deleting documents", work)

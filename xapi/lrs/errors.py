@@ -61,6 +61,13 @@ class PreconditionFailed(XapiError):
     code = "precondition_failed"
 
 
+class Unavailable(XapiError):
+    """503: the database kept aborting the write for other writers; try again shortly."""
+
+    status = 503
+    code = "unavailable"
+
+
 class Invalid(BadRequest):
     """400 raised by statement validation; the message starts with the field path."""
 

@@ -1,195 +1,31 @@
-"""HTTP plumbing of the LRS: request view (alternate syntax), version header, Basic auth, errors.
+"""The LRS on a Flask app: `init_app(app, engine, home_page, persons=...)` serves `/xapi/`.
 
-`init_app(app, engine, home_page)` attaches the LRS under `/xapi/`. The views call the storage
-modules; this layer holds no SQL.
+Each resource module adds its own routes (`register(bp)`) to the blueprint made here; this
+module adds the version header and turns errors into JSON answers.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime
-from typing import Any
-from urllib.parse import parse_qsl
-
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, g, request
 from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 
-from xapi import jsonio
-from xapi.lrs import formats
-from xapi.lrs.credentials import Authenticator, Principal
-from xapi.lrs.errors import BadRequest, Forbidden, Unauthorized, XapiError
+from xapi.lrs import formats, http_documents, http_statements
+from xapi.lrs.credentials import Authenticator
+from xapi.lrs.errors import XapiError
+from xapi.lrs.http_request import EXTENSION_KEY, VERSION, Lrs, json_response
+from xapi.lrs.persons import NoLinks, PersonResolver
 
-EXTENSION_KEY = "leadpath.lrs"
-VERSION = "1.0.3"
-VERSIONS = ["1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0"]
-_HEADER_FIELDS = {
-    "authorization",
-    "x-experience-api-version",
-    "content-type",
-    "content-length",
-    "if-match",
-    "if-none-match",
-    "accept-language",
-}
-bp = Blueprint("lrs", __name__, url_prefix="/xapi")
+PREFIX = "/xapi"
 
 
-@dataclass
-class Lrs:
-    """What the LRS views need: the engine and the credential checker."""
-
-    engine: Engine
-    auth: Authenticator
-
-
-@dataclass
-class XRequest:
-    """A request as the resource sees it, after the alternate request syntax is unfolded."""
-
-    method: str
-    headers: dict[str, str]
-    args: dict[str, str]
-    body: bytes
-    principal: Principal | None = None
-    version: str = VERSION
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def content_type(self) -> str:
-        """Return the media type, lower-case, parameters stripped."""
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
-
-    def json(self, what: str = "The request body") -> Any:
-        """Parse the body as JSON, or raise BadRequest."""
-        try:
-            return jsonio.loads(self.body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest(f"{what} is not valid JSON.") from None
-
-
-def lrs() -> Lrs:
-    """Return the app's LRS."""
-    return current_app.extensions[EXTENSION_KEY]
-
-
-def x_request() -> XRequest:
-    """Return the unfolded request, building it on first use."""
-    if "xreq" not in g:
-        g.xreq = _unfold()
-    return g.xreq
-
-
-def _unfold() -> XRequest:
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    args = dict(request.args.items())
-    if len(request.args.getlist("method")) and request.method == "POST":
-        if set(args) != {"method"}:
-            raise BadRequest(
-                "With the alternate request syntax the query string may hold only "
-                "the method parameter."
-            )
-        if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            raise BadRequest(
-                "Content-Type: the alternate request syntax needs "
-                "application/x-www-form-urlencoded."
-            )
-        method = args.pop("method").upper()
-        if method not in {"GET", "PUT", "POST", "DELETE", "HEAD"}:
-            raise BadRequest(f"method: {method} is not an HTTP method the LRS serves.")
-        form = parse_qsl(request.get_data(as_text=True), keep_blank_values=True)
-        headers.pop("content-type", None)
-        body = b""
-        for name, value in form:
-            if name.lower() in _HEADER_FIELDS:
-                headers[name.lower()] = value
-            elif name == "content":
-                body = value.encode()
-            else:
-                args[name] = value
-        headers.pop("content-length", None)
-        return XRequest(method, headers, args, body)
-    return XRequest(request.method, headers, args, request.get_data())
-
-
-def check_version(xreq: XRequest) -> None:
-    """Require a supported X-Experience-API-Version header."""
-    value = xreq.headers.get("x-experience-api-version")
-    if value is None:
-        raise BadRequest("X-Experience-API-Version: the header is required (e.g. 1.0.3).")
-    if not formats.is_version(value.strip()):
-        raise BadRequest(
-            f"X-Experience-API-Version: {value!r} is not a supported version; "
-            f"use one of {', '.join(VERSIONS)}."
-        )
-    xreq.version = "2.0.0" if value.startswith("2.") else VERSION
-
-
-def authenticate(xreq: XRequest) -> Principal:
-    """Return the principal of the request's HTTP Basic credentials, or raise Unauthorized."""
-    header = xreq.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "basic" or not token:
-        raise Unauthorized("Authorization: send the LRS key and secret with HTTP Basic.")
-    try:
-        key, _, secret = base64.b64decode(token.strip()).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        raise Unauthorized("Authorization: the Basic credentials are not valid base64.") from None
-    principal = lrs().auth.verify(key, secret)
-    if principal is None:
-        raise Unauthorized("Authorization: unknown key, wrong secret or revoked key.")
-    xreq.principal = principal
-    return principal
-
-
-def require(xreq: XRequest, *scopes: str) -> Principal:
-    """Authenticate and require one of the scopes (`all` always suffices)."""
-    principal = xreq.principal or authenticate(xreq)
-    if not principal.can(*scopes):
-        raise Forbidden(
-            f"This key lacks the scope for this request (needs one of {', '.join(scopes)})."
-        )
-    return principal
-
-
-def start(*, needs_version: bool = True) -> XRequest:
-    """Unfold the request and check its version header."""
-    xreq = x_request()
-    if needs_version:
-        check_version(xreq)
-    return xreq
-
-
-def allowed_args(xreq: XRequest, allowed: set[str]) -> None:
-    """Reject query parameters the resource does not define."""
-    unknown = sorted(set(xreq.args) - allowed)
-    if unknown:
-        raise BadRequest(f"{unknown[0]}: is not a parameter of this resource.", field=unknown[0])
-
-
-def json_response(value: Any, status: int = 200, headers: dict | None = None) -> Response:
-    """Return a JSON response."""
-    body = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return Response(body, status=status, mimetype="application/json", headers=headers or {})
-
-
-def http_date(micros: int) -> str:
-    """Return an HTTP date (RFC 7231) of microseconds since the epoch."""
-    return format_datetime(datetime.fromtimestamp(micros / 1e6, UTC), usegmt=True)
-
-
-@bp.after_app_request
 def _version_header(response: Response) -> Response:
-    if request.path.startswith(bp.url_prefix + "/") or request.path == bp.url_prefix:
+    if request.path.startswith(PREFIX + "/") or request.path == PREFIX:
         xreq = g.get("xreq")
         response.headers["X-Experience-API-Version"] = xreq.version if xreq else VERSION
     xreq = g.get("xreq")
     method = xreq.method if xreq else request.method
-    if request.path.startswith(bp.url_prefix + "/statements") and method in {"GET", "HEAD"}:
+    if request.path.startswith(PREFIX + "/statements") and method in {"GET", "HEAD"}:
         # every answer to a statement read carries it, a 404 or 400 included (xAPI 2.1.3),
         # even for a mistyped path such as /statementslimit=1 (a query that lost its "?")
         response.headers.setdefault(
@@ -198,15 +34,15 @@ def _version_header(response: Response) -> Response:
     return response
 
 
-@bp.errorhandler(XapiError)
 def _xapi_error(exc: XapiError):
     response = json_response(exc.as_dict(), exc.status)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="leadpath LRS"'
+    if exc.status == 503:
+        response.headers["Retry-After"] = "1"
     return response
 
 
-@bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     return json_response(
         {
@@ -217,10 +53,26 @@ def _http_error(exc: HTTPException):
     )
 
 
-def init_app(app: Flask, engine: Engine, home_page: str) -> Lrs:
-    """Serve the LRS under /xapi/ on the app, storing in `engine`."""
-    from xapi.lrs import http_documents, http_statements  # noqa: F401 - registers the routes
+def blueprint() -> Blueprint:
+    """Return a blueprint serving every LRS resource."""
+    bp = Blueprint("lrs", __name__, url_prefix=PREFIX)
+    bp.after_app_request(_version_header)
+    bp.register_error_handler(XapiError, _xapi_error)
+    bp.register_error_handler(HTTPException, _http_error)
+    http_statements.register(bp)
+    http_documents.register(bp)
+    return bp
 
-    app.extensions[EXTENSION_KEY] = Lrs(engine, Authenticator(engine, home_page))
-    app.register_blueprint(bp)
-    return app.extensions[EXTENSION_KEY]
+
+def init_app(
+    app: Flask, engine: Engine, home_page: str, *, persons: PersonResolver | None = None
+) -> Lrs:
+    """Serve the LRS under /xapi/ on the app, storing in `engine`.
+
+    `home_page` names credentials' authority accounts; `persons` says which identifiers the
+    Agents resource reports as one person (by default each is its own).
+    """
+    lrs = Lrs(engine, Authenticator(engine, home_page), persons or NoLinks())
+    app.extensions[EXTENSION_KEY] = lrs
+    app.register_blueprint(blueprint())
+    return lrs

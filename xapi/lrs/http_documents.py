@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 
-from flask import Response
+from flask import Blueprint, Response
 
-from xapi.lrs import documents, formats, query
+from xapi.lrs import documents, formats, persons, query
 from xapi.lrs import validate_parts as p
 from xapi.lrs.documents import Scope
 from xapi.lrs.errors import BadRequest, Invalid, NotFound
-from xapi.lrs.http import (
+from xapi.lrs.http_request import (
     VERSIONS,
     XRequest,
     allowed_args,
-    bp,
     http_date,
     json_response,
     lrs,
@@ -107,7 +106,6 @@ def _scopes(xreq: XRequest, scope: str) -> None:
         require(xreq, scope)
 
 
-@bp.route("/activities/state", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
 def state() -> Response:
     """Serve the State resource."""
     xreq = start()
@@ -122,7 +120,6 @@ def state() -> Response:
     return _serve(xreq, scope, "stateId", require_precondition=False)
 
 
-@bp.route("/activities/profile", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
 def activity_profile() -> Response:
     """Serve the Activity Profile resource."""
     xreq = start()
@@ -134,7 +131,6 @@ def activity_profile() -> Response:
     )
 
 
-@bp.route("/agents/profile", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
 def agent_profile() -> Response:
     """Serve the Agent Profile resource."""
     xreq = start()
@@ -147,7 +143,6 @@ def agent_profile() -> Response:
 _ANY = ("statements/read", "statements/read/mine", "all/read", "define", "profile", "state")
 
 
-@bp.route("/activities", methods=["GET", "HEAD"])
 def activities() -> Response:
     """Return the LRS's canonical Activity object."""
     xreq = start()
@@ -160,25 +155,22 @@ def activities() -> Response:
     return json_response(found)
 
 
-@bp.route("/agents", methods=["GET", "HEAD"])
 def agents() -> Response:
     """Return the Person object the LRS knows for an agent."""
-    from xapi.lrs import persons
-
     xreq = start()
     principal = require(xreq, *_ANY)
     allowed_args(xreq, {"agent"})
     agent = _agent(xreq)
+    engine, resolver = lrs().engine, lrs().persons
     if principal.can("statements/read", "all/read"):
-        person = persons.person(lrs().engine, agent)
+        person = persons.person(engine, agent, resolver=resolver)
     elif principal.can("statements/read/mine"):
-        person = persons.person(lrs().engine, agent, mine=principal.key)
+        person = persons.person(engine, agent, mine=principal.key, resolver=resolver)
     else:  # keys that may not read statements learn nothing from them
-        person = persons.person(lrs().engine, agent, statements=False)
+        person = persons.person(engine, agent, statements=False)
     return json_response(person)
 
 
-@bp.route("/about", methods=["GET", "HEAD"])
 def about() -> Response:
     """Describe the LRS: the xAPI versions it speaks.
 
@@ -189,3 +181,14 @@ def about() -> Response:
     asked = xreq.headers.get("x-experience-api-version", "")
     versions = VERSIONS if asked.startswith("2.") else [v for v in VERSIONS if v.startswith("1.")]
     return json_response({"version": versions, "extensions": {}})
+
+
+def register(bp: Blueprint) -> None:
+    """Add the document resources, Activities, Agents and About to the LRS blueprint."""
+    documents_methods = ["GET", "HEAD", "PUT", "POST", "DELETE"]
+    bp.add_url_rule("/activities/state", view_func=state, methods=documents_methods)
+    bp.add_url_rule("/activities/profile", view_func=activity_profile, methods=documents_methods)
+    bp.add_url_rule("/agents/profile", view_func=agent_profile, methods=documents_methods)
+    bp.add_url_rule("/activities", view_func=activities, methods=["GET", "HEAD"])
+    bp.add_url_rule("/agents", view_func=agents, methods=["GET", "HEAD"])
+    bp.add_url_rule("/about", view_func=about, methods=["GET", "HEAD"])

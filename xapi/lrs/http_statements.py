@@ -5,16 +5,15 @@ from __future__ import annotations
 import base64
 import json
 
-from flask import Response, request
+from flask import Blueprint, Response, request
 
 from xapi.lrs import attachments as att
 from xapi.lrs import formats, lookup_keys, query, shape, store
 from xapi.lrs import validate_parts as p
 from xapi.lrs.errors import BadRequest, Invalid, NotFound
-from xapi.lrs.http import (
+from xapi.lrs.http_request import (
     XRequest,
     allowed_args,
-    bp,
     http_date,
     json_response,
     lrs,
@@ -41,7 +40,6 @@ READ_ALL = ("statements/read", "all/read")
 READ = (*READ_ALL, "statements/read/mine")
 
 
-@bp.route("/statements", methods=["GET", "HEAD", "PUT", "POST"])
 def statements() -> Response:
     """Dispatch on the (possibly alternate-syntax) method."""
     xreq = start()
@@ -232,3 +230,8 @@ def _parse_query(xreq: XRequest) -> tuple[query.StatementQuery, dict]:
     if args.get("format", "exact") not in {"ids", "exact", "canonical"}:
         raise BadRequest("format: must be ids, exact or canonical.", field="format")
     return q, args
+
+
+def register(bp: Blueprint) -> None:
+    """Add the routes of the Statements resource to the LRS blueprint."""
+    bp.add_url_rule("/statements", view_func=statements, methods=["GET", "HEAD", "PUT", "POST"])

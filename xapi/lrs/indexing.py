@@ -1,10 +1,12 @@
 """Writing to a SQLite store in turn, and bringing statements' lookup keys into the index.
 
-SQLite lets one connection write at a time. Every statement writer of a database file goes
-through one `Writer` per process: writers queue on a thread lock and on a kernel file lock shared
-by all processes (SQLite's own busy handler polls with sleeps of a millisecond or more, which
-wastes most of the time two busy workers have), and always write through the same connection,
-which keeps its page cache (SQLite drops a connection's cache whenever another one has written).
+SQLite lets one connection write at a time. Every writer of the LRS's statements and documents
+to a database file goes through one `Writer` per process: writers queue on a thread lock and on
+a kernel file lock shared by all processes (SQLite's own busy handler polls with sleeps of a
+millisecond or more, which wastes most of the time two busy workers have), and always write
+through the same connection, which keeps its page cache (SQLite drops a connection's cache
+whenever another one has written). A writer reads what it changes after taking the locks, so
+no other writer of the LRS comes between its read and its write.
 
 On SQLite, lookup keys are indexed in bulk. A statement's keys are stored with it
 (`lrs_statement.key_hashes`) and become `lrs_statement_key` rows once enough statements wait
@@ -41,7 +43,7 @@ _PENDING = (
 
 
 class Writer:
-    """The one connection of this process that writes statements to a SQLite database."""
+    """The one connection of this process that writes the LRS's rows to a SQLite database."""
 
     def __init__(self, engine: Engine, lock_path: str | None):
         self.engine = engine
@@ -95,7 +97,7 @@ def sqlite_writer(engine: Engine) -> Writer:
 
 
 def transaction(engine: Engine):
-    """Begin a statement-writing transaction: through the writer on SQLite, pooled otherwise."""
+    """Begin an LRS write transaction: through the writer on SQLite, pooled otherwise."""
     if engine.dialect.name == "sqlite":
         return sqlite_writer(engine).begin()
     return engine.begin()

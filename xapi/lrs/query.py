@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
-from xapi import jsonio
-from xapi.lrs import indexing, lookup_keys
+from xapi.lrs import indexing, jsonio, lookup_keys
 from xapi.lrs.models import Activity, Attachment, Statement, StatementKey
 
 _S = Statement.__table__
@@ -151,8 +150,14 @@ def get_activity(engine: Engine, activity_id: str) -> dict | None:
 
 
 def get_attachments(engine: Engine, statements: list[dict]) -> list[tuple[str, str, bytes]]:
-    """Return (sha2, content type, content) of the attachments the statements reference."""
-    wanted = {a["sha2"].lower() for s in statements for a in s.get("attachments", [])}
+    """Return (sha2, content type, content) of the attachments the statements reference.
+
+    Parts come in the order the statements first reference them, whatever order the store
+    keeps them in.
+    """
+    wanted = list(
+        dict.fromkeys(a["sha2"].lower() for s in statements for a in s.get("attachments", []))
+    )
     if not wanted:
         return []
     t = Attachment.__table__
@@ -160,4 +165,5 @@ def get_attachments(engine: Engine, statements: list[dict]) -> list[tuple[str, s
         rows = conn.execute(
             select(t.c.sha2, t.c.content_type, t.c.content).where(t.c.sha2.in_(wanted))
         )
-        return [(r.sha2, r.content_type, bytes(r.content)) for r in rows]
+        held = {r.sha2: (r.sha2, r.content_type, bytes(r.content)) for r in rows}
+    return [held[sha2] for sha2 in wanted if sha2 in held]

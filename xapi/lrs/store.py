@@ -7,21 +7,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, select, update
 
-from xapi import jsonio
+from xapi.lrs import activities, formats, indexing, jsonio, lookup_keys, shape
 from xapi.lrs import attachments as att
-from xapi.lrs import formats, indexing, lookup_keys, shape
+from xapi.lrs.concurrency import insert_new, retrying
 from xapi.lrs.errors import BadRequest, Conflict
-from xapi.lrs.models import Activity, Attachment, Statement
+from xapi.lrs.models import Attachment, Statement
 from xapi.lrs.validate import VOIDED, normalize, validate_statements
 
 _S = Statement.__table__
-_ACTIVITY_CACHES: dict[str, dict[str, dict | None]] = {}
 
 
 def dumps(value: Any) -> str:
@@ -82,21 +79,16 @@ def store_statements(
     parts = {k.lower(): v for k, v in (attachments or {}).items()}
     att.check_attachments(statements, parts, require_parts=require_parts)
     rows = _rows(statements)
-    activities = _activities(statements)
-    for attempt in range(3):
-        try:
-            with indexing.transaction(engine) as conn:
-                learned = _write(conn, statements, rows, credential, parts, activities, define)
-            if engine.dialect.name == "sqlite":
-                indexing.checkpoint(engine)
-            cache = _ACTIVITY_CACHES.setdefault(str(engine.url), {})
-            if len(cache) > 50_000:
-                cache.clear()
-            cache.update(learned)
-            break
-        except IntegrityError:
-            if attempt == 2:
-                raise
+    found = activities.found_in(statements)
+
+    def write() -> dict[str, dict | None]:
+        with indexing.transaction(engine) as conn:
+            return _write(conn, statements, rows, credential, parts, found, define)
+
+    learned = retrying(f"storing {len(rows)} statements", write)
+    if engine.dialect.name == "sqlite":
+        indexing.checkpoint(engine)
+    activities.remember(engine, learned)
     return [s["id"] for s in statements]
 
 
@@ -139,7 +131,7 @@ def _write(
     rows: list[_Row],
     credential: str | None,
     parts: dict,
-    activities: dict[str, dict | None],
+    found: dict[str, dict | None],
     define: bool,
 ) -> dict[str, dict | None]:
     markers = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(rows))
@@ -149,25 +141,16 @@ def _write(
             tuple(r.id for r in rows),
         ).all()
     )
-    fresh: list[_Row] = []
-    for i, (statement, row) in enumerate(zip(statements, rows, strict=True)):
-        old = held.get(row.id)
-        if old is None:
-            fresh.append(row)
-        elif not shape.equivalent(statement, json.loads(old)):
-            raise Conflict(
-                f"statement[{i}].id: {statement['id']} is already stored with other content.",
-                field=f"statement[{i}].id",
-            )
+    fresh = _check_held(statements, rows, held)
     if not fresh:
         return {}
     refs = {row.ref for row in fresh if row.ref}
     targets = {}
     if refs:
-        found = conn.execute(
+        held_targets = conn.execute(
             select(_S.c.id, _S.c.is_voiding, _S.c.key_hashes).where(_S.c.id.in_(refs))
         ).all()
-        targets = {target.id: target for target in found}
+        targets = {target.id: target for target in held_targets}
     voids = []
     for row in fresh:
         target = targets.get(row.ref) if row.ref else None
@@ -182,24 +165,50 @@ def _write(
         if target is not None:
             for h, is_direct in lookup_keys.decode_keys(target.key_hashes).items():
                 row.keys[h] = row.keys.get(h, False) or is_direct
-    seqs = _insert_statements(conn, fresh, credential)
     if conn.dialect.name == "sqlite":
+        seqs = _insert_sqlite(conn, fresh, credential)
         indexing.index_if_due(conn, seqs[-1])
     else:
-        indexing.insert_keys(
-            conn, ((seq, row.stored_us, row.keys) for row, seq in zip(fresh, seqs, strict=True))
-        )
+        seq_of = _insert_postgresql(conn, fresh, credential)
+        if len(seq_of) < len(fresh):  # some were stored meanwhile by another request
+            _check_stored_meanwhile(conn, statements, rows, seq_of, fresh)
+            fresh = [row for row in fresh if row.id in seq_of]
+            voids = [row.ref for row in fresh if row.is_voiding and row.ref]
+        indexing.insert_keys(conn, ((seq_of[r.id], r.stored_us, r.keys) for r in fresh))
     if voids:
         conn.execute(
-            update(_S).where(_S.c.id.in_(voids), _S.c.is_voiding.is_(False)).values(voided=True)
+            update(_S)
+            .where(_S.c.id.in_(sorted(voids)), _S.c.is_voiding.is_(False))
+            .values(voided=True)
         )
     _store_attachments(conn, parts)
-    return _store_activities(conn, activities, define)
+    return activities.store(conn, found, define)
 
 
-def _insert_statements(conn, rows: list[_Row], credential: str | None) -> list[int]:
-    """Insert the statement rows; return their sequence numbers in order."""
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+def _check_held(statements: list[dict], rows: list[_Row], held: dict[str, str]) -> list[_Row]:
+    """Return the rows not held yet; raise Conflict for an id held with other content."""
+    fresh: list[_Row] = []
+    for i, (statement, row) in enumerate(zip(statements, rows, strict=True)):
+        old = held.get(row.id)
+        if old is None:
+            fresh.append(row)
+        elif not shape.equivalent(statement, json.loads(old)):
+            raise Conflict(
+                f"statement[{i}].id: {statement['id']} is already stored with other content.",
+                field=f"statement[{i}].id",
+            )
+    return fresh
+
+
+def _check_stored_meanwhile(conn, statements, rows, seq_of: dict[str, int], fresh) -> None:
+    """Compare the statements another request stored meanwhile with the batch's (or Conflict)."""
+    late = [row.id for row in fresh if row.id not in seq_of]
+    held = dict(conn.execute(select(_S.c.id, _S.c.payload).where(_S.c.id.in_(late))).all())
+    _check_held(statements, rows, held)
+
+
+def _insert_sqlite(conn, rows: list[_Row], credential: str | None) -> list[int]:
+    """Insert the statement rows (SQLite, the one writer); return their sequence numbers."""
     values = [
         (
             r.id,
@@ -215,17 +224,45 @@ def _insert_statements(conn, rows: list[_Row], credential: str | None) -> list[i
     sql = (
         "INSERT INTO lrs_statement "
         "(id, stored_us, voided, is_voiding, credential, key_hashes, payload) "
-        f"VALUES ({', '.join([marker] * 7)})"
+        "VALUES (?, ?, ?, ?, ?, ?, ?)"
     )
     conn.exec_driver_sql(sql, values)
-    if conn.dialect.name == "sqlite":
-        # Inside the write transaction the rows took consecutive rowids ending at the last one.
-        last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
-        return list(range(last - len(rows) + 1, last + 1))
-    seq_of = dict(
-        conn.execute(select(_S.c.id, _S.c.seq).where(_S.c.id.in_([r.id for r in rows]))).all()
+    # Inside the write transaction the rows took consecutive rowids ending at the last one.
+    last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
+    return list(range(last - len(rows) + 1, last + 1))
+
+
+_NEXT_SEQS = (
+    "SELECT nextval(pg_get_serial_sequence('lrs_statement', 'seq')) FROM generate_series(1, %s)"
+)
+_INSERT_NEW = (
+    "INSERT INTO lrs_statement "
+    "(seq, id, stored_us, voided, is_voiding, credential, key_hashes, payload) "
+    "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[], %s::boolean[], "
+    "%s::boolean[], %s::varchar[], %s::text[], %s::text[]) "
+    "ON CONFLICT (id) DO NOTHING RETURNING id, seq"
+)
+
+
+def _insert_postgresql(conn, rows: list[_Row], credential: str | None) -> dict[str, int]:
+    """Insert the statement rows not stored meanwhile; return {id: seq} of those inserted.
+
+    Sequence numbers follow the batch's order, but rows go in by id (see `concurrency`): two
+    requests storing the same statements wait for each other in one order, never in a ring.
+    """
+    seqs = sorted(conn.exec_driver_sql(_NEXT_SEQS, (len(rows),)).scalars())
+    ordered = sorted(zip(seqs, rows, strict=True), key=lambda pair: pair[1].id)
+    columns = (
+        [seq for seq, _ in ordered],
+        [r.id for _, r in ordered],
+        [r.stored_us for _, r in ordered],
+        [False] * len(ordered),
+        [r.is_voiding for _, r in ordered],
+        [credential] * len(ordered),
+        [lookup_keys.encode_keys(r.keys) for _, r in ordered],
+        [r.payload for _, r in ordered],
     )
-    return [seq_of[r.id] for r in rows]
+    return dict(conn.exec_driver_sql(_INSERT_NEW, columns).all())
 
 
 def _store_attachments(conn, parts: dict[str, tuple[str, bytes]]) -> None:
@@ -238,51 +275,4 @@ def _store_attachments(conn, parts: dict[str, tuple[str, bytes]]) -> None:
         for k, (ct, body) in parts.items()
         if k not in have
     ]
-    if rows:
-        conn.execute(insert(t), rows)
-
-
-def _activities(statements: Iterable[dict]) -> dict[str, dict | None]:
-    found: dict[str, dict | None] = {}
-    for statement in statements:
-        for holder in (statement, statement["object"]):
-            obj = holder.get("object")
-            candidates = (
-                [obj]
-                if isinstance(obj, dict) and obj.get("objectType", "Activity") == "Activity"
-                else []
-            )
-            for items in ((holder.get("context") or {}).get("contextActivities") or {}).values():
-                candidates += items
-            for activity in candidates:
-                if activity.get("definition") or activity["id"] not in found:
-                    found[activity["id"]] = activity.get("definition")
-    return found
-
-
-def _store_activities(conn, found: dict[str, dict | None], define: bool) -> dict[str, dict | None]:
-    """Record new activities and (when `define`) changed definitions; return what to cache.
-
-    The cache maps an activity id to the definition last seen to leave the stored one as it is,
-    so a repeated definition costs no query.
-    """
-    t = Activity.__table__
-    cache = _ACTIVITY_CACHES.get(str(conn.engine.url), {})
-    changed = {
-        k: v for k, v in found.items() if k not in cache or (v is not None and cache[k] != v)
-    }
-    if not changed:
-        return {}
-    held = dict(conn.execute(select(t.c.id, t.c.definition).where(t.c.id.in_(changed))).all())
-    learned: dict[str, dict | None] = {}
-    for activity_id, definition in changed.items():
-        text = dumps(definition) if definition else None
-        if activity_id not in held:
-            conn.execute(insert(t).values(id=activity_id, definition=text))
-        elif define and text is not None and held[activity_id] != text:
-            merged = dumps({**json.loads(held[activity_id] or "{}"), **definition})
-            if merged != held[activity_id]:
-                conn.execute(update(t).where(t.c.id == activity_id).values(definition=merged))
-        if define or activity_id not in held:
-            learned[activity_id] = definition
-    return learned
+    insert_new(conn, t, rows, ["sha2"])

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, and_, delete, func, insert, or_, select
 
 from xapi.lrs import indexing, lookup_keys
+from xapi.lrs.concurrency import insert_new, retrying
 from xapi.lrs.documents import agent_digest
 from xapi.lrs.errors import BadRequest, Conflict, XapiError
 from xapi.lrs.models import Attachment, Document, Erasure, Statement, StatementKey
@@ -157,16 +158,16 @@ def _store_attachments(engine: Engine, pending: dict[str, tuple[str, bytes]]) ->
     """Store the attachments not held yet (content is addressed by digest); return how many."""
     if not pending:
         return 0
-    with engine.begin() as conn:
-        held = set(conn.execute(select(_A.c.sha2).where(_A.c.sha2.in_(list(pending)))).scalars())
-        rows = [
-            {"sha2": sha2, "content_type": content_type, "content": content}
-            for sha2, (content_type, content) in pending.items()
-            if sha2 not in held
-        ]
-        if rows:
-            conn.execute(insert(_A), rows)
-    return len(rows)
+    rows = [
+        {"sha2": sha2, "content_type": content_type, "content": content}
+        for sha2, (content_type, content) in pending.items()
+    ]
+
+    def work() -> int:
+        with indexing.transaction(engine) as conn:
+            return len(insert_new(conn, _A, rows, ["sha2"]))
+
+    return retrying("storing imported attachments", work)
 
 
 def _actor_text(actor: dict) -> str:

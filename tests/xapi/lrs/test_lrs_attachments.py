@@ -96,6 +96,27 @@ def test_a_statement_with_an_attachment_part_is_stored_and_served_back(
     assert parts[1].headers["x-experience-api-hash"] == hashlib.sha256(content).hexdigest()
 
 
+def test_parts_are_served_in_the_order_the_statement_lists_its_attachments(
+    client, headers, make_statement, unique
+):
+    contents = [f"part {n} of {unique}".encode() for n in range(6)]
+    statement = make_statement(attachments=[attachment(c) for c in contents])
+    content_type, body = multipart(
+        json.dumps(statement).encode(), [("text/plain", c) for c in reversed(contents)]
+    )
+    response = client.post(
+        "/xapi/statements", data=body, content_type=content_type, headers=headers
+    )
+    assert response.status_code == 200, response.json
+    got = client.get(
+        "/xapi/statements",
+        query_string={"statementId": response.json[0], "attachments": "true"},
+        headers=headers,
+    )
+    parts = att.parse_multipart(got.content_type, got.data)
+    assert [p.body for p in parts[1:]] == contents
+
+
 def test_a_multipart_answer_names_its_boundary_unquoted(client, headers, make_statement):
     # Some clients take the boundary parameter literally, quotes included.
     got = client.get("/xapi/statements", query_string={"attachments": "true"}, headers=headers)

@@ -216,3 +216,23 @@ def test_alternate_syntax_content_defaults_to_json(client, headers, make_stateme
         client, "/xapi/statements", "POST", {**headers, "content": json.dumps(make_statement())}
     )
     assert response.status_code == 200 and len(response.json) == 1
+
+
+def test_a_store_too_busy_to_write_answers_503_with_retry_after(
+    client, headers, make_statement, monkeypatch
+):
+    # A database that aborts every attempt cannot be arranged on demand through HTTP, so the
+    # store's answer to it (Unavailable, after its bounded retries) is raised directly here.
+    from xapi.lrs import store
+    from xapi.lrs.errors import Unavailable
+
+    def busy(*args, **kwargs):
+        raise Unavailable("The store is busy with other writes and nothing was saved.")
+
+    monkeypatch.setattr(store, "store_statements", busy)
+    response = client.post("/xapi/statements", json=make_statement(), headers=headers)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert response.json == {
+        "error": "unavailable",
+        "message": "The store is busy with other writes and nothing was saved.",
+    }

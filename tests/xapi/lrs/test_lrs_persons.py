@@ -1,17 +1,16 @@
-"""The Agents resource returns the Person the LRS knows: names from statements, linked accounts."""
+"""The Agents resource: names from statements, identifiers joined by the app's resolver.
+
+Without a resolver every identifier is a person of its own; the LRS is served here on a plain
+Flask app to show it needs nothing of leadpath.
+"""
 
 import json
 
-from tests.support.identity_helpers import (
-    enter_code,
-    forward_to_embedded_lrs,
-    get_code,
-    open_session,
-    user_of,
-)
-from tests.support.lti_helpers import make_platform
-from xapi.lrs import persons
-from xapi.statements import vocabulary as v
+import pytest
+from flask import Flask
+
+from xapi.lrs import http as lrs_http
+from xapi.lrs.persons import MAX_IDENTIFIERS, StatementReads
 
 HOME = "http://localhost"
 LMS = "https://lms.example.ac.uk"
@@ -27,20 +26,6 @@ def _person(client, headers, agent: dict):
 
 def _account(name: str, home: str = HOME) -> dict:
     return {"homePage": home, "name": name}
-
-
-def _link_statement(surviving: str, former: str) -> dict:
-    """A linked-identity statement as leadpath makes it when `former` merges into `surviving`."""
-    return {
-        "actor": {"objectType": "Agent", "account": _account(surviving)},
-        "verb": {"id": v.LINKED.iri(HOME), "display": {"en": "linked identity"}},
-        "object": {"objectType": "Activity", "id": f"{HOME}/lti/platforms/other"},
-        "context": {
-            "extensions": {
-                v.FORMER_ACCOUNT.iri(HOME): {"objectType": "Agent", "account": _account(former)}
-            }
-        },
-    }
 
 
 def _post(client, headers, *statements: dict) -> list[str]:
@@ -94,73 +79,79 @@ def test_a_bad_agent_parameter_is_refused_naming_the_parameter(client, headers):
     assert missing.status_code == 400 and missing.json["field"] == "agent"
 
 
-def test_after_a_link_each_account_gives_the_person_with_both_accounts(
-    app, client, db, headers_for, unique
-):
-    a = make_platform(unique + "a").register(db)
-    b = make_platform(unique + "b").register(db)
-    token_a = open_session(client, a, "person-a")
-    token_b = open_session(client, b, "person-b")
-    former = user_of(db, b, "person-b").learner_id
-    assert enter_code(client, token_b, get_code(client, token_a)).status_code == 303
-    surviving = user_of(db, a, "person-a").learner_id
-    assert surviving != former
-    forward_to_embedded_lrs(db, app, f"persons-{unique}", [a.issuer, b.issuer])
-
-    reader = headers_for("statements/read")
-    of_surviving = _person(client, reader, {"account": _account(surviving)})
-    assert of_surviving["account"] == [_account(surviving), _account(former)]
-    of_former = _person(client, reader, {"account": _account(former)})
-    assert of_former["account"] == [_account(former), _account(surviving)]
+def _bare_lrs(engine, **resolver):
+    """Serve the LRS alone on a plain Flask app, as another application would."""
+    bare = Flask("bare-lrs")
+    lrs_http.init_app(bare, engine, "https://lrs.example.org", **resolver)
+    return bare.test_client()
 
 
-def test_an_old_link_is_found_through_the_former_accounts_voided_statements(
-    client, headers, make_statement, monkeypatch, unique
-):
-    former, surviving = f"former-{unique}", f"surviving-{unique}"
-    original = make_statement(actor={"objectType": "Agent", "account": _account(former)})
-    (original_id,) = _post(client, headers, original)
-    voiding = {
-        "actor": {"objectType": "Agent", "account": _account(surviving)},
-        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"en": "voided"}},
-        "object": {"objectType": "StatementRef", "id": original_id},
+def _same_as(former: str, surviving: str) -> dict:
+    """A statement that, for the resolver below, says `former` is `surviving`'s old address."""
+    return {
+        "actor": {"objectType": "Agent", "mbox": surviving},
+        "verb": {"id": "https://lrs.example.org/verbs/was-known-as"},
+        "object": {"objectType": "Agent", "mbox": former},
     }
-    _post(client, headers, _link_statement(surviving, former), voiding)
-    # A newer link of someone else pushes this one out of the store-wide scan of links.
-    monkeypatch.setattr(persons, "LINK_SCAN", 1)
-    _post(client, headers, _link_statement(f"other-{unique}", f"other-former-{unique}"))
-    person = _person(client, headers, {"account": _account(former)})
-    assert person["account"] == [_account(former), _account(surviving)]
 
 
-def test_a_former_account_without_statements_is_found_among_the_newest_links(
-    client, headers, unique
-):
-    former, surviving = f"quiet-{unique}", f"surviving-{unique}"
-    _post(client, headers, _link_statement(surviving, former))
-    person = _person(client, headers, {"account": _account(former)})
-    assert person["account"] == [_account(former), _account(surviving)]
+class WasKnownAs:
+    """A resolver of another deployment: "was known as" statements join two mailboxes."""
+
+    verb = "https://lrs.example.org/verbs/was-known-as"
+
+    def __init__(self):
+        self.asked: list[dict] = []
+
+    def same_person(self, agent: dict, reads: StatementReads):
+        self.asked.append(agent)
+        for statement in reads.find(self.verb, agent=agent, limit=50):
+            for side in (statement["actor"], statement["object"]):
+                if side.get("mbox") != agent.get("mbox"):
+                    yield {"objectType": "Agent", "mbox": side["mbox"]}
 
 
-def test_links_of_links_make_one_person(client, headers, unique):
-    first, second, third = (f"{n}-{unique}" for n in ("first", "second", "third"))
-    _post(client, headers, _link_statement(second, first))
-    _post(client, headers, _link_statement(third, second))
-    person = _person(client, headers, {"account": _account(first)})
-    assert person["account"] == [_account(first), _account(second), _account(third)]
+@pytest.fixture
+def mailboxes(unique):
+    return [f"mailto:p{i}-{unique}@example.org" for i in range(MAX_IDENTIFIERS + 3)]
 
 
-def test_keys_that_cannot_read_statements_learn_only_what_they_asked(
-    client, headers, headers_for, make_statement, unique
-):
-    former, surviving = f"private-{unique}", f"surviving-{unique}"
-    _post(client, headers, _link_statement(surviving, former), make_statement())
-    state_only = headers_for("state")
-    assert _person(client, state_only, {"account": _account(former)}) == {
+def test_without_a_resolver_every_identifier_is_a_person_of_its_own(engine, headers, mailboxes):
+    client = _bare_lrs(engine)
+    _post(client, headers, _same_as(mailboxes[0], mailboxes[1]))
+    assert _person(client, headers, {"mbox": mailboxes[0]}) == {
         "objectType": "Person",
-        "account": [_account(former)],
+        "mbox": [mailboxes[0]],
     }
-    learner = {"account": make_statement()["actor"]["account"]}
-    assert "name" not in _person(client, state_only, learner)
-    mine = headers_for("statements/read/mine")
-    assert _person(client, mine, {"account": _account(former)})["account"] == [_account(former)]
+
+
+def test_an_injected_resolver_joins_identifiers_and_links_of_links(engine, headers, mailboxes):
+    resolver = WasKnownAs()
+    client = _bare_lrs(engine, persons=resolver)
+    _post(client, headers, _same_as(mailboxes[0], mailboxes[1]))
+    _post(client, headers, _same_as(mailboxes[1], mailboxes[2]))
+    person = _person(client, headers, {"mbox": mailboxes[0]})
+    assert person == {"objectType": "Person", "mbox": mailboxes[:3]}
+    assert [a["mbox"] for a in resolver.asked] == mailboxes[:3]
+
+
+def test_a_resolver_is_followed_to_at_most_max_identifiers(engine, headers, mailboxes):
+    client = _bare_lrs(engine, persons=WasKnownAs())
+    chain = [_same_as(a, b) for a, b in zip(mailboxes, mailboxes[1:], strict=False)]
+    _post(client, headers, *chain)
+    person = _person(client, headers, {"mbox": mailboxes[0]})
+    assert person["mbox"] == mailboxes[:MAX_IDENTIFIERS]
+
+
+def test_a_resolver_reads_only_what_the_key_may_read(engine, headers, headers_for, mailboxes):
+    resolver = WasKnownAs()
+    client = _bare_lrs(engine, persons=resolver)
+    _post(client, headers, _same_as(mailboxes[0], mailboxes[1]))
+    mine = headers_for("statements/read/mine", "statements/write")
+    assert _person(client, mine, {"mbox": mailboxes[0]})["mbox"] == [mailboxes[0]]
+    _post(client, mine, _same_as(mailboxes[0], mailboxes[2]))
+    assert _person(client, mine, {"mbox": mailboxes[0]})["mbox"] == [mailboxes[0], mailboxes[2]]
+    resolver.asked.clear()
+    state_only = headers_for("state")
+    assert _person(client, state_only, {"mbox": mailboxes[0]})["mbox"] == [mailboxes[0]]
+    assert resolver.asked == []  # keys that cannot read statements never reach the resolver

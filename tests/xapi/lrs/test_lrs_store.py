@@ -163,3 +163,95 @@ def test_two_processes_storing_at_once_into_one_database_lose_nothing(
     assert tuple(stored) == (800, 800)
     newest = query_statements(engine, StatementQuery(agent=template["actor"], limit=5))
     assert len(newest.statements()) == 5
+
+
+@pytest.fixture
+def pg_engine(db_kind, engine, tmp_path):
+    """The run's engine on PostgreSQL; with --db=sqlite, a fresh PostgreSQL database."""
+    if db_kind == "postgresql":
+        yield engine
+        return
+    from lti_tool.db import make_engine
+    from tests.support.services import migrated_database
+
+    with migrated_database("postgresql", tmp_path / "unused.db") as url:
+        made = make_engine(url)
+        yield made
+        made.dispose()
+
+
+def _store_while_another_inserts(engine, batch: list[dict], other: dict):
+    """Store `batch` while another transaction has inserted `other` and not yet committed.
+
+    The store waits on the other transaction's row (as it would for a concurrent request
+    storing the same id); the other commits once the store is seen waiting.
+    """
+    import threading
+    import time
+
+    from xapi.lrs import jsonio, lookup_keys, store
+
+    store.prepare([other], AUTHORITY)
+    outcome: list = []
+    with engine.connect() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO lrs_statement (id, stored_us, voided, is_voiding, key_hashes, payload) "
+            "VALUES (%s, 1, false, false, %s, %s)",
+            (
+                other["id"],
+                lookup_keys.encode_keys(lookup_keys.statement_keys(other)),
+                jsonio.dumps(other),
+            ),
+        )
+
+        def run():
+            try:
+                outcome.append(store_statements(engine, batch, authority=AUTHORITY))
+            except Exception as exc:  # noqa: BLE001 - the test looks at it
+                outcome.append(exc)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        deadline = time.monotonic() + 20
+        waiting = 0
+        while not waiting and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with engine.connect() as probe:
+                waiting = probe.exec_driver_sql(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                ).scalar()
+        assert waiting, "the store never waited for the other transaction"
+        conn.commit()
+        thread.join(20)
+    return outcome[0]
+
+
+def test_a_statement_stored_meanwhile_with_the_same_content_is_accepted_once(
+    pg_engine, make_statement, new_id
+):
+    sid, other_id = new_id(), new_id()
+    batch = [make_statement(id=sid), make_statement(id=other_id, verb="completed")]
+    assert _store_while_another_inserts(pg_engine, batch, make_statement(id=sid)) == [
+        sid,
+        other_id,
+    ]
+    with pg_engine.connect() as conn:
+        held = conn.exec_driver_sql(
+            "SELECT id, COUNT(*) FROM lrs_statement WHERE id IN (%s, %s) GROUP BY id",
+            (sid, other_id),
+        ).all()
+    assert sorted(held) == sorted([(sid, 1), (other_id, 1)])
+
+
+def test_a_statement_stored_meanwhile_with_other_content_fails_the_whole_batch(
+    pg_engine, make_statement, new_id
+):
+    sid, other_id = new_id(), new_id()
+    batch = [make_statement(id=other_id), make_statement(id=sid)]
+    outcome = _store_while_another_inserts(
+        pg_engine, batch, make_statement(id=sid, verb="completed")
+    )
+    assert isinstance(outcome, Conflict) and outcome.field == "statement[1].id"
+    assert get_statement(pg_engine, other_id) is None
+    assert get_statement(pg_engine, sid)[0]["verb"]["id"].endswith("/completed")

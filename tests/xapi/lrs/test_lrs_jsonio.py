@@ -2,7 +2,7 @@
 
 import pytest
 
-from xapi import jsonio
+from xapi.lrs import jsonio
 
 
 def test_integers_beyond_64_bits_keep_every_digit():

@@ -1,4 +1,8 @@
-"""The embedded LRS as a destination of the outbox forwarder: statements stored in-process."""
+"""The embedded LRS as a destination of the forwarder: batches stored in-process.
+
+The LRS is used through its public store API (`store_statements`, `authority_for`); its errors
+are sorted into the answers an LRS over HTTP would give.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,8 @@ import json
 
 from sqlalchemy import Engine
 
-from xapi.lrs.credentials import authority_for
-from xapi.lrs.errors import XapiError
-from xapi.lrs.store import store_statements
+from xapi.lrs import XapiError, authority_for, store_statements
+from xapi.outbox.client import Answer, Verdict
 
 FORWARDER_KEY = "leadpath-forwarder"
 
@@ -20,10 +23,8 @@ class EmbeddedSink:
         self.engine = engine
         self.authority = authority_for(FORWARDER_KEY, "leadpath forwarder", home_page)
 
-    def post_statements(self, bodies: list[str]):
+    def post_statements(self, bodies: list[str]) -> Answer:
         """Store a batch; answer as an LRS would (stored, conflict, rejected, transient)."""
-        from xapi.outbox.client import Answer, Verdict
-
         try:
             ids = store_statements(
                 self.engine,
@@ -32,6 +33,8 @@ class EmbeddedSink:
                 credential=FORWARDER_KEY,
             )
         except XapiError as exc:
+            if exc.status >= 500:  # the store was too busy: nothing saved, worth a retry
+                return Answer(Verdict.TRANSIENT, exc.status, exc.message)
             verdict = Verdict.CONFLICT if exc.status == 409 else Verdict.REJECTED
             return Answer(verdict, exc.status, exc.message)
         except ValueError as exc:
@@ -44,8 +47,8 @@ class EmbeddedSink:
         """Nothing to release: the engine belongs to the caller."""
 
 
-def outbox_sink(sessions, home_page: str) -> EmbeddedSink:
-    """Return a sink over the engine a session factory is bound to (used by the forwarder).
+def sink_for(sessions, home_page: str) -> EmbeddedSink:
+    """Return a sink over the engine a session factory is bound to.
 
     `home_page` is leadpath's base URL: the authority of stored statements is named under it.
     """

@@ -4,6 +4,8 @@ orjson parses and writes statements several times faster than `json`, but it tur
 beyond 64 bits into floats and refuses some text the standard library reads (lone surrogates,
 numbers too large for a double). Those rare documents go through `json`, so what is stored is
 always exactly what was sent. NaN and Infinity, which are not JSON, are refused either way.
+
+Part of the LRS, its only user, so that the LRS needs nothing else of `xapi`.
 """
 
 from __future__ import annotations
