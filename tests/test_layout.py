@@ -98,6 +98,8 @@ RULES = [
     ("xapi", "lti_tool", (), "xapi never imports lti_tool"),
     ("xapi.lrs", "xapi", ("xapi.lrs",), "the embedded LRS imports nothing else of xapi"),
     ("xapi.lrs", "framework", (), "the embedded LRS knows nothing of leadpath's frameworks"),
+    ("xapi.queue", "xapi", ("xapi.queue",), "the queue core imports nothing else of xapi"),
+    ("xapi.queue", "framework", (), "the queue core knows nothing of leadpath's frameworks"),
 ]
 
 
