@@ -164,9 +164,3 @@ def resume_destination(session: Session, name: str | None = None) -> list[str]:
     session.flush()
     return resumed
 
-
-def matches(destination: Destination, platform_issuer: str | None, course_id: str | None) -> bool:
-    """Return True when a statement from this platform and course goes to this destination."""
-    if destination.platforms and platform_issuer not in destination.platforms:
-        return False
-    return not (destination.courses and course_id not in destination.courses)
