@@ -33,5 +33,9 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "heads") -> None:
-    """Migrate the database to the newest revision of every branch."""
+    """Migrate the database to the newest revision of every branch (an SQLite file 0600)."""
+    from lti_tool.db import protect_sqlite
+
+    protect_sqlite(database_url)
     command.upgrade(alembic_config(database_url), revision)
+    protect_sqlite(database_url)
