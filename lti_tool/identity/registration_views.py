@@ -7,6 +7,7 @@ from flask import Blueprint, redirect, render_template, request
 from lti_tool.db import get_db, get_session
 from lti_tool.errors import UserFacingError
 from lti_tool.identity import linking, registration_numbers
+from lti_tool.identity.statements import queue_link_statements
 from lti_tool.models import LaunchSession
 from lti_tool.sessions import current_launch, launch_required, launch_url
 
@@ -41,8 +42,6 @@ def _offer_id(raw: str) -> int:
 @launch_required()
 def decide(raw_id: str):
     """Confirm or decline one offer; the records join once both people have confirmed."""
-    from lti_tool.identity.views import queue_link_statements
-
     offer_id = _offer_id(raw_id)
     answer = request.form.get("answer")
     if answer not in {"confirm", "decline"}:

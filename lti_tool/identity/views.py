@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 from lti_tool.db import get_db, get_session
 from lti_tool.errors import UserFacingError
 from lti_tool.identity import linking, registration_numbers
+from lti_tool.identity.statements import identity_context as _context
+from lti_tool.identity.statements import queue_link_statements
 from lti_tool.lti import claims as c
 from lti_tool.models import LaunchSession, PlatformUser
-from lti_tool.recording import DEFAULT_FRAMEWORK, launch_context, queue, queue_reissues
+from lti_tool.recording import queue
 from lti_tool.sessions import current_launch, launch_required, launch_url
 from xapi import statements as xs
 
@@ -31,43 +33,6 @@ def _policy() -> linking.LinkPolicy:
         max_failures=settings.link_code_max_failures,
         lockout_minutes=settings.link_code_lockout_minutes,
     )
-
-
-def _context(session: Session, launch: LaunchSession) -> xs.LaunchContext:
-    from lti_tool.assess.framework_versions import current_version
-
-    version = current_version(session, DEFAULT_FRAMEWORK)
-    return launch_context(
-        launch,
-        framework_id=version.framework_id,
-        framework_version=version.version,
-        framework_title=version.title,
-    )
-
-
-def queue_link_statements(
-    session: Session, launch: LaunchSession, moved: list[linking.Moved]
-) -> None:
-    """Queue one `linked-identity` statement per identity that joined the launch's learner."""
-    if not moved:
-        return
-    context = _context(session, launch)
-    names = linking.platform_names(session, {m.platform_user.issuer for m in moved})
-    statements = [
-        xs.build_identity_linked(
-            context,
-            xs.IdentityLink(
-                linked_issuer=m.platform_user.issuer,
-                linked_subject=m.platform_user.sub,
-                linked_platform_name=names[m.platform_user.issuer],
-                former_learner_id=m.former_learner_id,
-            ),
-        )
-        for m in moved
-    ]
-    queue(session, launch, statements, learner_id=launch.platform_user.learner_id)
-    for former in dict.fromkeys(m.former_learner_id for m in moved):
-        queue_reissues(session, former, launch.platform_user.learner_id)
 
 
 def _link_on_launch(session: Session, launch: LaunchSession, claims: dict) -> str | None:
