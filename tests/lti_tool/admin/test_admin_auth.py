@@ -109,9 +109,8 @@ def loopback_counter(engine):
         conn.execute(delete(table).where(table.c.key == "address:127.0.0.1"))
 
 
-def test_simultaneous_wrong_passwords_are_all_counted_without_a_server_error(
-    app, username, loopback_counter
-):
+@pytest.mark.usefixtures("loopback_counter")
+def test_simultaneous_wrong_passwords_are_all_counted_without_a_server_error(app, username):
     statuses, lock = [], threading.Lock()
 
     def guess(base):
