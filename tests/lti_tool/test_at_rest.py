@@ -16,9 +16,8 @@ def mode(path) -> int:
 
 
 @pytest.fixture
-def fresh_data_dir(tmp_path, db_kind):
-    if db_kind != "sqlite":
-        pytest.skip("file modes of the SQLite database: the SQLite pass covers them")
+def fresh_data_dir(tmp_path):
+    """A new data directory with its default SQLite database (whatever database the run uses)."""
     old = os.umask(0o022)  # the usual umask, under which files are made 0644
     yield tmp_path / "var"
     os.umask(old)
