@@ -22,6 +22,7 @@ from lti_tool.lti.platform_urls import same_origin
 _MAX_BODY = 1_000_000
 _MAX_REDIRECTS = 3
 _ERROR_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_MEDIA_TYPE = re.compile(r"^[a-z]{1,20}/[a-z0-9.+-]{1,40}$")
 RETRY_HINT = (
     "Check the LMS is reachable from leadpath's server, then start the registration again "
     "from the LMS (the registration token is single-use)."
@@ -104,8 +105,9 @@ def json_object(content: bytes) -> dict | None:
 def summary(status: int, content: bytes, content_type: str) -> str:
     """Describe a platform's answer without repeating it: status, size, an OAuth error code."""
     parts = [f"HTTP {status}", f"{len(content):,} bytes".replace(",", " ")]
-    if content_type:
-        parts.append(content_type.split(";", 1)[0].strip()[:60])
+    media_type = content_type.split(";", 1)[0].strip()
+    if _MEDIA_TYPE.match(media_type):
+        parts.append(media_type)
     error = (json_object(content) or {}).get("error")
     if isinstance(error, str) and _ERROR_CODE.match(error):
         parts.append(f"error code '{error}'")
