@@ -106,9 +106,10 @@ def serve_embedded(scratch: str, port_queue, stop_event) -> None:
 
     from werkzeug.serving import make_server
 
-    from lti_tool import create_app
+    from lti_tool import create_app, workers
     from xapi.lrs import create_credential
 
+    workers.process_started()  # this process serves the LRS, as a gunicorn worker would
     url = f"sqlite:///{scratch}/lrs.db"
     schema.upgrade(url)
     app = create_app(

@@ -264,12 +264,15 @@ def peer_spec(jwks_url: str | None, jwk: dict) -> str:
     return f"app:create_app({config!r})"
 
 
-def start_gunicorn(spec: str, chdir: Path, port: int, args, log: Path) -> subprocess.Popen:
+def start_gunicorn(
+    spec: str, chdir: Path, port: int, args, log: Path, config: tuple[str, ...] = ()
+) -> subprocess.Popen:
     """Start gunicorn in its own process group; return once the port accepts connections."""
     command = [
         sys.executable,
         "-m",
         "gunicorn",
+        *config,
         "--bind",
         f"{HOST}:{port}",
         "--workers",
@@ -527,7 +530,10 @@ def main() -> int:
 
         lead_port, peer_port = free_port(), free_port()
         lead_spec = prepare_leadpath(tmp, lead_port, jwk)
-        lead_proc = start_gunicorn(lead_spec, REPO, lead_port, args, tmp / "leadpath.log")
+        # leadpath's workers apply its per-process memory settings in post_fork, as in production.
+        lead_proc = start_gunicorn(
+            lead_spec, REPO, lead_port, args, tmp / "leadpath.log", ("-c", "python:lti_tool.server")
+        )
         servers.append(lead_proc)
         peer_url = jwks_url if args.peer_keys == "cached-url" else None
         peer_proc = start_gunicorn(

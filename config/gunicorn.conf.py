@@ -10,6 +10,9 @@ import multiprocessing
 import os
 import sys
 
+# Each worker applies leadpath's per-process (glibc memory) settings as it starts.
+from lti_tool.server import post_fork  # noqa: F401 - read by gunicorn as its post_fork hook
+
 
 def on_starting(_server):
     """Stop with one line, before any worker starts, when a LEADPATH_ setting is wrong."""

@@ -19,7 +19,6 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lti_tool import malloc
 from lti_tool.settings import Settings, load_settings
 
 
@@ -38,7 +37,6 @@ def _secret_key(settings: Settings) -> str:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app from the environment, or from `test_config` setting overrides alone."""
     settings = load_settings() if test_config is None else load_settings({}, **test_config)
-    malloc.keep_memory_flat()
     app = Flask(__name__)
     app.config["LEADPATH"] = settings
     app.config["SECRET_KEY"] = _secret_key(settings)
@@ -60,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         profile_pages,
         recording,
         signing_keys,
+        workers,
     )
     from lti_tool.assess import feedback_views, framework_versions, supervision_views
     from lti_tool.assess import views as assess_views
@@ -99,10 +98,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         from lti_tool import demo
 
         demo.init_app(app)
-    if settings.forwarder_thread:
-        from lti_tool.cli.grades import start_background_grade_sender
-        from lti_tool.cli.outbox import start_background_forwarder
-
-        start_background_forwarder(app)
-        start_background_grade_sender(app)
+    workers.init_app(app)  # last: the background senders start once the app is complete
     return app

@@ -6,7 +6,11 @@ threshold to the size of any large block freed, so after the first scrypt check 
 (16 MB) every later one is carved from an arena and stays resident; a gthread worker then grows
 by 16 MB steps as its threads take turns. Here threads share two arenas, blocks of 1 MB or more
 are always mapped and unmapped, and a daemon thread calls `malloc_trim` every few seconds to give
-back the free pages inside the arenas.
+back the free pages inside the arenas (named `malloc-trim` in /proc/<pid>/task/*/comm).
+
+These are settings of the whole process, so they are applied where a process starts —
+`lti_tool.workers.process_started()`, from gunicorn's `post_fork` and `leadpath forwarder` —
+never as a side effect of building the app.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import time
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter numbers
 M_MMAP_THRESHOLD = -3
+PR_SET_NAME = 15  # prctl: name the calling thread for the system's tools
+TRIM_THREAD = "malloc-trim"
 MMAP_THRESHOLD = 1 << 20
 TRIM_SECONDS = 10.0
 _started_in: int | None = None
@@ -44,6 +50,7 @@ def limit_arenas(count: int = 2) -> bool:
 
 
 def _trim_forever(libc, seconds: float) -> None:
+    libc.prctl(PR_SET_NAME, TRIM_THREAD.encode(), 0, 0, 0)
     while True:
         time.sleep(seconds)
         libc.malloc_trim(0)
@@ -63,7 +70,7 @@ def keep_memory_flat(seconds: float = TRIM_SECONDS) -> bool:
             limit_arenas(2)
             libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
             threading.Thread(
-                target=_trim_forever, args=(libc, seconds), name="malloc-trim", daemon=True
+                target=_trim_forever, args=(libc, seconds), name=TRIM_THREAD, daemon=True
             ).start()
             _started_in = os.getpid()
     return True

@@ -1,8 +1,19 @@
-"""Gunicorn as a library, so `leadpath serve` needs no separate config file."""
+"""Gunicorn as a library, so `leadpath serve` needs no separate config file.
+
+`post_fork` is the hook both `leadpath serve` and `config/gunicorn.conf.py` give gunicorn: each
+worker process applies leadpath's per-process settings as it starts.
+"""
 
 from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
+
+
+def post_fork(server, worker) -> None:
+    """Apply the per-process settings in a new worker (gunicorn's post_fork hook)."""
+    from lti_tool.workers import process_started
+
+    process_started()
 
 
 class LeadpathServer(BaseApplication):
@@ -35,5 +46,6 @@ def run(host: str, port: int, workers: int) -> None:
             "accesslog": "-",
             "timeout": 60,
             "graceful_timeout": 20,
+            "post_fork": post_fork,
         }
     ).run()

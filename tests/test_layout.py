@@ -98,6 +98,8 @@ RULES = [
     ("xapi", "lti_tool", (), "xapi never imports lti_tool"),
     ("xapi.lrs", "xapi", ("xapi.lrs",), "the embedded LRS imports nothing else of xapi"),
     ("xapi.lrs", "framework", (), "the embedded LRS knows nothing of leadpath's frameworks"),
+    ("xapi.queue", "xapi", ("xapi.queue",), "the queue core imports nothing else of xapi"),
+    ("xapi.queue", "framework", (), "the queue core knows nothing of leadpath's frameworks"),
 ]
 
 
@@ -169,21 +171,5 @@ def _cycles() -> list[list[str]]:
     return sorted(found)
 
 
-# The CLI package's circle (`lti_tool` starts background senders from `cli/`, `cli/__init__`
-# and its command modules import each other, `cli/grades` <-> `cli/outbox`, `cli/serve` ->
-# `server` -> `lti_tool`) is being taken apart with the move of background work out of the
-# CLI. Until then a cycle made only of these modules is reported apart, and the exemption must
-# go as soon as the circle does (the second test says so).
-CLI_CIRCLE = frozenset(
-    {"lti_tool", "lti_tool.server", "lti_tool.cli"}
-    | {m for m in MODULES if m.startswith("lti_tool.cli.")}
-)
-
-
 def test_no_import_cycle():
-    outside = [c for c in _cycles() if not set(c) <= CLI_CIRCLE]
-    assert outside == [], "modules that import each other, directly or in a ring"
-
-
-def test_the_cli_circle_exemption_is_still_needed():
-    assert any(set(c) <= CLI_CIRCLE for c in _cycles()), "the CLI circle is gone: drop CLI_CIRCLE"
+    assert _cycles() == [], "modules that import each other, directly or in a ring"

@@ -2,8 +2,10 @@
 
 `statements` builds leadpath's statements (tincan's model, as plain dicts); `profile` is the
 leadpath xAPI Profile and checks statements against it; `outbox` queues statements in the
-transaction of the change they record and forwards them to every LRS; `lrs` is the embedded
-Learning Record Store; `jsonio` reads and writes JSON.
+transaction of the change they record and forwards them to every LRS, on `queue`, the
+durable-queue core it shares with leadpath's grade sender; `lrs` is the embedded Learning
+Record Store; `jsonio` reads and writes JSON.
 
-May import `framework`, never `lti_tool`; `xapi.lrs` imports nothing else of `xapi` either.
+May import `framework`, never `lti_tool`; `xapi.lrs` and `xapi.queue` import nothing else of
+`xapi` either.
 """

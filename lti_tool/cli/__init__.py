@@ -1,6 +1,8 @@
-"""The `leadpath` command line: a click group with one sub-group or command per area.
+"""The `leadpath` command line: one module per command group, sharing `cli.common`.
 
-May import everything of `lti_tool`, `xapi` and `framework`.
+Commands only parse options, call the library and print; background work (the forwarder, the
+grade sender) is started by `lti_tool.workers`. May import everything of `lti_tool`, `xapi`
+and `framework`.
 """
 
 from __future__ import annotations
@@ -9,21 +11,8 @@ import sys
 
 import click
 
-from lti_tool.settings import Settings, SettingsError, load_settings
-
-
-class BadSettings(click.ClickException):
-    """A bad setting: shown as one line ("Error: …"), exit status 2 as for a usage error."""
-
-    exit_code = 2
-
-
-def settings_from_env() -> Settings:
-    """Load settings, turning a bad setting into a one-line error."""
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        raise BadSettings(str(exc)) from None
+from lti_tool.cli.common import settings_from_env
+from lti_tool.settings import SettingsError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,9 +26,33 @@ def cli(ctx: click.Context) -> None:
 def build() -> click.Group:
     """Return the root group with every subcommand attached (idempotent)."""
     if not cli.commands:
-        from lti_tool.cli import db, framework, grades, keys, learner, lrs, outbox, platform, serve
+        from lti_tool.cli import (
+            admin,
+            db,
+            forwarder,
+            framework,
+            grades,
+            keys,
+            learner,
+            lrs,
+            outbox,
+            platform,
+            serve,
+        )
 
-        for module in (db, framework, grades, keys, learner, lrs, outbox, platform, serve):
+        for module in (
+            admin,
+            db,
+            forwarder,
+            framework,
+            grades,
+            keys,
+            learner,
+            lrs,
+            outbox,
+            platform,
+            serve,
+        ):
             module.register(cli)
     return cli
 

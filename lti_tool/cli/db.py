@@ -3,6 +3,7 @@
 import click
 
 from lti_tool import schema
+from lti_tool.cli.common import settings_from_env
 
 
 def register(cli: click.Group) -> None:
@@ -15,8 +16,6 @@ def register(cli: click.Group) -> None:
     @db.command("upgrade")
     def upgrade() -> None:
         """Migrate the database to the newest schema."""
-        from lti_tool.cli import settings_from_env
-
         settings = settings_from_env()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         schema.upgrade(settings.database_url)

@@ -20,14 +20,8 @@ from lti_tool.assess.framework_versions import (
     store_bundled_once,
 )
 from lti_tool.assess.models import FrameworkVersion, InstitutionSetting
-from lti_tool.db import Database
+from lti_tool.cli.common import open_database
 from lti_tool.models import utcnow
-
-
-def _db() -> Database:
-    from lti_tool.cli import settings_from_env
-
-    return Database(settings_from_env().database_url)
 
 
 def _fail(message: str) -> None:
@@ -73,16 +67,14 @@ def register(cli: click.Group) -> None:
     @click.argument("file", type=click.Path(dir_okay=False))
     def import_(file: str) -> None:
         """Validate FILE (JSON or YAML) and store it as a new framework or a new version."""
-        db = _db()
-        try:
-            text, name = read_file(file)
-            with db.transaction() as session:
-                row, created = import_framework(session, text, name)
-                summary = f"{row.framework_id} version {row.version} ({row.title})"
-        except (FrameworkFileError, FrameworkImportError) as exc:
-            _fail(str(exc))
-        finally:
-            db.engine.dispose()
+        with open_database() as (_, db):
+            try:
+                text, name = read_file(file)
+                with db.transaction() as session:
+                    row, created = import_framework(session, text, name)
+                    summary = f"{row.framework_id} version {row.version} ({row.title})"
+            except (FrameworkFileError, FrameworkImportError) as exc:
+                _fail(str(exc))
         if created:
             click.echo(f"Stored {summary}; new attempts use it from now on.")
         else:
@@ -92,16 +84,19 @@ def register(cli: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     def list_(as_json: bool) -> None:
         """List stored frameworks and their versions (newest last)."""
-        db = _db()
-        store_bundled_once(db)
-        with db.transaction() as session:
-            rows = session.scalars(
-                select(FrameworkVersion).order_by(
-                    FrameworkVersion.framework_id, FrameworkVersion.created_at, FrameworkVersion.id
-                )
-            ).all()
-            current = {r.framework_id: current_version(session, r.framework_id).id for r in rows}
-        db.engine.dispose()
+        with open_database() as (_, db):
+            store_bundled_once(db)
+            with db.transaction() as session:
+                rows = session.scalars(
+                    select(FrameworkVersion).order_by(
+                        FrameworkVersion.framework_id,
+                        FrameworkVersion.created_at,
+                        FrameworkVersion.id,
+                    )
+                ).all()
+                current = {
+                    r.framework_id: current_version(session, r.framework_id).id for r in rows
+                }
         listed = [
             {
                 "id": r.framework_id,
@@ -141,26 +136,24 @@ def register(cli: click.Group) -> None:
     )
     def phases_set(issuer: str, path: str) -> None:
         """Store an institution's expected stage per career phase and domain."""
-        db = _db()
-        try:
-            text, name = read_file(path)
-            document = parse_text(text, name)
-            store_bundled_once(db)
-            with db.transaction() as session:
-                version = current_version(session, load_phases()["undergraduate"].framework_id)
-                fw = framework_of(version)
-                domains = {d.id for d in fw.domains}
-                overrides = validate_overrides(document, name, domains, fw.max_stage)
-                setting = session.get(InstitutionSetting, issuer)
-                if setting is None:
-                    setting = InstitutionSetting(issuer=issuer)
-                    session.add(setting)
-                setting.phase_overrides = overrides
-                setting.updated_at = utcnow()
-        except FrameworkFileError as exc:
-            _fail(str(exc))
-        finally:
-            db.engine.dispose()
+        with open_database() as (_, db):
+            try:
+                text, name = read_file(path)
+                document = parse_text(text, name)
+                store_bundled_once(db)
+                with db.transaction() as session:
+                    framework_id = load_phases()["undergraduate"].framework_id
+                    fw = framework_of(current_version(session, framework_id))
+                    domains = {d.id for d in fw.domains}
+                    overrides = validate_overrides(document, name, domains, fw.max_stage)
+                    setting = session.get(InstitutionSetting, issuer)
+                    if setting is None:
+                        setting = InstitutionSetting(issuer=issuer)
+                        session.add(setting)
+                    setting.phase_overrides = overrides
+                    setting.updated_at = utcnow()
+            except FrameworkFileError as exc:
+                _fail(str(exc))
         count = sum(len(v) for v in overrides.values())
         click.echo(f"Stored {count} expectation(s) for {issuer}.")
 
@@ -168,9 +161,7 @@ def register(cli: click.Group) -> None:
     @click.option("--issuer", required=True, help="The institution's platform issuer (iss).")
     def phases_show(issuer: str) -> None:
         """Print an institution's stored expectations as JSON."""
-        db = _db()
-        with db.sessions() as session:
+        with open_database() as (_, db), db.sessions() as session:
             setting = session.get(InstitutionSetting, issuer)
             overrides = setting.phase_overrides if setting else None
-        db.engine.dispose()
         click.echo(json.dumps(overrides or {}, indent=2))

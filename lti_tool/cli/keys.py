@@ -3,6 +3,7 @@
 import click
 
 from lti_tool import signing_keys
+from lti_tool.cli.common import settings_from_env
 
 
 def register(cli: click.Group) -> None:
@@ -15,15 +16,11 @@ def register(cli: click.Group) -> None:
     @keys.command("ensure")
     def ensure() -> None:
         """Create the tool's key pair if it is missing."""
-        from lti_tool.cli import settings_from_env
-
         created = signing_keys.ensure_tool_key(settings_from_env().keys_dir)
         click.echo("Created a new key pair." if created else "Key pair already present.")
 
     @keys.command("rotate")
     def rotate() -> None:
         """Make a new signing key; the previous one stays in the JWKS for verification."""
-        from lti_tool.cli import settings_from_env
-
         path = signing_keys.rotate_tool_key(settings_from_env().keys_dir)
         click.echo(f"New signing key {path.name}; restart leadpath to use it.")

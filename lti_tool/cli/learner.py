@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from lti_tool.cli.common import open_database
 from lti_tool.rights import LearnerNotFound, find_learner
 
 _WHO = (
@@ -27,16 +28,14 @@ def _identified(command):
 
 @contextmanager
 def _app():
-    from lti_tool import create_app
-    from lti_tool.cli import settings_from_env
+    """Yield the settings and database inside an app context (the 360 report reads settings)."""
+    from flask import Flask
 
-    settings_from_env()  # a bad setting stops here with one line
-    app = create_app()
-    try:
+    with open_database() as (settings, db):
+        app = Flask("leadpath-learner")
+        app.config["LEADPATH"] = settings
         with app.app_context():
-            yield app
-    finally:
-        app.extensions["leadpath.db"].engine.dispose()
+            yield settings, db
 
 
 def _record(session, learner_id, issuer, sub, email):
@@ -76,11 +75,9 @@ def export(learner_id, issuer, sub, email, output: Path, as_json: bool) -> None:
     """Export everything held about one learner: a JSON document and a Markdown summary."""
     from lti_tool.rights.export import export_learner, summary_markdown
 
-    with _app() as app:
-        db = app.extensions["leadpath.db"]
-        with db.sessions() as session:
-            record = _record(session, learner_id, issuer, sub, email)
-            document = export_learner(session, db.engine, app.config["LEADPATH"].base_url, record)
+    with _app() as (settings, db), db.sessions() as session:
+        record = _record(session, learner_id, issuer, sub, email)
+        document = export_learner(session, db.engine, settings.base_url, record)
     text = json.dumps(document, indent=2, ensure_ascii=False)
     if as_json:
         click.echo(text)
@@ -106,9 +103,8 @@ def erase(learner_id, issuer, sub, email, requested_by, reason, yes, as_json) ->
     """Erase one learner from leadpath and its embedded LRS; void what external LRSs hold."""
     from lti_tool.rights.erase import erase_from_lrs, erase_learner
 
-    with _app() as app:
-        db = app.extensions["leadpath.db"]
-        base_url = app.config["LEADPATH"].base_url
+    with _app() as (settings, db):
+        base_url = settings.base_url
         with db.sessions() as session:
             record = _record(session, learner_id, issuer, sub, email)
         if not yes:

@@ -1,31 +1,26 @@
-"""`leadpath lrs …` (embedded LRS credentials, export, import, erasure) and `leadpath admin …`."""
+"""`leadpath lrs …`: the embedded LRS's keys, export, import and erasure; `lrs destination`.
+
+`lrs destination` manages the LRSs the forwarder sends statements to.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import click
 
+from lti_tool.cli.common import open_database
+from xapi.outbox.destinations import (
+    DestinationError,
+    add_destination,
+    list_destinations,
+    remove_destination,
+    resume_destination,
+)
+
 lrs = click.Group("lrs", help="Manage learning record stores (destinations, credentials).")
-admin = click.Group("admin", help="Manage LRS administrators of the statement browser.")
-
-
-@contextmanager
-def _engine() -> Iterator[tuple]:
-    """Yield the settings and a database engine, disposed afterwards."""
-    from lti_tool.cli import settings_from_env
-    from lti_tool.db import Database
-
-    settings = settings_from_env()
-    engine = Database(settings.database_url).engine
-    try:
-        yield settings, engine
-    finally:
-        engine.dispose()
 
 
 @lrs.group("credentials")
@@ -45,7 +40,8 @@ def credentials_add(name: str, scopes: str, as_json: bool) -> None:
         wanted = parse_scopes(scopes)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--scopes") from None
-    with _engine() as (_, engine):
+    with open_database() as (_, database):
+        engine = database.engine
         key, secret = create_credential(engine, name, wanted)
         if as_json:
             click.echo(json.dumps({"key": key, "secret": secret}))
@@ -59,7 +55,8 @@ def credentials_list(as_json: bool) -> None:
     """List keys (never secrets)."""
     from xapi.lrs import list_credentials
 
-    with _engine() as (_, engine):
+    with open_database() as (_, database):
+        engine = database.engine
         for row in list_credentials(engine):
             if as_json:
                 click.echo(json.dumps(row, default=str))
@@ -74,7 +71,8 @@ def credentials_revoke(key: str) -> None:
     """Revoke a key (running servers stop accepting it within 30 seconds)."""
     from xapi.lrs import revoke_credential
 
-    with _engine() as (_, engine):
+    with open_database() as (_, database):
+        engine = database.engine
         if not revoke_credential(engine, key):
             raise click.ClickException(f"No active key {key}.")
         click.echo(f"Revoked {key}.")
@@ -109,7 +107,8 @@ def export(since: str | None, fmt: str, output) -> None:
     """Stream every stored statement, oldest first; progress on stderr."""
     from xapi.lrs import transfer
 
-    with _engine() as (_, engine):
+    with open_database() as (_, database):
+        engine = database.engine
         since_us = _since(since)
         total = transfer.count_statements(engine, since_us)
         with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
@@ -137,7 +136,8 @@ def import_(file) -> None:
     from xapi.lrs import authority_for, transfer
     from xapi.lrs.errors import XapiError
 
-    with _engine() as (settings, engine):
+    with open_database() as (settings, database):
+        engine = database.engine
         number = 0
 
         def lines():
@@ -183,7 +183,8 @@ def erase_agent(agent_json: str, requested_by: str, reason: str, yes: bool) -> N
         raise click.BadParameter("must be JSON", param_hint="--agent") from None
     if not yes:
         click.confirm("This deletes statements for good. Continue?", abort=True)
-    with _engine() as (_, engine):
+    with open_database() as (_, database):
+        engine = database.engine
         try:
             statements, documents = transfer.erase_agent(engine, agent, requested_by, reason)
         except XapiError as exc:
@@ -191,21 +192,73 @@ def erase_agent(agent_json: str, requested_by: str, reason: str, yes: bool) -> N
         click.echo(f"Erased {statements} statements and {documents} documents; audit record kept.")
 
 
-@admin.command("create-user")
-@click.argument("username")
-@click.password_option(help="The password (prompted when not given).")
-def create_user(username: str, password: str) -> None:
-    """Create or reset an LRS administrator who may use /admin/lrs."""
-    from xapi.lrs import admins
+@lrs.group("destination")
+def destination() -> None:
+    """LRSs statements are forwarded to (besides LEADPATH_LRS_<NAME>_ENDPOINT settings)."""
 
-    if len(password) < 12:
-        raise click.BadParameter("use at least 12 characters", param_hint="password")
-    with _engine() as (_, engine):
-        admins.set_admin(engine, username, password)
-        click.echo(f"Administrator {username} can sign in at /admin/login.")
+
+@destination.command("add")
+@click.option("--name", required=True)
+@click.option("--endpoint", required=True, help="xAPI endpoint, e.g. https://lrs/xapi")
+@click.option("--key", required=True)
+@click.option("--secret", required=True)
+@click.option("--platform", "platforms", multiple=True, help="Only statements from this issuer.")
+@click.option("--course", "courses", multiple=True, help="Only statements of this course.")
+def destination_add(name, endpoint, key, secret, platforms, courses) -> None:
+    """Add a destination LRS."""
+    try:
+        with (
+            open_database(sync_destinations=True) as (_, database),
+            database.transaction() as session,
+        ):
+            add_destination(
+                session,
+                name=name,
+                endpoint=endpoint,
+                key=key,
+                secret=secret,
+                platforms=platforms,
+                courses=courses,
+            )
+    except DestinationError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"Added LRS destination {name}.")
+
+
+@destination.command("list")
+def destination_list() -> None:
+    """List destination LRSs."""
+    with open_database(sync_destinations=True) as (_, database), database.sessions() as session:
+        for row in list_destinations(session):
+            paused = f" PAUSED: {row.pause_reason}" if row.paused_at else ""
+            active = "" if row.active else " (inactive)"
+            click.echo(f"{row.name}\t{row.source}\t{row.endpoint}{active}{paused}")
+
+
+@destination.command("remove")
+@click.option("--name", required=True)
+def destination_remove(name: str) -> None:
+    """Remove a destination added with `add` (its undelivered statements are dropped)."""
+    try:
+        with open_database() as (_, database), database.transaction() as session:
+            remove_destination(session, name)
+    except DestinationError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"Removed LRS destination {name}.")
+
+
+@destination.command("resume")
+@click.option("--name", required=True)
+def destination_resume(name: str) -> None:
+    """Resume a destination paused after its LRS refused the credentials."""
+    try:
+        with open_database() as (_, database), database.transaction() as session:
+            resumed = resume_destination(session, name)
+    except DestinationError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"Resumed {name}." if resumed else f"{name} was not paused.")
 
 
 def register(cli: click.Group) -> None:
-    """Add the lrs and admin command groups."""
+    """Add the lrs command group."""
     cli.add_command(lrs)
-    cli.add_command(admin)

@@ -7,14 +7,8 @@ from dataclasses import asdict
 
 import click
 
-from lti_tool.db import Database
+from lti_tool.cli.common import open_database
 from lti_tool.lti import invitations, registry
-
-
-def _db() -> Database:
-    from lti_tool.cli import settings_from_env
-
-    return Database(settings_from_env().database_url)
 
 
 def register(cli: click.Group) -> None:
@@ -48,9 +42,8 @@ def register(cli: click.Group) -> None:
         issuer, client_id, auth_url, token_url, jwks_url, deployment_ids, name, link_by_registration
     ) -> None:
         """Register a platform, or add deployment ids or new URLs to its registration."""
-        db = _db()
         try:
-            with db.transaction() as session:
+            with open_database() as (_, db), db.transaction() as session:
                 found, created = registry.add_platform(
                     session,
                     issuer=issuer,
@@ -68,8 +61,6 @@ def register(cli: click.Group) -> None:
                     set_registration_linking(session, found, link_by_registration)
         except registry.RegistryError as exc:
             raise click.UsageError(str(exc)) from None
-        finally:
-            db.engine.dispose()
         verb = "Registered" if created else "Updated"
         click.echo(f"{verb} {issuer} (client id {client_id}); deployments: {deployments}")
         if link_by_registration is not None:
@@ -80,10 +71,8 @@ def register(cli: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     def list_(as_json: bool) -> None:
         """List the registered platforms."""
-        db = _db()
-        with db.sessions() as session:
+        with open_database() as (_, db), db.sessions() as session:
             platforms = registry.list_platforms(session)
-        db.engine.dispose()
         if as_json:
             click.echo(json.dumps([asdict(p) for p in platforms], indent=2))
             return
@@ -104,10 +93,8 @@ def register(cli: click.Group) -> None:
     @click.option("--client-id", required=True)
     def remove(issuer: str, client_id: str) -> None:
         """Remove a registration and its deployments."""
-        db = _db()
-        with db.transaction() as session:
+        with open_database() as (_, db), db.transaction() as session:
             removed = registry.remove_platform(session, issuer, client_id)
-        db.engine.dispose()
         if not removed:
             raise click.ClickException(f"No registration for {issuer} with client id {client_id}.")
         click.echo(f"Removed {issuer} (client id {client_id}).")
@@ -122,18 +109,12 @@ def register(cli: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     def invite(expires: str, as_json: bool) -> None:
         """Print a one-time URL an LMS administrator pastes to register by dynamic registration."""
-        from lti_tool.cli import settings_from_env
-
         try:
             lifetime = invitations.parse_duration(expires)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--expires") from None
-        settings = settings_from_env()
-        db = Database(settings.database_url)
-        try:
+        with open_database() as (settings, db):
             token, expires_at = invitations.create(db.engine, lifetime)
-        finally:
-            db.engine.dispose()
         url = settings.url(f"/lti/register?{invitations.PARAM}={token}")
         when = expires_at.strftime("%Y-%m-%d %H:%M UTC")
         if as_json:
@@ -151,12 +132,8 @@ def register(cli: click.Group) -> None:
     @click.option("--client-id", required=True, help="The client id the platform gave leadpath.")
     def approve(issuer: str, client_id: str) -> None:
         """Let a registration that waits for approval launch leadpath."""
-        db = _db()
-        try:
-            with db.transaction() as session:
-                done = registry.approve_platform(session, issuer, client_id)
-        finally:
-            db.engine.dispose()
+        with open_database() as (_, db), db.transaction() as session:
+            done = registry.approve_platform(session, issuer, client_id)
         if done is None:
             raise click.ClickException(f"No registration for {issuer} with client id {client_id}.")
         state = "approved; it can launch leadpath now" if done else "already approved"

@@ -5,6 +5,7 @@ import os
 import click
 
 from lti_tool import schema, signing_keys
+from lti_tool.cli.common import settings_from_env
 
 
 def registration_urls(base_url: str) -> dict[str, str]:
@@ -33,7 +34,6 @@ def register(cli: click.Group) -> None:
     )
     def serve(host: str, port: int, workers: int, migrate: bool) -> None:
         """Serve leadpath (creates missing keys, migrates, prints the registration URLs)."""
-        from lti_tool.cli import settings_from_env
         from lti_tool.server import run
 
         # The single-machine default forwards the outbox from a thread in each worker.

@@ -1,31 +1,58 @@
-"""Write a score with the completion that earned it; lease, settle, report and retry rows."""
+"""The grade queue on the durable-queue core: scores written with their completions, then sent.
+
+A score is queued in the transaction of the completion that earned it, then leased, settled,
+reported and retried through `xapi.queue`.
+
+A row is one score for (platform, line item, user); its lane — that triple — is the core's key
+and its id the order: only the first pending row of a lane can be leased, so a platform always
+receives a learner's scores for one line item in the order they were earned.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
-from sqlalchemy import and_, exists, func, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
 
 from lti_tool.assess.framework_versions import framework_of
 from lti_tool.assess.models import Attempt
 from lti_tool.grades.models import DEAD, PENDING, SENT, GradeScore
 from lti_tool.lti import claims as c
 from lti_tool.lti.registry import find_platform
-from lti_tool.models import LaunchSession, Platform, utcnow
+from lti_tool.models import LaunchSession, Platform
+from xapi.queue import TEXT_LIMIT, Leasing, QueueTable, answer_text, settle, status, utcnow
+from xapi.queue.lease import connection_of
 
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
-TEXT_LIMIT = 2000
+
+_g = GradeScore.__table__.c
+SCORES = QueueTable(
+    table=GradeScore.__table__,
+    id=_g.id,
+    order=_g.id,
+    key=_g.lane,
+    status=_g.status,
+    token=_g.lease_owner,
+    until=_g.leased_until,
+    due=_g.next_attempt_at,
+    attempts=_g.attempts,
+    error=_g.last_error,
+    pending=PENDING,
+    done=SENT,
+    dead=DEAD,
+)
 
 
-@dataclass(frozen=True)
-class LeasedScore:
+class LeasedScore(NamedTuple):
     """A leased row, as the sender needs it outside the leasing transaction."""
 
     id: int
+    order: int
+    lane: str
     platform_id: int
     lineitem: str
     body: dict
@@ -106,102 +133,79 @@ def queue_grade(session: Session, launch: LaunchSession, attempt: Attempt) -> Gr
     return row
 
 
+def _leasing(postgresql: bool) -> Leasing:
+    return Leasing(
+        SCORES,
+        postgresql=postgresql,
+        returning=(_g.platform_id, _g.lineitem, _g.body, _g.attempts),
+        make=LeasedScore._make,
+        heads_only=True,
+    )
+
+
+_LEASING = {False: _leasing(False), True: _leasing(True)}
+
+
 def lease_due(
-    session: Session, owner: str, limit: int, lease_seconds: float, now: datetime | None = None
+    session: Session, token: str, limit: int, lease_seconds: float, now: datetime | None = None
 ) -> list[LeasedScore]:
-    """Lease up to `limit` due rows that head their lane; other senders skip them."""
-    now = now or utcnow()
-    g, earlier = GradeScore, aliased(GradeScore)
-    heads_lane = ~exists().where(
-        earlier.lane == g.lane, earlier.status == PENDING, earlier.id < g.id
+    """Lease up to `limit` due rows that head their lane under `token` (unique to this lease)."""
+    postgresql = connection_of(session).dialect.name == "postgresql"
+    lease = _LEASING[postgresql].lease(
+        session, token=token, batch_size=limit, lease_seconds=lease_seconds, now=now
     )
-    free = or_(g.leased_until.is_(None), g.leased_until < now)
-    query = (
-        select(g.id)
-        .where(g.status == PENDING, g.next_attempt_at <= now, free, heads_lane)
-        .order_by(g.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=g)
-    ids = list(session.scalars(query))
-    if not ids:
-        return []
-    session.execute(
-        update(g)
-        .where(g.id.in_(ids), g.status == PENDING, free)
-        .values(leased_until=now + timedelta(seconds=lease_seconds), lease_owner=owner)
-        .execution_options(synchronize_session=False)
-    )
-    rows = session.execute(
-        select(g.id, g.platform_id, g.lineitem, g.body, g.attempts)
-        .where(g.id.in_(ids), g.lease_owner == owner)
-        .order_by(g.id)
-    )
-    return [LeasedScore(*row) for row in rows]
+    return [] if lease is None else lease.rows
 
 
-def _settle(session: Session, row_id: int, owner: str, **values) -> None:
-    session.execute(
-        update(GradeScore)
-        .where(GradeScore.id == row_id, GradeScore.lease_owner == owner)
-        .where(GradeScore.status == PENDING)
-        .values(leased_until=None, lease_owner=None, **values)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def mark_sent(session: Session, row_id: int, owner: str, status: int, text: str) -> None:
+def mark_sent(session: Session, row_id: int, token: str, status: int, text: str) -> None:
     """Record that the platform accepted the score."""
-    _settle(
+    settle.done(
         session,
+        SCORES,
         row_id,
-        owner,
-        status=SENT,
-        attempts=GradeScore.attempts + 1,
+        token,
+        attempts=_g.attempts + 1,
         response_status=status,
         response_text=text[:TEXT_LIMIT],
-        last_error=None,
         finished_at=utcnow(),
     )
 
 
-def mark_dead(session: Session, row_id: int, owner: str, status: int, text: str) -> None:
+def mark_dead(session: Session, row_id: int, token: str, status: int, text: str) -> None:
     """Dead-letter a score the platform refused for good, keeping its answer."""
-    _settle(
+    settle.dead(
         session,
+        SCORES,
         row_id,
-        owner,
-        status=DEAD,
-        attempts=GradeScore.attempts + 1,
+        token,
+        answer_text(status, text),
         response_status=status,
         response_text=text[:TEXT_LIMIT],
-        last_error=f"HTTP {status}: {text}"[:TEXT_LIMIT],
         finished_at=utcnow(),
     )
 
 
 def mark_retry(
-    session: Session, row_id: int, owner: str, error: str | None, when: datetime
+    session: Session, row_id: int, token: str, error: str | None, when: datetime
 ) -> None:
     """Keep the score pending until `when`; with an `error`, count a failed attempt."""
-    values = {}
-    if error is not None:
-        values = {"attempts": GradeScore.attempts + 1, "last_error": error[:TEXT_LIMIT]}
-    _settle(session, row_id, owner, next_attempt_at=when, **values)
+    if error is None:
+        settle.postpone(session, SCORES, [row_id], token, when)
+    else:
+        settle.retry(session, SCORES, [row_id], token, error, when)
 
 
 def grade_status(session: Session, now: datetime | None = None) -> dict:
     """Return pending, sent and dead counts per platform, oldest pending age, dead letters."""
     now = now or utcnow()
     g = GradeScore
+    by = [_g.platform_id, _g.issuer, _g.client_id]
+    oldest = status.oldest_pending(session, SCORES, by, _g.created_at, now)
     platforms: dict[int, dict] = {}
-    counts = session.execute(
-        select(g.platform_id, g.issuer, g.client_id, g.status, func.count(), func.min(g.created_at))
-        .group_by(g.platform_id, g.issuer, g.client_id, g.status)
-        .order_by(g.platform_id)
-    )
-    for platform_id, issuer, client_id, status, count, oldest in counts:
+    for (platform_id, issuer, client_id), counted in sorted(
+        status.counts(session, SCORES, by).items()
+    ):
+        seconds = oldest.get((platform_id, issuer, client_id))
         entry = platforms.setdefault(
             platform_id,
             {
@@ -215,9 +219,9 @@ def grade_status(session: Session, now: datetime | None = None) -> dict:
                 "last_error": None,
             },
         )
-        entry[status] = count
-        if status == PENDING and oldest is not None:
-            entry["oldest_pending_seconds"] = round((now - _aware(oldest)).total_seconds(), 1)
+        entry.update(counted)
+        if seconds is not None:
+            entry["oldest_pending_seconds"] = round(seconds, 1)
     for platform_id, error in session.execute(
         select(g.platform_id, g.last_error)
         .where(g.status == PENDING, g.last_error.is_not(None))
@@ -240,29 +244,20 @@ def grade_status(session: Session, now: datetime | None = None) -> dict:
     return {"platforms": list(platforms.values()), "dead": dead}
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def retry_grades(session: Session, *, dead: bool = False) -> dict:
-    """Make every pending score due now; with `dead`, re-queue refused ones not superseded.
+    """Make waiting scores due now; with `dead`, re-queue refused ones not superseded.
 
     A dead score is superseded when a later score of its lane is pending or was sent:
     re-sending it would overwrite the newer grade.
     """
-    g, later = GradeScore, aliased(GradeScore)
     now = utcnow()
-    due = session.execute(update(g).where(g.status == PENDING).values(next_attempt_at=now)).rowcount
+    due = settle.make_due(session, SCORES, now)
     requeued = superseded = 0
     if dead:
+        later = GradeScore.__table__.alias("later").c
         newer = exists().where(
-            and_(later.lane == g.lane, later.id > g.id, later.status.in_((PENDING, SENT)))
+            later.lane == _g.lane, later.id > _g.id, later.status.in_((PENDING, SENT))
         )
-        superseded = session.scalar(select(func.count()).where(g.status == DEAD, newer))
-        requeued = session.execute(
-            update(g)
-            .where(g.status == DEAD, ~newer)
-            .values(status=PENDING, attempts=0, next_attempt_at=now, finished_at=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        superseded = session.scalar(select(func.count()).where(_g.status == DEAD, newer))
+        requeued = settle.requeue_dead(session, SCORES, now, [~newer], finished_at=None)
     return {"due_now": due, "requeued": requeued, "superseded": superseded}

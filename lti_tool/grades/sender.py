@@ -3,20 +3,15 @@
 A 2xx settles a score as sent; 400, 404, 410 and 422 dead-letter it with the platform's
 answer (retrying cannot fix the request); 401 renews the access token once and tries again;
 anything else (429, 5xx, other 4xx, connection errors, timeouts, a failing token endpoint)
-keeps it pending with jittered exponential backoff, or after Retry-After. Throttling and
-outages hold every score of that platform until the delay has passed.
+keeps it pending with the core's jittered exponential backoff, or after Retry-After.
+Throttling and outages hold every score of that platform until the delay has passed.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import random
-import socket
-import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,16 +24,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool.grades import queue
 from lti_tool.grades.token import TokenClient, TokenError, TokenTarget
-from lti_tool.models import Platform, utcnow
-from xapi.outbox.client import parse_retry_after
+from lti_tool.models import Platform
+from xapi.queue import (
+    TEXT_LIMIT,
+    Backoff,
+    Holds,
+    LeaseTokens,
+    SenderConfig,
+    Worker,
+    parse_retry_after,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 FINAL_REFUSALS = frozenset({400, 404, 410, 422})
-RETRY_AFTER_LIMIT = 86400.0
-TEXT_LIMIT = 2000
 
 
 def scores_url(lineitem: str) -> str:
@@ -48,29 +50,15 @@ def scores_url(lineitem: str) -> str:
 
 
 @dataclass(frozen=True)
-class GradeConfig:
-    """Batch size, HTTP timeouts, backoff and polling of the grade sender."""
+class GradeConfig(SenderConfig):
+    """Batch size, HTTP timeouts, backoff, polling and lease of the grade sender."""
 
     batch_size: int = 50
-    connect_timeout: float = 3.05
-    read_timeout: float = 30.0
-    backoff_seconds: float = 1.0
-    backoff_max_seconds: float = 300.0
-    poll_seconds: float = 1.0
-    lease_seconds: float = 300.0
 
     @classmethod
     def from_settings(cls, settings) -> GradeConfig:
-        """Use the forwarder's timeouts, backoff, polling and lease settings."""
-        return cls(
-            batch_size=settings.forwarder_batch_size,
-            connect_timeout=settings.forwarder_connect_timeout,
-            read_timeout=settings.forwarder_read_timeout,
-            backoff_seconds=settings.forwarder_backoff_seconds,
-            backoff_max_seconds=settings.forwarder_backoff_max_seconds,
-            poll_seconds=settings.forwarder_poll_seconds,
-            lease_seconds=settings.forwarder_lease_seconds,
-        )
+        """Use the forwarder's batch size, timeouts, backoff, polling and lease settings."""
+        return cls(**cls.settings_values(settings, "forwarder_"))
 
 
 @dataclass(frozen=True)
@@ -83,26 +71,29 @@ class Outcome:
     delay: float = 0.0
 
 
-class GradeSender:
+class GradeSender(Worker):
     """Send queued scores; `run_once()` for one batch, `start()` for a background thread."""
 
+    thread_name = "leadpath-grades"
+
     def __init__(self, sessions: sessionmaker[Session], keys: Callable, config: GradeConfig):
+        super().__init__()
         self.sessions = sessions
         self.config = config
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.lease_tokens = LeaseTokens()
+        self.backoff = Backoff(config.backoff_seconds, config.backoff_max_seconds)
         self.http = requests.Session()
         self.http.headers["User-Agent"] = "leadpath-grades"
         self.timeout = (config.connect_timeout, config.read_timeout)
         self.tokens = TokenClient(self.http, keys, self.timeout)
-        self._not_before: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._holds = Holds()  # platforms backing off after a failure
 
     def run_once(self) -> Counter:
         """Lease one batch of due scores, send them and record the outcomes; count by kind."""
+        lease_token = self.lease_tokens.new()
         with self.sessions.begin() as session:
             leased = queue.lease_due(
-                session, self.owner, self.config.batch_size, self.config.lease_seconds
+                session, lease_token, self.config.batch_size, self.config.lease_seconds
             )
         if not leased:
             return Counter()
@@ -114,7 +105,7 @@ class GradeSender:
         ]
         with self.sessions.begin() as session:
             for row, outcome in outcomes:
-                self._settle(session, row, outcome)
+                self._settle(session, lease_token, row, outcome)
         return Counter(outcome.kind for _, outcome in outcomes)
 
     def send_due(self, max_batches: int = 1000) -> Counter:
@@ -139,15 +130,14 @@ class GradeSender:
     def _deliver(self, target: TokenTarget | None, row: queue.LeasedScore, stop_at) -> Outcome:
         if target is None:
             return self._retry(row, "the platform registration no longer exists")
-        now = time.monotonic()
-        if now >= stop_at:
+        if time.monotonic() >= stop_at:
             return Outcome("held")
-        wait = self._not_before.get(target.platform_id, 0.0) - now
+        wait = self._holds.remaining(target.platform_id)
         if wait > 0:
             return Outcome("held", delay=wait)
         outcome = self._post(target, row)
         if outcome.kind == "retry" and outcome.status not in (401, 403):
-            self._not_before[target.platform_id] = time.monotonic() + outcome.delay
+            self._holds.hold(target.platform_id, outcome.delay)
         return outcome
 
     def _post(self, target: TokenTarget, row: queue.LeasedScore) -> Outcome:
@@ -179,26 +169,21 @@ class GradeSender:
         raise AssertionError("unreachable")
 
     def _retry(self, row, error: str, status=None, retry_after: float | None = None) -> Outcome:
-        """Return a retry after Retry-After (up to a day), else equal-jitter backoff."""
-        if retry_after is not None:
-            delay = min(retry_after, RETRY_AFTER_LIMIT)
-        else:
-            ceiling = min(
-                self.config.backoff_max_seconds, self.config.backoff_seconds * 2**row.attempts
-            )
-            delay = ceiling / 2 + random.uniform(0, ceiling / 2)
-        return Outcome("retry", status, error, delay)
+        """Return a retry after Retry-After (up to a day), else after the backoff's delay."""
+        return Outcome("retry", status, error, self.backoff.delay(row.attempts, retry_after))
 
-    def _settle(self, session: Session, row: queue.LeasedScore, outcome: Outcome) -> None:
+    def _settle(
+        self, session: Session, lease_token: str, row: queue.LeasedScore, outcome: Outcome
+    ) -> None:
         if outcome.kind == "sent":
-            queue.mark_sent(session, row.id, self.owner, outcome.status, outcome.text)
+            queue.mark_sent(session, row.id, lease_token, outcome.status, outcome.text)
         elif outcome.kind == "dead":
-            queue.mark_dead(session, row.id, self.owner, outcome.status, outcome.text)
+            queue.mark_dead(session, row.id, lease_token, outcome.status, outcome.text)
             log.warning("Platform refused grade %s: HTTP %s", row.id, outcome.status)
         else:
             when = utcnow() + timedelta(seconds=outcome.delay)
             error = outcome.text if outcome.kind == "retry" else None
-            queue.mark_retry(session, row.id, self.owner, error, when)
+            queue.mark_retry(session, row.id, lease_token, error, when)
             if error:
                 log.info("Grade %s not sent (%s); retry in %.1fs", row.id, error, outcome.delay)
 
@@ -206,40 +191,17 @@ class GradeSender:
 
     def run(self) -> None:
         """Send until `stop()`, waiting `poll_seconds` whenever a batch was not full."""
-        while not self._stop.is_set():
-            try:
-                done = sum(self.run_once().values())
-            except Exception:  # noqa: BLE001 - a database hiccup must not end sending
-                log.exception("Grade sending pass failed; retrying")
-                done = 0
-            if done < self.config.batch_size:
-                self._stop.wait(self.config.poll_seconds)
-
-    def start(self, then: Callable[[], None] | None = None) -> threading.Thread:
-        """Run in a daemon thread; `stop()` ends it, then `then()` runs there."""
-
-        def run() -> None:
-            try:
-                self.run()
-            finally:
-                self.http.close()
-                if then is not None:
-                    then()
-
-        self._thread = threading.Thread(target=run, name="leadpath-grades", daemon=True)
-        self._thread.start()
-        return self._thread
-
-    def stop(self, timeout: float | None = None) -> None:
-        """Ask the loop to finish its batch, and wait for its thread to end."""
-        self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        """Return True while the sender's thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
+        try:
+            while not self._stop.is_set():
+                try:
+                    done = sum(self.run_once().values())
+                except Exception:  # noqa: BLE001 - a database hiccup must not end sending
+                    log.exception("Grade sending pass failed; retrying")
+                    done = 0
+                if done < self.config.batch_size:
+                    self._stop.wait(self.config.poll_seconds)
+        finally:
+            self.http.close()
 
     def close(self) -> None:
         """Close the HTTP session (when not running as a thread)."""

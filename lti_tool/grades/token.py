@@ -16,12 +16,11 @@ from dataclasses import dataclass
 import jwt
 import requests
 
-from xapi.outbox.client import parse_retry_after
+from xapi.queue import TEXT_LIMIT, parse_retry_after
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_SECONDS = 300
 EARLY_SECONDS = 60  # a cached token is renewed this long before it expires
-TEXT_LIMIT = 2000
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,22 @@
-"""A worker's memory stays flat: its threads share two malloc arenas and freed pages go back."""
+"""A worker's memory stays flat: its threads share two malloc arenas and freed pages go back.
 
+The settings are applied where a process starts (each gunicorn worker, `leadpath forwarder`),
+never by building the app.
+"""
+
+import os
+import re
+import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+from pathlib import Path
 
 import pytest
+import requests
 
 PROBE = textwrap.dedent(
     """
@@ -120,3 +132,127 @@ def _resident_growth_mb_after_three_16_mb_blocks(mode: str) -> int:
 def test_a_freed_16_mb_block_does_not_stay_resident():
     assert _resident_growth_mb_after_three_16_mb_blocks("default") >= 12  # glibc's own rule
     assert _resident_growth_mb_after_three_16_mb_blocks("flat") <= 4
+
+
+# -- where the settings are applied: where a process starts, never by building the app -------
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def _thread_names(pid: int) -> list[str]:
+    """Return the names the system shows for a process's threads."""
+    names = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            names.append(Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip())
+        except FileNotFoundError:  # the thread ended meanwhile
+            pass
+    return names
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        found += [int(c) for c in Path(f"/proc/{pid}/task/{tid}/children").read_text().split()]
+    return found
+
+
+def _env(tmp_path: Path, **settings: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADPATH_")}
+    env.update({"LEADPATH_DATA_DIR": str(tmp_path / "var"), "LEADPATH_LOG_LEVEL": "WARNING"})
+    env.update(settings)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(condition, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+APP_PROBE = textwrap.dedent(
+    """
+    import os, sys, time
+    from lti_tool import create_app, schema
+
+    url = "sqlite:///" + sys.argv[1]
+    schema.upgrade(url)
+    create_app({"database_url": url, "data_dir": os.path.dirname(sys.argv[1])})
+    time.sleep(0.2)
+    for tid in os.listdir("/proc/self/task"):
+        print(open(f"/proc/self/task/{tid}/comm").read().strip())
+    """
+)
+
+
+def test_building_the_app_leaves_the_process_settings_alone(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-c", APP_PROBE, str(tmp_path / "leadpath.db")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_env(tmp_path),
+    )
+    assert "malloc-trim" not in out.stdout.split()
+
+
+def _answers(base: str) -> bool:
+    try:
+        return requests.get(base + "/healthz", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@pytest.mark.parametrize("how", ["leadpath serve", "gunicorn -c config/gunicorn.conf.py"])
+def test_each_serving_worker_applies_them_as_it_starts(tmp_path, how):
+    port = _free_port()
+    env = _env(tmp_path, LEADPATH_BASE_URL=f"http://127.0.0.1:{port}")
+    if how == "leadpath serve":
+        command = [BIN / "leadpath", "serve", "--port", str(port), "--workers", "1"]
+    else:
+        subprocess.run([BIN / "leadpath", "db", "upgrade"], env=env, check=True, timeout=120)
+        env.update(LEADPATH_BIND=f"127.0.0.1:{port}", LEADPATH_WORKERS="1")
+        command = [BIN / "gunicorn", "-c", "config/gunicorn.conf.py"]
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_for(lambda: _answers(f"http://127.0.0.1:{port}"), f"{how} to answer")
+        [worker] = _children(server.pid)
+        _wait_for(lambda: "malloc-trim" in _thread_names(worker), "the worker's trim thread", 10)
+        assert "malloc-trim" not in _thread_names(server.pid), "the arbiter serves nothing"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+
+
+def test_the_forwarder_process_applies_them_and_says_why_it_sends_no_grades(tmp_path):
+    env = _env(tmp_path)
+    subprocess.run([BIN / "leadpath", "db", "upgrade"], env=env, check=True, timeout=120)
+    forwarder = subprocess.Popen(
+        [BIN / "leadpath", "forwarder"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    said: list[str] = []
+    reader = threading.Thread(target=lambda: said.extend(forwarder.stderr), daemon=True)
+    reader.start()
+    try:
+        _wait_for(lambda: any("running" in line for line in said), "the forwarder to run")
+        assert "malloc-trim" in _thread_names(forwarder.pid)
+    finally:
+        forwarder.send_signal(signal.SIGTERM)
+        forwarder.wait(30)
+        reader.join(5)
+        forwarder.stderr.close()
+    err = "".join(said)
+    assert forwarder.returncode == 0, err
+    keys_dir = tmp_path / "var" / "keys"
+    assert f"Not sending grades: no tool key in {keys_dir}; run `leadpath keys ensure`" in err
+    assert re.search(r"leadpath forwarder \S+:\d+:[0-9a-f]{8} running", err)

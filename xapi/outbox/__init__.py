@@ -2,7 +2,8 @@
 
 `enqueue(session, statements, learner_key=…)` writes statements in the caller's transaction;
 `Forwarder(sessions, ForwarderConfig(...)).start()` ships them; `outbox_status`, `alerts`,
-`retry` and `dead_letters` are for operators.
+`retry` and `dead_letters` are for operators. Leasing, settling, backoff and status come from
+the durable-queue core, `xapi.queue`.
 
 May import `framework` and the rest of `xapi`; nothing of `lti_tool` (the app hands it sessions
 and settings).

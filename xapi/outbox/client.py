@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import base64
-import email.utils
 import enum
 import http.client
 import os
 import select
 import socket
 import ssl
-import time
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -18,6 +16,8 @@ from urllib.parse import urlsplit
 import requests
 import requests.certs
 import requests.utils
+
+from xapi.queue.backoff import parse_retry_after
 
 XAPI_VERSION = "1.0.3"
 RESPONSE_TEXT_LIMIT = 2000
@@ -52,22 +52,6 @@ class StatementSink(Protocol):
 
     def close(self) -> None:
         """Release connections."""
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Return the seconds a Retry-After header asks for (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def verdict_for(status: int) -> Verdict:

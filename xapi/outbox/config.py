@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from xapi.queue import SenderConfig
+
 ENV_PREFIX = "LEADPATH_"
 
 
@@ -27,27 +29,20 @@ class DestinationConfig:
 
 
 @dataclass(frozen=True)
-class ForwarderConfig:
-    """How the forwarder batches, times out, backs off and leases rows."""
+class ForwarderConfig(SenderConfig):
+    """How the forwarder batches, times out, backs off and leases rows, and where it sends."""
 
-    batch_size: int = 100
-    connect_timeout: float = 3.05
-    read_timeout: float = 30.0
-    backoff_seconds: float = 1.0
-    backoff_max_seconds: float = 300.0
-    poll_seconds: float = 1.0
-    lease_seconds: float = 300.0
     lanes: int = 2  # batches in flight at once per destination (order per learner still kept)
     destinations: tuple[DestinationConfig, ...] = field(default=())
+    # The embedded LRS as a destination: None keeps what was decided before (on, unless an
+    # operator removed it); True turns it on (again); False turns it off.
+    embedded: bool | None = None
 
     @classmethod
     def from_settings(cls, settings: Any) -> ForwarderConfig:
         """Read `forwarder_*` attributes and `LEADPATH_LRS_*` extras of leadpath settings."""
-        values = {
-            name: getattr(settings, f"forwarder_{name}")
-            for name in cls.__dataclass_fields__
-            if name != "destinations" and hasattr(settings, f"forwarder_{name}")
-        }
+        values = cls.settings_values(settings, "forwarder_")
+        values.pop("destinations", None)
         extra = getattr(settings, "extra", {}) or {}
         return cls(destinations=destinations_from_settings(extra), **values)
 

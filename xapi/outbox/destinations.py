@@ -1,14 +1,20 @@
-"""Destination LRSs in the database: settings kept in step, operator add/remove/pause/resume."""
+"""Destination LRSs in the database: settings kept in step, operator add/remove/pause/resume.
+
+The embedded LRS is a destination like the others, whatever else is configured, unless turned
+off: `LEADPATH_FORWARDER_EMBEDDED=false` (its queue is kept, and it is on again once the
+setting is gone), or `leadpath lrs destination remove --name embedded` (for good, until
+`LEADPATH_FORWARDER_EMBEDDED=true`). The same rule holds while forwarding and after a restart.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from xapi.outbox.config import DestinationConfig
-from xapi.outbox.models import Destination, utcnow
+from xapi.outbox.models import DeadLetter, Delivery, Destination, utcnow
 
 EMBEDDED = "embedded"
 EMBEDDED_ENDPOINT = "embedded:"
@@ -74,37 +80,64 @@ def add_destination(
     return row
 
 
-def ensure_embedded_destination(session: Session) -> Destination:
-    """Return the embedded LRS's destination row, creating it when missing."""
+def sync_embedded_destination(session: Session, wanted: bool | None) -> Destination | None:
+    """Keep the embedded LRS's row as the rule says; `wanted` is LEADPATH_FORWARDER_EMBEDDED.
+
+    The row is made (active unless `wanted` is False) when missing. An existing row is turned
+    on by True (even after a removal), off by False; with None it is on unless an operator
+    removed it. Returns None when an operator-added LRS took the name.
+    """
     row = session.scalar(select(Destination).where(Destination.name == EMBEDDED))
     if row is None:
-        row = Destination(name=EMBEDDED, endpoint=EMBEDDED_ENDPOINT, source="embedded")
+        row = Destination(
+            name=EMBEDDED, endpoint=EMBEDDED_ENDPOINT, source="embedded", active=wanted is not False
+        )
         session.add(row)
-        session.flush()
+    elif row.source != "embedded":
+        return None
+    elif wanted:
+        row.active, row.removed_at = True, None
+    else:
+        row.active = wanted is None and row.removed_at is None
+    session.flush()
     return row
 
 
 def get_destination(session: Session, name: str) -> Destination:
     """Return the destination called `name`, or raise DestinationError."""
-    row = session.scalar(select(Destination).where(Destination.name == name))
+    row = session.scalar(
+        select(Destination).where(Destination.name == name, Destination.removed_at.is_(None))
+    )
     if row is None:
         raise DestinationError(f"no LRS destination named {name!r}")
     return row
 
 
 def list_destinations(session: Session) -> list[Destination]:
-    """Return every destination, by name."""
-    return list(session.scalars(select(Destination).order_by(Destination.name)))
+    """Return every destination not removed, by name."""
+    query = select(Destination).where(Destination.removed_at.is_(None))
+    return list(session.scalars(query.order_by(Destination.name)))
 
 
 def remove_destination(session: Session, name: str) -> None:
-    """Delete an operator-added destination and its delivery records."""
+    """Delete an operator-added destination and its delivery records.
+
+    The embedded LRS's row stays, marked removed and inactive, so a restart does not bring it
+    back; its delivery records go as for any other.
+    """
     row = get_destination(session, name)
     if row.source == "settings":
         raise DestinationError(
             f"the LRS {name!r} comes from settings; unset LEADPATH_LRS_{name.upper()}_ENDPOINT"
         )
-    session.delete(row)
+    if row.source != "embedded":
+        session.delete(row)
+        session.flush()
+        return
+    session.execute(delete(DeadLetter).where(DeadLetter.destination_id == row.id))
+    session.execute(delete(Delivery).where(Delivery.destination_id == row.id))
+    row.active, row.removed_at = False, utcnow()
+    row.paused_at = row.pause_reason = None
     session.flush()
 
 
@@ -131,9 +164,3 @@ def resume_destination(session: Session, name: str | None = None) -> list[str]:
     session.flush()
     return resumed
 
-
-def matches(destination: Destination, platform_issuer: str | None, course_id: str | None) -> bool:
-    """Return True when a statement from this platform and course goes to this destination."""
-    if destination.platforms and platform_issuer not in destination.platforms:
-        return False
-    return not (destination.courses and course_id not in destination.courses)

@@ -14,71 +14,46 @@ rows leased, and they are sent again (idempotently) once the lease runs out.
 from __future__ import annotations
 
 import logging
-import os
 import queue as queues
-import random
-import socket
-import threading
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from xapi.outbox import queue
-from xapi.outbox.client import Answer, LrsClient, StatementSink, Verdict
+from xapi.outbox.client import StatementSink, Verdict
 from xapi.outbox.config import ForwarderConfig
 from xapi.outbox.destinations import (
-    EMBEDDED,
-    ensure_embedded_destination,
     pause_destination,
+    sync_embedded_destination,
     sync_settings_destinations,
 )
-from xapi.outbox.models import Destination, utcnow
-from xapi.outbox.queue import Db, Lease
+from xapi.outbox.models import Destination
+from xapi.outbox.queue import Db, KeptConnection
 from xapi.outbox.sending import Lanes, Settlement, send_bisecting, send_safely
+from xapi.outbox.targets import Target, Targets
+from xapi.queue import Backoff, Holds, Lease, LeaseTokens, Worker, answer_text, utcnow
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
 ROUTE_BATCH = 1000
-RETRY_AFTER_LIMIT = 86400.0
 PREPARE_ATTEMPTS = 5
-_destinations = Destination.__table__
-_TARGET_COLUMNS = [
-    _destinations.c[name] for name in ("id", "name", "source", "endpoint", "key", "secret")
-]
-_ROUTING_COLUMNS = [_destinations.c[name] for name in ("id", "platforms", "courses")]
+_ROUTING_COLUMNS = [Destination.__table__.c[name] for name in ("id", "platforms", "courses")]
 
 __all__ = ["Forwarder", "Settlement", "Target", "send_bisecting"]
 
 
-@dataclass(frozen=True)
-class Target:
-    """What the sending side needs of a destination row, read once per refresh."""
-
-    id: int
-    name: str
-    source: str
-    endpoint: str
-    key: str | None
-    secret: str | None
-
-    @classmethod
-    def of(cls, row) -> Target:
-        """Copy the fields of a destination row (ORM object or Core row)."""
-        return cls(row.id, row.name, row.source, row.endpoint, row.key, row.secret)
-
-
-class Forwarder:
+class Forwarder(Worker):
     """Forward the outbox to its destinations; `run()` in the foreground or `start()` a thread.
 
     `only` limits sending to the named destinations (routing still covers all of them).
     """
+
+    thread_name = "leadpath-forwarder"
 
     def __init__(
         self,
@@ -88,81 +63,46 @@ class Forwarder:
         embedded: Callable[[], StatementSink] | None = None,
         only: tuple[str, ...] = (),
     ):
+        super().__init__()
         self.sessions = sessions
         self.config = config
         self.embedded = embedded
         self.only = only
-        self.instance = uuid.uuid4().hex[:8]
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{self.instance}"
-        self._credentials = {d.name: (d.key, d.secret) for d in config.destinations}
+        self.lease_tokens = LeaseTokens()
+        self.instance = self.lease_tokens.instance
+        self.worker_id = self.lease_tokens.worker_id
+        self.backoff = Backoff(config.backoff_seconds, config.backoff_max_seconds)
+        self.destinations = Targets(
+            config, embedded=embedded, only=only, user_agent=f"leadpath-forwarder/{self.instance}"
+        )
         self._sinks: dict[int, StatementSink] = {}  # for forward_batch, in the caller's thread
-        self._not_before: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._wake = threading.Event()
+        self._holds = Holds()  # destinations backing off after a failure
         self._done: queues.SimpleQueue[tuple[Lease, Settlement]] = queues.SimpleQueue()
-        self._connection: Connection | None = None  # the loop's own, kept between passes
+        self._loop_db = KeptConnection(sessions.kw["bind"])  # the loop's own, between passes
         self._lanes: dict[int, Lanes] = {}
         self._targets: list[Target] = []
         self._dry: set[int] = set()  # nothing to lease until a batch returns or a refresh
         self._paused: set[int] = set()  # paused by this loop, until a refresh shows otherwise
         self._refresh_at = 0.0
         self._route_more = True
-        self._thread: threading.Thread | None = None
 
     # -- destinations ---------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Bring settings destinations into the database; use the embedded LRS if none exist."""
+        """Bring settings destinations, and the embedded LRS's when it has one, into the database.
+
+        The embedded LRS stays a destination beside the others unless turned off (see
+        `xapi.outbox.destinations`).
+        """
         with self.sessions.begin() as session:
             sync_settings_destinations(session, self.config.destinations)
-            others = session.scalar(
-                select(Destination.id).where(Destination.active, Destination.name != EMBEDDED)
-            )
-            embedded = session.scalar(select(Destination).where(Destination.name == EMBEDDED))
-            if others is None and self.embedded is not None:
-                ensure_embedded_destination(session).active = True
-            elif embedded is not None:
-                embedded.active = False
-
-    def new_sink(self, target: Target) -> StatementSink | None:
-        """Return a new sink for a destination, or None when it has no credentials."""
-        if target.name == EMBEDDED and target.source == "embedded":
-            return self.embedded() if self.embedded else None
-        key, secret = self._credentials.get(target.name, (None, None))
-        if target.source != "settings":
-            key, secret = target.key, target.secret
-        if key is None or secret is None:
-            return None
-        return LrsClient(
-            target.endpoint,
-            key,
-            secret,
-            connect_timeout=self.config.connect_timeout,
-            read_timeout=self.config.read_timeout,
-            user_agent=f"leadpath-forwarder/{self.instance}",
-        )
-
-    def _can_send(self, target: Target) -> bool:
-        if target.name == EMBEDDED and target.source == "embedded":
-            return self.embedded is not None
-        if target.source == "settings":
-            return target.name in self._credentials
-        return target.key is not None and target.secret is not None
-
-    def targets(self, db: Db | None = None) -> list[Target]:
-        """Return the active, unpaused destinations this forwarder sends to."""
-        query = select(*_TARGET_COLUMNS).where(Destination.active, Destination.paused_at.is_(None))
-        if self.only:
-            query = query.where(Destination.name.in_(self.only))
-        query = query.order_by(Destination.id)
-        if db is not None:
-            return [Target.of(row) for row in db.execute(query)]
-        with self.sessions() as session:
-            return [Target.of(row) for row in session.execute(query)]
+            if self.embedded is not None:
+                sync_embedded_destination(session, self.config.embedded)
 
     def forwardable(self) -> list[int]:
         """Return the ids of active, unpaused destinations."""
-        return [target.id for target in self.targets()]
+        with self.sessions() as session:
+            return [target.id for target in self.destinations.active(session)]
 
     # -- database steps -------------------------------------------------------------------
 
@@ -192,7 +132,7 @@ class Forwarder:
         return queue.lease_batch(
             db,
             destination_id,
-            f"{self.worker_id}:{uuid.uuid4().hex[:8]}",
+            self.lease_tokens.new(),
             batch_size=self.config.batch_size,
             lease_seconds=self.config.lease_seconds,
         )
@@ -206,43 +146,33 @@ class Forwarder:
         if settled.held:
             queue.release_lease(db, lease)
             return
-        destination_id = lease.destination_id
         now = utcnow()
         for statement, answer in settled.dead:
-            queue.mark_dead(db, destination_id, statement, answer.status, answer.text)
-        failure = settled.failure
-        if failure is not None:
-            self._record_failure(db, destination_id, settled, now)
+            queue.mark_dead(db, lease, statement, answer.status, answer.text)
+        if settled.failure is not None:
+            self._record_failure(db, lease, settled, now)
         if settled.delivered:
             queue.mark_delivered(db, lease, now)
 
-    def _record_failure(self, db: Db, destination_id: int, settled: Settlement, now) -> None:
-        failure = settled.failure
-        unsent_ids = [s.delivery_id for s in settled.unsent]
+    def _record_failure(self, db: Db, lease: Lease, settled: Settlement, now) -> None:
+        failure, destination_id = settled.failure, lease.scope
         if failure.verdict is Verdict.UNAUTHORIZED:
-            reason = f"LRS answered HTTP {failure.status}: {failure.text}".strip()
-            pause_destination(db, destination_id, reason[: queue.ERROR_TEXT_LIMIT])
-            queue.release(db, unsent_ids)
+            reason = answer_text(
+                None, f"LRS answered HTTP {failure.status}: {failure.text}".strip()
+            )
+            pause_destination(db, destination_id, reason)
+            queue.release(db, lease, settled.unsent)
             self._paused.add(destination_id)
             self._dry.add(destination_id)
             self._refresh_at = 0.0
             log.warning("Paused LRS destination %s: %s", destination_id, reason)
             return
-        delay = self._delay(failure, max(s.attempts for s in settled.unsent))
-        self._not_before[destination_id] = time.monotonic() + delay
-        error = f"HTTP {failure.status}: {failure.text}" if failure.status else failure.text
-        queue.mark_retry(db, unsent_ids, error, now + timedelta(seconds=delay))
+        attempts = max(s.attempts for s in settled.unsent)
+        delay = self.backoff.delay(attempts, failure.retry_after)
+        self._holds.hold(destination_id, delay)
+        error = answer_text(failure.status, failure.text)
+        queue.mark_retry(db, lease, settled.unsent, error, now + timedelta(seconds=delay))
         log.info("LRS destination %s failed (%s); retry in %.1fs", destination_id, error, delay)
-
-    def _delay(self, failure: Answer, attempts: int) -> float:
-        """Return Retry-After when given (up to a day), else capped full-jitter backoff."""
-        if failure.retry_after is not None:
-            return min(failure.retry_after, RETRY_AFTER_LIMIT)
-        ceiling = min(self.config.backoff_max_seconds, self.config.backoff_seconds * 2**attempts)
-        return random.uniform(0, ceiling)
-
-    def _backing_off(self, destination_id: int) -> bool:
-        return time.monotonic() < self._not_before.get(destination_id, 0.0)
 
     # -- one batch at a time (tests, operators) ---------------------------------------------
 
@@ -252,7 +182,7 @@ class Forwarder:
         Returns None when the destination cannot be sent to (gone, inactive, paused or
         without credentials).
         """
-        if self._backing_off(destination_id):
+        if self._holds.held(destination_id):
             return 0
         with self.sessions.begin() as session:
             row = session.get(Destination, destination_id)
@@ -260,14 +190,14 @@ class Forwarder:
                 return None
             target = Target.of(row)
             if destination_id not in self._sinks:
-                sink = self.new_sink(target)
+                sink = self.destinations.new_sink(target)
                 if sink is None:
                     return None
                 self._sinks[destination_id] = sink
             lease = self._lease(session, destination_id)
         if lease is None:
             return 0
-        settled = send_safely(self._sinks[destination_id], lease.statements)
+        settled = send_safely(self._sinks[destination_id], lease.rows)
         with self.sessions.begin() as session:
             self._settle(session, lease, settled)
         return settled.settled
@@ -296,7 +226,7 @@ class Forwarder:
                     self.pump()
                 except Exception:  # noqa: BLE001 - a database hiccup must not end forwarding
                     log.exception("Outbox forwarding pass failed; retrying")
-                    self._drop_connection()
+                    self._loop_db.drop()
                     self._stop.wait(self.config.poll_seconds)
                 self._wake.wait(self._idle_seconds())
         finally:
@@ -306,34 +236,6 @@ class Forwarder:
         """Called by a sending thread when a batch is done."""
         self._done.put((lease, settled))
         self._wake.set()
-
-    def _db(self) -> Connection:
-        """Return the loop's connection, opening it when needed.
-
-        A connection kept between passes costs far less per transaction than a new session
-        (no pool checkout, no pre-ping); a pass that fails drops it.
-        """
-        if self._connection is None or self._connection.closed:
-            self._connection = self.sessions.kw["bind"].connect()
-            if self._connection.dialect.name == "postgresql":
-                # psycopg prepares a statement run five times on one connection; a generic plan
-                # made while the queue was small stays slow when it grows (the claim ran up to
-                # 50 times longer). Plan each execution instead.
-                self._connection.exec_driver_sql("SET plan_cache_mode = force_custom_plan")
-                self._connection.commit()
-        return self._connection
-
-    def _drop_connection(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                if connection.dialect.name == "postgresql":
-                    connection.rollback()
-                    connection.exec_driver_sql("RESET plan_cache_mode")
-                    connection.commit()
-                connection.close()
-            except Exception:  # noqa: BLE001 - it is being thrown away
-                log.debug("Closing the forwarder's connection failed", exc_info=True)
 
     def _finished(self) -> list[tuple[Lease, Settlement]]:
         finished = []
@@ -346,7 +248,7 @@ class Forwarder:
     def pump(self) -> None:
         """One pass: route, record returned batches and lease the next ones, then dispatch."""
         now = time.monotonic()
-        db = self._db()
+        db = self._loop_db.get()
         if self._route_more or now >= self._refresh_at:
             with db.begin():
                 routed = self.route_some(db)
@@ -355,14 +257,14 @@ class Forwarder:
                 self._dry.clear()
         if now >= self._refresh_at:
             with db.begin():
-                self._targets = self.targets(db)
+                self._targets = self.destinations.active(db)
             self._paused -= {target.id for target in self._targets}
             self._refresh_at = now + self.config.poll_seconds
             self._dry.clear()
         finished = self._finished()
         for lease, _ in finished:
-            self._lanes[lease.destination_id].in_flight -= 1
-            self._dry.discard(lease.destination_id)
+            self._lanes[lease.scope].in_flight -= 1
+            self._dry.discard(lease.scope)
         try:
             with db.begin():
                 for lease, settled in finished:
@@ -376,7 +278,7 @@ class Forwarder:
             if not finished:
                 raise
             log.exception("Recording %d sent batches together failed", len(finished))
-            self._drop_connection()
+            self._loop_db.drop()
             self._settle_each(finished)
             return
         for lanes, lease in dispatch:
@@ -388,9 +290,9 @@ class Forwarder:
             lanes = Lanes(
                 target.id,
                 self.config.lanes,
-                lambda: self.new_sink(target),
+                lambda: self.destinations.new_sink(target),
                 self._report,
-                hold=lambda: target.id in self._paused or self._backing_off(target.id),
+                hold=lambda: target.id in self._paused or self._holds.held(target.id),
             )
             self._lanes[target.id] = lanes
         return lanes
@@ -401,9 +303,9 @@ class Forwarder:
         The waiting batch is what keeps the LRS busy: a lane that finishes picks it up at once,
         while this loop records the finished batch and leases the next.
         """
-        if target.id in self._dry or target.id in self._paused or self._backing_off(target.id):
+        if target.id in self._dry or target.id in self._paused or self._holds.held(target.id):
             return []
-        if not self._can_send(target):
+        if not self.destinations.can_send(target):
             return []
         lanes = self._lanes.get(target.id)
         free = self.config.lanes + 1 - (lanes.in_flight if lanes else 0)
@@ -423,18 +325,14 @@ class Forwarder:
                 with self.sessions.begin() as session:
                     self._settle(session, lease, settled)
             except Exception:  # noqa: BLE001 - its rows are sent again when the lease ends
-                log.exception(
-                    "Could not record a batch for LRS destination %s", lease.destination_id
-                )
+                log.exception("Could not record a batch for LRS destination %s", lease.scope)
 
     def _idle_seconds(self) -> float:
         wait = self.config.poll_seconds
         if self._route_more:
             return 0.0
-        soonest = min(self._not_before.values(), default=None)
-        if soonest is not None and soonest > time.monotonic():
-            wait = min(wait, soonest - time.monotonic())
-        return max(wait, 0.0)
+        held = self._holds.next_release()
+        return wait if held is None else min(wait, held)
 
     def _shutdown(self) -> None:
         """Let the lanes finish the batches in flight, record them, and close connections."""
@@ -447,36 +345,8 @@ class Forwarder:
                 log.warning("A batch is still in flight; its lease will return it to the queue")
         self._settle_each(self._finished())
         self._lanes.clear()
-        self._drop_connection()
+        self._loop_db.drop()
         self.close()
-
-    # -- thread ---------------------------------------------------------------------------
-
-    def start(self, then: Callable[[], None] | None = None) -> threading.Thread:
-        """Run the forwarder in a daemon thread; `stop()` ends it, then `then()` runs there."""
-
-        def run() -> None:
-            try:
-                self.run()
-            finally:
-                if then is not None:
-                    then()
-
-        self._thread = threading.Thread(target=run, name="leadpath-forwarder", daemon=True)
-        self._thread.start()
-        return self._thread
-
-    def stop(self, timeout: float | None = None) -> None:
-        """Ask the loop to finish the batches in flight, and wait for its thread to end."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        """Return True while the forwarder's thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
 
     def close(self) -> None:
         """Close the HTTP sessions of `forward_batch`."""

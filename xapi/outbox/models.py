@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
@@ -18,17 +18,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from xapi.queue.clock import utcnow
+
 # BIGINT on PostgreSQL, INTEGER (the rowid alias, so it autoincrements) on SQLite.
 SequenceInt = BigInteger().with_variant(Integer, "sqlite")
 
 PENDING = "pending"
 DELIVERED = "delivered"
 DEAD = "dead"
-
-
-def utcnow() -> datetime:
-    """Return the current time as an aware UTC datetime."""
-    return datetime.now(UTC)
 
 
 class OutboxBase(DeclarativeBase):
@@ -61,7 +58,8 @@ class Destination(OutboxBase):
     """An LRS statements are forwarded to, with its optional platform and course filters.
 
     Destinations from settings keep their credentials in settings (key and secret are NULL
-    here); those added with `leadpath lrs destination add` keep them in this row.
+    here); those added with `leadpath lrs destination add` keep them in this row. The embedded
+    LRS's row stays after an operator removed it (`removed_at`), so it stays removed.
     """
 
     __tablename__ = "outbox_destination"
@@ -78,6 +76,7 @@ class Destination(OutboxBase):
     paused_at: Mapped[datetime | None] = mapped_column()
     pause_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column()
 
 
 class Delivery(OutboxBase):

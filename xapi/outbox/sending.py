@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from xapi.outbox.client import Answer, StatementSink, Verdict
-from xapi.outbox.queue import Lease, LeasedStatement
+from xapi.outbox.queue import LeasedStatement
+from xapi.queue import Lease
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -119,7 +120,7 @@ class Lanes:
         sink = None
         try:
             while (lease := self._jobs.get()) is not None:
-                leased = lease.statements
+                leased = lease.rows
                 if self._hold():
                     self._report(lease, Settlement(unsent=list(leased), held=True))
                     continue

@@ -2,47 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xapi.outbox import queue
 from xapi.outbox.destinations import get_destination, resume_destination
-from xapi.outbox.models import (
-    PENDING,
-    DeadLetter,
-    Delivery,
-    Destination,
-    OutboxStatement,
-    utcnow,
-)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; the outbox writes UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
+from xapi.outbox.models import DeadLetter, Delivery, Destination, OutboxStatement
+from xapi.queue import aware, status, utcnow
 
 
 def outbox_status(session: Session, now: datetime | None = None) -> dict:
     """Return per-destination counts, pause state and oldest pending age, plus alerts."""
     now = now or utcnow()
-    counts: dict[int, dict[str, int]] = {}
-    for destination_id, status, count in session.execute(
-        select(Delivery.destination_id, Delivery.status, func.count()).group_by(
-            Delivery.destination_id, Delivery.status
-        )
-    ):
-        counts.setdefault(destination_id, {})[status] = count
-    oldest = dict(
-        session.execute(
-            select(Delivery.destination_id, func.min(OutboxStatement.created_at))
-            .join(OutboxStatement, OutboxStatement.seq == Delivery.statement_seq)
-            .where(Delivery.status == PENDING)
-            .group_by(Delivery.destination_id)
-        ).all()
+    by = [Delivery.destination_id]
+    counts = status.counts(session, queue.DELIVERIES, by)
+    oldest = status.oldest_pending(
+        session,
+        queue.DELIVERIES,
+        by,
+        OutboxStatement.created_at,
+        now,
+        join=(OutboxStatement, OutboxStatement.seq == Delivery.statement_seq),
     )
     unrouted = session.scalar(
         select(func.count()).select_from(OutboxStatement).where(OutboxStatement.routed.is_(False))
@@ -50,7 +32,6 @@ def outbox_status(session: Session, now: datetime | None = None) -> dict:
     destinations = []
     for row in session.scalars(select(Destination).order_by(Destination.name)):
         by_status = counts.get(row.id, {})
-        first = _aware(oldest.get(row.id))
         destinations.append(
             {
                 "name": row.name,
@@ -64,7 +45,7 @@ def outbox_status(session: Session, now: datetime | None = None) -> dict:
                 "dead": by_status.get("dead", 0),
                 "paused": row.paused_at is not None,
                 "pause_reason": row.pause_reason,
-                "oldest_pending_seconds": (now - first).total_seconds() if first else None,
+                "oldest_pending_seconds": oldest.get(row.id),
             }
         )
     report = {"unrouted": unrouted, "destinations": destinations}
@@ -114,7 +95,7 @@ def dead_letters(session: Session, destination: str | None = None) -> list[dict]
             "statement_id": letter.statement_id,
             "status": letter.status_code,
             "response": letter.response,
-            "refused_at": _aware(letter.created_at).isoformat(),
+            "refused_at": aware(letter.created_at).isoformat(),
             "statement": body,
         }
         for letter, name, body in session.execute(query)
@@ -128,13 +109,6 @@ def retry(session: Session, destination: str | None = None, *, dead: bool = Fals
     """
     destination_id = get_destination(session, destination).id if destination else None
     resumed = resume_destination(session, destination)
-    due_now = (
-        Delivery.__table__.update()
-        .where(Delivery.status == PENDING, Delivery.next_attempt_at.is_not(None))
-        .values(next_attempt_at=None)
-    )
-    if destination_id is not None:
-        due_now = due_now.where(Delivery.destination_id == destination_id)
-    session.execute(due_now)
+    queue.make_due(session, destination_id)
     requeued = queue.requeue_dead(session, destination_id) if dead else 0
     return {"resumed": resumed, "requeued": requeued}

@@ -1,14 +1,20 @@
-"""No destination configured: the forwarder delivers to the embedded LRS; read back over HTTP."""
+"""The embedded LRS as a destination: statements read back over HTTP; on unless turned off."""
 
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 
-from lti_tool.cli.outbox import embedded_sink
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from lti_tool.cli import build
+from lti_tool.workers import embedded_sink
 from tests.xapi.outbox.outbox_helpers import FAST, drain, pending, statement
 from xapi.lrs import create_credential
 from xapi.outbox import Forwarder, enqueue
 from xapi.outbox.destinations import EMBEDDED
+from xapi.outbox.models import Destination
 
 
 def test_queued_statements_reach_the_embedded_lrs_and_read_back(
@@ -48,14 +54,49 @@ def test_queued_statements_reach_the_embedded_lrs_and_read_back(
     assert {s["id"] for s in response.get_json()["statements"]} == {s["id"] for s in made}
 
 
-def test_the_background_thread_runs_only_when_asked_and_stops(make_app, fresh_database_url):
-    assert "leadpath.forwarder" not in make_app(database_url=fresh_database_url).extensions
-    app = make_app(
-        database_url=fresh_database_url, forwarder_thread=True, forwarder_poll_seconds=0.05
+def embedded_state(database) -> tuple[bool, bool] | None:
+    """Return (active, removed) of the embedded LRS's destination row, None without one."""
+    with database.sessions() as session:
+        row = session.scalar(select(Destination).where(Destination.name == EMBEDDED))
+        return None if row is None else (row.active, row.removed_at is not None)
+
+
+def test_the_embedded_lrs_is_turned_off_only_by_its_setting_or_by_removal(
+    fresh_db, fresh_database_url, data_dir, standin, unique
+):
+    def restart(wanted=None):
+        """Start a forwarder as `leadpath forwarder` does, with LEADPATH_FORWARDER_EMBEDDED."""
+        forwarder = Forwarder(
+            fresh_db.sessions,
+            replace(FAST, embedded=wanted),
+            embedded=embedded_sink(fresh_db.sessions, "http://localhost"),
+        )
+        forwarder.prepare()
+        forwarder.close()
+        return embedded_state(fresh_db)
+
+    def cli(*args):
+        env = {"LEADPATH_DATABASE_URL": fresh_database_url, "LEADPATH_DATA_DIR": str(data_dir)}
+        result = CliRunner().invoke(build(), list(args), env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert restart() == (True, False)
+    cli("lrs", "destination", "add", "--name", f"uni-{unique}", "--endpoint", standin.endpoint,
+        "--key", "key", "--secret", "secret")  # fmt: skip
+    assert restart() == (True, False), "another LRS leaves the embedded one on"
+    assert restart(False) == (False, False), "the setting turns it off"
+    assert restart() == (True, False), "… until the setting is gone"
+
+    with fresh_db.transaction() as session:
+        enqueue(session, [statement(unique)], learner_key=unique)
+    Forwarder(fresh_db.sessions, FAST).route()
+    assert pending(fresh_db, EMBEDDED) == 1
+    assert cli("lrs", "destination", "remove", "--name", EMBEDDED) == (
+        "Removed LRS destination embedded.\n"
     )
-    forwarder = app.extensions["leadpath.forwarder"]
-    grades = app.extensions["leadpath.grades"]
-    assert forwarder.running and grades.running
-    forwarder.stop(5)
-    grades.stop(5)
-    assert not forwarder.running and not grades.running
+    assert pending(fresh_db, EMBEDDED) == 0 and pending(fresh_db, f"uni-{unique}") == 1
+    assert restart() == (False, True), "a removal lasts across restarts"
+    assert EMBEDDED not in cli("lrs", "destination", "list")
+    assert restart(True) == (True, False), "the setting turns it on again"
+    assert f"{EMBEDDED}\tembedded\tembedded:\n" in cli("lrs", "destination", "list")

@@ -6,8 +6,9 @@ import pytest
 
 from lti_tool.settings import SettingsError, load_settings
 from xapi.outbox import ForwarderConfig, OutboxConfigError
-from xapi.outbox.client import Verdict, parse_retry_after, verdict_for
+from xapi.outbox.client import Verdict, verdict_for
 from xapi.outbox.config import destinations_from_settings
+from xapi.queue import parse_retry_after
 
 
 def test_destinations_are_read_from_lrs_settings():
@@ -41,6 +42,17 @@ def test_a_destination_without_a_secret_names_the_missing_variable():
 def test_a_bad_endpoint_names_the_variable():
     with pytest.raises(OutboxConfigError, match="LEADPATH_LRS_UNI_ENDPOINT"):
         destinations_from_settings({"lrs_uni_endpoint": "lrs.example"})
+
+
+@pytest.mark.parametrize("raw, wanted", [(None, None), ("false", False), ("true", True)])
+def test_the_embedded_lrs_setting_is_unset_on_or_off(raw, wanted):
+    environ = {} if raw is None else {"LEADPATH_FORWARDER_EMBEDDED": raw}
+    assert ForwarderConfig.from_settings(load_settings(environ)).embedded is wanted
+
+
+def test_a_bad_embedded_lrs_setting_names_the_variable():
+    with pytest.raises(SettingsError, match="LEADPATH_FORWARDER_EMBEDDED must be true or false"):
+        load_settings({"LEADPATH_FORWARDER_EMBEDDED": "sometimes"})
 
 
 def test_a_bad_forwarder_setting_names_the_variable():
