@@ -26,7 +26,9 @@ bootstrap: $(STAMP)
 	$(VENV)/bin/leadpath keys ensure
 
 run: bootstrap
-	LEADPATH_DEMO=$${LEADPATH_DEMO:-true} $(VENV)/bin/leadpath serve --host 127.0.0.1 --port 8000
+	LEADPATH_DEMO=$${LEADPATH_DEMO:-true} \
+	LEADPATH_REGISTRATION_PRIVATE_ADDRESSES=$${LEADPATH_REGISTRATION_PRIVATE_ADDRESSES:-true} \
+	$(VENV)/bin/leadpath serve --host 127.0.0.1 --port 8000
 
 test: bootstrap $(NODE_STAMP)
 	$(MAKE) test-sqlite

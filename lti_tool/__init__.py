@@ -41,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["LEADPATH"] = settings
     app.config["SECRET_KEY"] = _secret_key(settings)
     app.config["SESSION_COOKIE_SECURE"] = settings.is_https
-    app.config["SESSION_COOKIE_SAMESITE"] = "None" if settings.is_https else "Lax"
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024
     if settings.proxy_fix:
         n = settings.proxy_fix

@@ -2,20 +2,57 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 EXTENSION_KEY = "leadpath.db"
 
 
+def private_dir(path: Path) -> Path:
+    """Create a directory readable only by leadpath's user (0700), or make it so."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+    return path
+
+
+def sqlite_file(url: str) -> Path | None:
+    """Return the file of an SQLite URL, or None (another database, or in memory)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def protect_sqlite(url: str) -> None:
+    """Make an SQLite database and its -wal/-shm files 0600, creating an empty one if missing.
+
+    SQLite gives the -wal and -shm files it creates the database file's mode, so a 0600
+    database keeps them 0600 too; files left by an earlier run are corrected here.
+    """
+    path = sqlite_file(url)
+    if path is None:
+        return
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL (checkpoints every ~40 MB), foreign keys, busy timeout."""
     if url.startswith("sqlite"):
+        protect_sqlite(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -30,6 +67,7 @@ def make_engine(url: str) -> Engine:
             # under a steady stream of statements.
             cur.execute("PRAGMA wal_autocheckpoint=10000")
             cur.close()
+            protect_sqlite(url)  # WAL mode has just created -wal and -shm
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -65,8 +103,13 @@ class Database:
 
 
 def init_app(app: Flask) -> Database:
-    """Attach a Database to the app and close the request session on teardown."""
-    db = Database(app.config["LEADPATH"].database_url)
+    """Attach a Database to the app and close the request session on teardown.
+
+    The data directory (database, keys, secret key) is made readable only by leadpath's user.
+    """
+    settings = app.config["LEADPATH"]
+    private_dir(Path(settings.data_dir))
+    db = Database(settings.database_url)
     app.extensions[EXTENSION_KEY] = db
 
     @app.teardown_appcontext

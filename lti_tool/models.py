@@ -57,9 +57,26 @@ class Platform(Base):
     key_set: Mapped[dict | None] = mapped_column(JSON)
     name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "active", or "pending" until `leadpath platform approve` (LEADPATH_PLATFORM_APPROVAL).
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     deployments: Mapped[list[Deployment]] = relationship(
         back_populates="platform", cascade="all, delete-orphan", order_by="Deployment.id"
     )
+
+
+class RegistrationInvitation(Base):
+    """A one-time invitation to register a platform dynamically; only its token's hash is kept."""
+
+    __tablename__ = "registration_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    # Set while a registration runs and kept once it succeeds; a failed one gives it back.
+    used_at: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(default=0)
+    platform_id: Mapped[int | None] = mapped_column(ForeignKey("platform.id", ondelete="SET NULL"))
 
 
 class Deployment(Base):

@@ -144,6 +144,10 @@ _PARSERS: dict[str, tuple[Any, str]] = {
     "link_code_max_failures": (_parse_positive_int, "a whole number of wrong codes such as 5"),
     "link_code_lockout_minutes": (_parse_positive_int, "a whole number of minutes such as 15"),
     "feedback_min_raters": (_parse_positive_int, "a whole number of raters such as 3"),
+    "admin_max_failures": (_parse_positive_int, "a whole number of wrong passwords such as 5"),
+    "admin_lockout_minutes": (_parse_positive_int, "a whole number of minutes such as 15"),
+    "registration_private_addresses": (_parse_bool, "true or false"),
+    "platform_approval": (_parse_bool, "true or false"),
     "feedback_exempt_groups": (
         _parse_rater_groups,
         "comma-separated rater groups (line-manager, peer, direct-report, other), or empty",
@@ -184,6 +188,10 @@ class Settings:
     link_code_lockout_minutes: int = 15
     feedback_min_raters: int = 3
     feedback_exempt_groups: tuple[str, ...] = ("line-manager",)
+    admin_max_failures: int = 5
+    admin_lockout_minutes: int = 15
+    registration_private_addresses: bool = False
+    platform_approval: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, current_app
 from jwt.algorithms import RSAAlgorithm
 
+from lti_tool.db import private_dir
+
 EXTENSION_KEY = "leadpath.keys"
 
 
@@ -44,8 +46,11 @@ def _thumbprint(jwk: dict) -> str:
 
 
 def write_private_file(path: Path, data: bytes) -> bool:
-    """Write a mode-0600 file atomically unless it exists; False if another process won."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a mode-0600 file atomically unless it exists; False if another process won.
+
+    Its directory is made 0700 (the data directory, or its keys directory).
+    """
+    private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
@@ -110,8 +115,8 @@ class ToolKeys:
 
 def ensure_tool_key(keys_dir: Path) -> bool:
     """Create the first tool key pair if there is none; True if one was created."""
-    keys_dir.mkdir(parents=True, exist_ok=True)
-    os.chmod(keys_dir, 0o700)
+    private_dir(keys_dir.parent)
+    private_dir(keys_dir)
     existing = [f for f in keys_dir.glob("tool-*.pem") if not f.name.endswith(".pub.pem")]
     if existing:
         return False

@@ -59,6 +59,8 @@ def base_settings(database_url, data_dir) -> dict:
         "secret_key": "test-secret-key-not-for-production",
         "demo": True,
         "log_level": "WARNING",
+        # Fake platforms listen on 127.0.0.1: the development setting lets registration reach them.
+        "registration_private_addresses": True,
     }
 
 

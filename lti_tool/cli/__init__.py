@@ -33,13 +33,26 @@ def build() -> click.Group:
             framework,
             grades,
             keys,
+            learner,
             lrs,
             outbox,
             platform,
             serve,
         )
 
-        for module in (admin, db, forwarder, framework, grades, keys, lrs, outbox, platform, serve):
+        for module in (
+            admin,
+            db,
+            forwarder,
+            framework,
+            grades,
+            keys,
+            learner,
+            lrs,
+            outbox,
+            platform,
+            serve,
+        ):
             module.register(cli)
     return cli
 

@@ -8,7 +8,7 @@ from dataclasses import asdict
 import click
 
 from lti_tool.cli.common import open_database
-from lti_tool.lti import registry
+from lti_tool.lti import invitations, registry
 
 
 def register(cli: click.Group) -> None:
@@ -79,7 +79,9 @@ def register(cli: click.Group) -> None:
         if not platforms:
             click.echo("No platforms registered. Add one with `leadpath platform add`.")
         for p in platforms:
-            click.echo(f"{p.issuer}  client id {p.client_id}" + (f"  ({p.name})" if p.name else ""))
+            pending = "  PENDING APPROVAL" if p.status == "pending" else ""
+            label = f"  ({p.name})" if p.name else ""
+            click.echo(f"{p.issuer}  client id {p.client_id}{label}{pending}")
             click.echo(
                 f"  login {p.auth_login_url}\n  token {p.auth_token_url}\n"
                 f"  keys  {p.key_set_url or 'stored keyset'}\n"
@@ -96,3 +98,43 @@ def register(cli: click.Group) -> None:
         if not removed:
             raise click.ClickException(f"No registration for {issuer} with client id {client_id}.")
         click.echo(f"Removed {issuer} (client id {client_id}).")
+
+    @platform.command("invite")
+    @click.option(
+        "--expires",
+        default="24h",
+        show_default=True,
+        help="How long the invitation works: minutes, hours or days, e.g. 30m, 24h, 7d.",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    def invite(expires: str, as_json: bool) -> None:
+        """Print a one-time URL an LMS administrator pastes to register by dynamic registration."""
+        try:
+            lifetime = invitations.parse_duration(expires)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--expires") from None
+        with open_database() as (settings, db):
+            token, expires_at = invitations.create(db.engine, lifetime)
+        url = settings.url(f"/lti/register?{invitations.PARAM}={token}")
+        when = expires_at.strftime("%Y-%m-%d %H:%M UTC")
+        if as_json:
+            click.echo(json.dumps({"url": url, "expires_at": expires_at.isoformat()}))
+            return
+        click.echo(url)
+        click.echo(
+            f"Paste it as the tool URL in the LMS (Moodle: Manage tools → Tool URL → Add LTI "
+            f"Advantage) before {when}. It registers one platform, once; keep it private.",
+            err=True,
+        )
+
+    @platform.command("approve")
+    @click.option("--issuer", required=True, help="The platform's issuer (iss), a URL.")
+    @click.option("--client-id", required=True, help="The client id the platform gave leadpath.")
+    def approve(issuer: str, client_id: str) -> None:
+        """Let a registration that waits for approval launch leadpath."""
+        with open_database() as (_, db), db.transaction() as session:
+            done = registry.approve_platform(session, issuer, client_id)
+        if done is None:
+            raise click.ClickException(f"No registration for {issuer} with client id {client_id}.")
+        state = "approved; it can launch leadpath now" if done else "already approved"
+        click.echo(f"{issuer} (client id {client_id}) is {state}.")

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from lti_tool.assess.models import Attempt
 from lti_tool.identity.models import (
     VIA_CODE,
-    VIA_REGISTRATION,
     LearnerMerge,
     LinkCode,
     LinkCodeFailures,
@@ -32,7 +31,6 @@ from lti_tool.models import LaunchSession, Learner, Platform, PlatformUser, utcn
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0 or 1
 CODE_LENGTH = 10
-_REGISTRATION = re.compile(r"^[A-Z0-9]{4,20}$")
 
 
 class LinkError(ValueError):
@@ -254,51 +252,3 @@ def set_registration_linking(session: Session, platform: Platform, enabled: bool
         option = PlatformOption(platform_id=platform.id)
         session.add(option)
     option.link_by_registration_number = enabled
-
-
-def normalise_registration(raw: str) -> str | None:
-    """Return a registration number in upper case without spaces or hyphens, or None."""
-    value = re.sub(r"[\s\-/.]", "", str(raw or "")).upper()
-    return value if _REGISTRATION.match(value) else None
-
-
-def link_by_registration(
-    session: Session, launch: LaunchSession, raw_number: str, secret: str
-) -> list[Moved]:
-    """Store the number's keyed hash; join another opted-in identity with the same number."""
-    platform = launch_platform(session, launch)
-    number = normalise_registration(raw_number)
-    if number is None or not links_by_registration_number(session, platform):
-        return []
-    user = launch.platform_user
-    number_hash = keyed_hash(secret, "professional-registration", number)
-    row = session.get(ProfessionalRegistration, user.id)
-    if row is None:
-        row = ProfessionalRegistration(platform_user_id=user.id, platform_id=platform.id)
-        session.add(row)
-    if row.number_hash != number_hash:
-        row.auto_link = True
-    row.number_hash, row.platform_id, row.updated_at = number_hash, platform.id, utcnow()
-    if not row.auto_link:
-        return []
-    match = session.scalar(
-        select(PlatformUser)
-        .join(
-            ProfessionalRegistration, ProfessionalRegistration.platform_user_id == PlatformUser.id
-        )
-        .join(PlatformOption, PlatformOption.platform_id == ProfessionalRegistration.platform_id)
-        .where(
-            ProfessionalRegistration.number_hash == number_hash,
-            ProfessionalRegistration.auto_link.is_(True),
-            PlatformOption.link_by_registration_number.is_(True),
-            PlatformUser.id != user.id,
-            PlatformUser.learner_id != user.learner_id,
-        )
-        .order_by(PlatformUser.created_at, PlatformUser.id)
-        .limit(1)
-    )
-    if match is None:
-        return []
-    return merge_learners(
-        session, keep=match.learner_id, gone=user.learner_id, via=VIA_REGISTRATION
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lti_tool.models import Base, utcnow
@@ -75,3 +75,28 @@ class ProfessionalRegistration(Base):
     number_hash: Mapped[str] = mapped_column(String(64), index=True)
     auto_link: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RegistrationLinkOffer(Base):
+    """Two identities that share a registration number: linked only when both people confirm.
+
+    The newcomer is the identity whose platform sent the number last; the holder's learner is
+    the existing record it would join. Each side confirms in a launch from its own platform.
+    """
+
+    __tablename__ = "registration_link_offer"
+    __table_args__ = (UniqueConstraint("newcomer_id", "holder_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    newcomer_id: Mapped[int] = mapped_column(
+        ForeignKey("platform_user.id", ondelete="CASCADE"), index=True
+    )
+    holder_id: Mapped[int] = mapped_column(
+        ForeignKey("platform_user.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    newcomer_confirmed_at: Mapped[datetime | None]
+    holder_confirmed_at: Mapped[datetime | None]
+    # "open", "linked" or "declined" (a declined pair is never offered again).
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    decided_at: Mapped[datetime | None]

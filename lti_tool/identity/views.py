@@ -1,7 +1,8 @@
 """The /identity page: link another platform's account with a one-time code, or unlink one.
 
-Every link and unlink queues its statement in the same transaction. Launches that carry a
-professional registration number from an opted-in platform link automatically (launch hook).
+Every link and unlink queues its statement in the same transaction. A launch that carries a
+professional registration number from an opted-in platform may open an offer to link, which
+both people confirm (registration_views.py).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from lti_tool.db import get_db, get_session
 from lti_tool.errors import UserFacingError
-from lti_tool.identity import linking
+from lti_tool.identity import linking, registration_numbers
+from lti_tool.identity.statements import identity_context as _context
+from lti_tool.identity.statements import queue_link_statements
 from lti_tool.lti import claims as c
 from lti_tool.models import LaunchSession, PlatformUser
-from lti_tool.recording import DEFAULT_FRAMEWORK, launch_context, queue, queue_reissues
+from lti_tool.recording import queue
 from lti_tool.sessions import current_launch, launch_required, launch_url
 from xapi import statements as xs
 
@@ -32,54 +35,17 @@ def _policy() -> linking.LinkPolicy:
     )
 
 
-def _context(session: Session, launch: LaunchSession) -> xs.LaunchContext:
-    from lti_tool.assess.framework_versions import current_version
-
-    version = current_version(session, DEFAULT_FRAMEWORK)
-    return launch_context(
-        launch,
-        framework_id=version.framework_id,
-        framework_version=version.version,
-        framework_title=version.title,
-    )
-
-
-def queue_link_statements(
-    session: Session, launch: LaunchSession, moved: list[linking.Moved]
-) -> None:
-    """Queue one `linked-identity` statement per identity that joined the launch's learner."""
-    if not moved:
-        return
-    context = _context(session, launch)
-    names = linking.platform_names(session, {m.platform_user.issuer for m in moved})
-    statements = [
-        xs.build_identity_linked(
-            context,
-            xs.IdentityLink(
-                linked_issuer=m.platform_user.issuer,
-                linked_subject=m.platform_user.sub,
-                linked_platform_name=names[m.platform_user.issuer],
-                former_learner_id=m.former_learner_id,
-            ),
-        )
-        for m in moved
-    ]
-    queue(session, launch, statements, learner_id=launch.platform_user.learner_id)
-    for former in dict.fromkeys(m.former_learner_id for m in moved):
-        queue_reissues(session, former, launch.platform_user.learner_id)
-
-
-def _link_on_launch(session: Session, launch: LaunchSession, claims: dict) -> None:
-    """Link by professional registration number when the launch's platform opted in."""
+def _link_on_launch(session: Session, launch: LaunchSession, claims: dict) -> str | None:
+    """Note a registration number; land on the link offers when one awaits this person."""
     if claims.get(c.MESSAGE_TYPE) != c.RESOURCE_LINK_REQUEST:
-        return
+        return None
     raw = (claims.get(c.CUSTOM) or {}).get(REGISTRATION_PARAM)
-    if not isinstance(raw, str) or not raw.strip() or raw.startswith("$"):
-        return
-    # The launch's user is a detached copy: use the stored row, so later hooks see a merge.
-    launch.platform_user = session.get(PlatformUser, launch.platform_user.id)
-    moved = linking.link_by_registration(session, launch, raw, current_app.config["SECRET_KEY"])
-    queue_link_statements(session, launch, moved)
+    if isinstance(raw, str) and raw.strip() and not raw.startswith("$"):
+        launch.platform_user = session.get(PlatformUser, launch.platform_user.id)
+        registration_numbers.note_number(session, launch, raw, current_app.config["SECRET_KEY"])
+    if registration_numbers.open_offers(session, launch.platform_user.id):
+        return "identity_registration.offers"
+    return None
 
 
 def _page(status: int = 200, **values):
@@ -204,7 +170,9 @@ def unlink():
 
 def init_app(app: Flask) -> None:
     """Serve the identity page and link by registration number on launch."""
+    from lti_tool.identity import registration_views
     from lti_tool.lti.views import on_launch
 
     app.register_blueprint(bp)
+    app.register_blueprint(registration_views.bp)
     on_launch(app, _link_on_launch)

@@ -17,7 +17,7 @@ from pylti1p3.exception import LtiException
 from pylti1p3.message_validators import get_validators
 
 from lti_tool.lti import claims as c
-from lti_tool.lti.errors import ADMIN_CHECK_REGISTRATION, LaunchError
+from lti_tool.lti.errors import ADMIN_CHECK_REGISTRATION, LaunchError, platform_pending
 from lti_tool.lti.jwks import PlatformKeyCache
 from lti_tool.lti.jws import decode_rs256
 from lti_tool.lti.login import STATE_COOKIE_PREFIX, is_our_url
@@ -258,6 +258,8 @@ def check_launch(
             f"Platform {login.issuer} is no longer registered with leadpath.",
             ADMIN_CHECK_REGISTRATION,
         )
+    if platform.pending:
+        raise platform_pending(platform.issuer, platform.client_id)
     key = keys.key_for(
         kid=header["kid"], key_set_url=platform.key_set_url, key_set=platform.key_set
     )

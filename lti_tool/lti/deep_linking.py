@@ -15,6 +15,7 @@ from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.db import get_session
 from lti_tool.errors import UserFacingError
 from lti_tool.lti import claims as c
+from lti_tool.lti.platform_urls import allowed as allowed_platform_url
 from lti_tool.lti.registry import find_platform, to_registration
 from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR
 from lti_tool.sessions import current_launch, launch_required
@@ -125,6 +126,14 @@ def respond():
             code="deep_link_type_refused",
             status=409,
         )
+    return_url = settings_claim.get("deep_link_return_url")
+    if not allowed_platform_url(current_app.config["LEADPATH"], return_url):
+        raise UserFacingError(
+            "The LMS gave an address to return to that is not an https address, so leadpath "
+            "will not send the activity there.",
+            hint="Ask the LMS's administrator to serve it over https, then add the activity again.",
+            code="deep_link_return_url_refused",
+        )
     choice = _choice(_frameworks())
     launch = current_launch()
     platform = find_platform(
@@ -153,7 +162,7 @@ def respond():
     token = jwt.encode(message, key.private_key, algorithm="RS256", headers={"kid": key.kid})
     return render_template(
         "autopost.html",
-        action=settings_claim["deep_link_return_url"],
+        action=return_url,
         fields={"JWT": token},
         method="post",
     )

@@ -1,23 +1,28 @@
 """LTI Dynamic Registration 1.0: an LMS administrator registers leadpath by pasting one URL.
 
-The platform opens ``/lti/register?openid_configuration=…&registration_token=…``; leadpath
-reads the platform's OpenID configuration, posts its client registration to the platform's
-registration endpoint, stores the client id it gets back and asks the platform to close the
-dialog with the ``org.imsglobal.lti.close`` message.
+An administrator of leadpath runs `leadpath platform invite`, which prints
+``/lti/register?invitation=…``; the LMS administrator pastes it, and the platform opens it with
+``openid_configuration=…&registration_token=…`` added. Without a usable invitation the page
+answers 403 and fetches nothing. leadpath then reads the platform's OpenID configuration, posts
+its client registration to the platform's registration endpoint (on the configuration's own
+origin), stores the client id it gets back (pending approval when LEADPATH_PLATFORM_APPROVAL is
+on) and asks the platform to close the dialog with the ``org.imsglobal.lti.close`` message.
+The fetches themselves are in registration_http.py.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import requests
 from flask import Blueprint, current_app, render_template, request
 
 from lti_tool import logs
 from lti_tool.lti import claims as c
-from lti_tool.lti.errors import LaunchError
+from lti_tool.lti import invitations
+from lti_tool.lti.platform_urls import allowed as _allowed_url
+from lti_tool.lti.platform_urls import same_origin
+from lti_tool.lti.registration_http import RETRY_HINT, RegistrationError, call, json_object, summary
 from lti_tool.lti.registry import add_platform
 from lti_tool.settings import Settings
 
@@ -36,20 +41,11 @@ _TOOL_SCOPES = (
 # Moodle 3.10 advertised resource links as "LtiResourceLink".
 _RESOURCE_LINK_TYPES = {c.RESOURCE_LINK_REQUEST, "LtiResourceLink"}
 _ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
-_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
-_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-_MAX_BODY = 1_000_000
-_ERROR_TEXT_LIMIT = 300
-_RETRY_HINT = (
-    "Check the LMS is reachable from leadpath's server, then start the registration again "
-    "from the LMS (the registration token is single-use)."
+_ASK_FOR_INVITATION = (
+    "Ask leadpath's administrator to run `leadpath platform invite` and paste the registration "
+    "URL it prints into the LMS (Moodle: Site administration → Plugins → External tool → Manage "
+    "tools → Tool URL)."
 )
-
-
-class RegistrationError(LaunchError):
-    """A dynamic registration that could not be completed, with what the admin should do."""
-
-    title = "leadpath could not be registered with this platform"
 
 
 @dataclass(frozen=True)
@@ -75,18 +71,6 @@ def _settings() -> Settings:
     return current_app.config["LEADPATH"]
 
 
-def _allowed_url(settings: Settings, url: object) -> bool:
-    """Return True for an https URL, or http on loopback while leadpath itself runs on http."""
-    if not isinstance(url, str):
-        return False
-    parts = urlsplit(url)
-    if not parts.hostname:
-        return False
-    if parts.scheme == "https":
-        return True
-    return parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS and not settings.is_https
-
-
 def _under_issuer(url: str, issuer: str) -> bool:
     """Return True when url is on the issuer's origin and under its path."""
     ours, theirs = urlsplit(issuer), urlsplit(url)
@@ -98,50 +82,6 @@ def _under_issuer(url: str, issuer: str) -> bool:
     )
 
 
-def _call(
-    method: str, url: str, what: str, code: str, token: str | None, body: dict | None = None
-) -> tuple[int, bytes]:
-    """Send one request with leadpath's timeout; return status and (size-limited) body."""
-    timeout = _settings().http_timeout
-    headers = {"Accept": "application/json", "User-Agent": "leadpath"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    try:
-        options = {"headers": headers, "json": body, "timeout": (timeout, timeout)}
-        with requests.request(
-            method, url, allow_redirects=False, stream=True, **options
-        ) as response:
-            content = b""
-            for chunk in response.iter_content(65536):
-                content += chunk
-                if len(content) > _MAX_BODY:
-                    raise RegistrationError(
-                        f"{code}_invalid",
-                        f"leadpath got more than 1 MB from {what} at {url}.",
-                        _RETRY_HINT,
-                    )
-            return response.status_code, content
-    except requests.Timeout:
-        detail = f"No answer came from {what} at {url} within {timeout:g} seconds."
-        raise RegistrationError(f"{code}_timeout", detail, _RETRY_HINT) from None
-    except requests.RequestException as exc:
-        detail = f"leadpath could not reach {what} at {url} ({type(exc).__name__})."
-        raise RegistrationError(f"{code}_unreachable", detail, _RETRY_HINT) from None
-
-
-def _json_object(content: bytes) -> dict | None:
-    try:
-        value = json.loads(content)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _error_text(content: bytes) -> str:
-    text = " ".join(content.decode("utf-8", "replace").split())
-    return text if len(text) <= _ERROR_TEXT_LIMIT else text[:_ERROR_TEXT_LIMIT] + "…"
-
-
 def _fetch_configuration(settings: Settings, url: str, token: str | None) -> _PlatformConfiguration:
     """Fetch and check the platform's OpenID configuration."""
     what = "the platform's OpenID configuration"
@@ -151,24 +91,29 @@ def _fetch_configuration(settings: Settings, url: str, token: str | None) -> _Pl
             f"The OpenID configuration URL {url} is not an https address.",
             "Serve the LMS over https (its wwwroot must start with https://) and register again.",
         )
-    status, content = _call("GET", url, what, "platform_config", token)
-    config = _json_object(content) if status == 200 else None
+    status, content, content_type = call("GET", url, what, "platform_config", token)
+    config = json_object(content) if status == 200 else None
     if config is None:
         raise RegistrationError(
             "platform_config_invalid",
-            f"leadpath got HTTP {status} and no JSON object from {what} at {url}.",
-            _RETRY_HINT,
+            f"leadpath got no JSON object from {what} at {url} "
+            f"({summary(status, content, content_type)}).",
+            RETRY_HINT,
         )
     issuer = config.get("issuer")
     if not _allowed_url(settings, issuer) or not _under_issuer(url, issuer):
+        shown = issuer[:200] if isinstance(issuer, str) else type(issuer).__name__
         raise RegistrationError(
             "platform_issuer_mismatch",
-            f"The platform's issuer {issuer!r} is not an https address that the configuration "
+            f"The platform's issuer {shown!r} is not an https address that the configuration "
             f"URL {url} starts with.",
             "The LMS's issuer (Moodle: its wwwroot) must be the https address the "
             "configuration is served from; correct it in the LMS and register again.",
         )
     missing = [name for name in _ENDPOINTS if not _allowed_url(settings, config.get(name))]
+    endpoint = config.get("registration_endpoint")
+    if "registration_endpoint" not in missing and not same_origin(endpoint, url):
+        missing.append("registration_endpoint on the configuration's own origin")
     platform = config.get(_PLATFORM_CONFIGURATION)
     platform = platform if isinstance(platform, dict) else {}
     family = platform.get("product_family_code")
@@ -243,61 +188,95 @@ def _register_client(
     url = platform.registration_endpoint
     what = "the platform's registration endpoint"
     body = _client_registration(settings, platform)
-    status, content = _call("POST", url, what, "registration_endpoint", token, body)
+    status, content, content_type = call("POST", url, what, "registration_endpoint", token, body)
     if status >= 300:
+        logs.event(
+            "registration_refused_by_platform",
+            status=status,
+            size=len(content),
+            content_type=content_type[:60],
+        )
         raise RegistrationError(
             "registration_refused",
-            f"The platform refused leadpath's registration (HTTP {status}): "
-            f"{_error_text(content) or 'no reason given'}",
+            "The platform refused leadpath's registration "
+            f"({summary(status, content, content_type)}); its log says why.",
             "Start the registration again from the LMS; if it is refused again, register "
             "leadpath manually with `leadpath platform add`.",
         )
-    answer = _json_object(content) or {}
+    answer = json_object(content) or {}
     client_id = answer.get("client_id")
     if not isinstance(client_id, str | int) or not str(client_id).strip():
         raise RegistrationError(
             "registration_response_invalid",
             f"The answer from {what} at {url} has no client_id.",
-            _RETRY_HINT,
+            RETRY_HINT,
         )
     tool = answer.get(_TOOL_CONFIGURATION)
     deployment_id = tool.get("deployment_id") if isinstance(tool, dict) else None
     return str(client_id).strip(), str(deployment_id) if deployment_id else None
 
 
+def _refused(exc: invitations.InvitationRefused) -> RegistrationError:
+    return RegistrationError(exc.code, str(exc), _ASK_FOR_INVITATION, status=403)
+
+
 @bp.get("/lti/register")
 def register():
     """Register leadpath with the platform that opened this page (LTI Dynamic Registration)."""
     settings = _settings()
+    db = current_app.extensions["leadpath.db"]
+    invitation = request.args.get(invitations.PARAM)
     config_url = (request.args.get("openid_configuration") or "").strip()
     token = (request.args.get("registration_token") or "").strip() or None
+    try:
+        invitations.check(db.engine, invitation)
+    except invitations.InvitationRefused as exc:
+        raise _refused(exc) from None
     if not config_url:
         raise RegistrationError(
             "openid_configuration_missing",
             "This page was opened without the platform's 'openid_configuration' parameter.",
-            f"Paste {settings.url('/lti/register')} as the tool URL in the LMS's tool "
-            "registration (Moodle: Site administration → Plugins → External tool → Manage "
-            "tools) rather than opening it directly.",
+            "Paste this whole registration URL (with its invitation) as the tool URL in the "
+            "LMS's tool registration (Moodle: Site administration → Plugins → External tool → "
+            "Manage tools) rather than opening it directly.",
         )
-    platform = _fetch_configuration(settings, config_url, token)
-    client_id, deployment_id = _register_client(settings, platform, token)
-    with current_app.extensions["leadpath.db"].transaction() as session:
-        _, created = add_platform(
-            session,
-            issuer=platform.issuer,
-            client_id=client_id,
-            deployment_ids=[deployment_id] if deployment_id else [],
-            auth_login_url=platform.authorization_endpoint,
-            auth_token_url=platform.token_endpoint,
-            key_set_url=platform.jwks_uri,
-            name=platform.name,
-        )
-    logs.event("platform_registered", issuer=platform.issuer, client_id=client_id, created=created)
+    try:
+        invitation_id = invitations.claim(db.engine, invitation)
+    except invitations.InvitationRefused as exc:
+        raise _refused(exc) from None
+    try:
+        platform = _fetch_configuration(settings, config_url, token)
+        client_id, deployment_id = _register_client(settings, platform, token)
+        with db.transaction() as session:
+            stored, created = add_platform(
+                session,
+                issuer=platform.issuer,
+                client_id=client_id,
+                deployment_ids=[deployment_id] if deployment_id else [],
+                auth_login_url=platform.authorization_endpoint,
+                auth_token_url=platform.token_endpoint,
+                key_set_url=platform.jwks_uri,
+                name=platform.name,
+            )
+            if settings.platform_approval:
+                stored.status = "pending"
+            invitations.mark_used(session, invitation_id, stored.id)
+    except BaseException:
+        invitations.give_back(db.engine, invitation_id)
+        raise
+    logs.event(
+        "platform_registered",
+        issuer=platform.issuer,
+        client_id=client_id,
+        created=created,
+        pending=settings.platform_approval,
+    )
     page = render_template(
         "register.html",
         platform_name=platform.name,
         issuer=platform.issuer,
         client_id=client_id,
         deployment_id=deployment_id,
+        pending=settings.platform_approval,
     )
     return page, 200, {"Cache-Control": "no-store"}

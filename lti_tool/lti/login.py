@@ -8,7 +8,8 @@ from urllib.parse import urlencode, urlsplit
 from flask import Request, make_response, redirect
 from pylti1p3.cookies_allowed_check import CookiesAllowedCheckPage
 
-from lti_tool.lti.errors import LaunchError
+from lti_tool.lti.errors import LaunchError, platform_pending
+from lti_tool.lti.platform_urls import allowed as allowed_platform_url
 from lti_tool.lti.registry import PlatformDirectory
 from lti_tool.lti.state import PendingLogin
 from lti_tool.settings import Settings
@@ -93,6 +94,16 @@ def start_login(
             f"leadpath has no registration for platform {iss}"
             + (f" with client id {client_id}." if client_id else "."),
             f"Register it with `{command}` or use dynamic registration.",
+        )
+    if platform.pending:
+        raise platform_pending(platform.issuer, platform.client_id)
+    if not allowed_platform_url(settings, platform.auth_login_url):
+        raise LaunchError(
+            "platform_url_refused",
+            "The platform's authentication URL is not an https address, so leadpath will not "
+            "send the browser there.",
+            f"Register the platform's https authentication URL with `leadpath platform add "
+            f"--issuer {platform.issuer} --client-id {platform.client_id} --auth-url https://…`.",
         )
     if cookie_check and not request.values.get(NEW_WINDOW_PARAM):
         return make_response(cookie_check_page(request, settings))

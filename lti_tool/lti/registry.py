@@ -27,6 +27,7 @@ class PlatformView:
     key_set_url: str | None
     deployment_ids: list[str]
     name: str | None
+    status: str = "active"
 
     @classmethod
     def of(cls, platform: Platform) -> PlatformView:
@@ -39,6 +40,7 @@ class PlatformView:
             key_set_url=platform.key_set_url,
             deployment_ids=[d.deployment_id for d in platform.deployments],
             name=platform.name,
+            status=platform.status or "active",
         )
 
 
@@ -101,6 +103,17 @@ def remove_platform(session: Session, issuer: str, client_id: str) -> bool:
     return True
 
 
+def approve_platform(session: Session, issuer: str, client_id: str) -> bool | None:
+    """Let a pending registration launch; None if there is none, False if it was not pending."""
+    platform = find_platform(session, issuer, client_id)
+    if platform is None:
+        return None
+    if platform.status == "active":
+        return False
+    platform.status = "active"
+    return True
+
+
 def list_platforms(session: Session) -> list[PlatformView]:
     """Return every registration, oldest first."""
     rows = session.scalars(
@@ -134,6 +147,12 @@ class PlatformInfo:
     key_set_url: str | None
     key_set: dict | None
     deployment_ids: frozenset[str]
+    status: str = "active"
+
+    @property
+    def pending(self) -> bool:
+        """Return True while the registration waits for `leadpath platform approve`."""
+        return self.status == "pending"
 
 
 class PlatformDirectory:
@@ -154,7 +173,8 @@ class PlatformDirectory:
         now = time.monotonic()
         cached = self._cache.get(key)
         if cached and not fresh and cached[0] > now and cached[1] is not None:
-            return cached[1]
+            if not cached[1].pending:
+                return cached[1]
         info = self._read(issuer, client_id)
         self._cache[key] = (now + self.ttl, info)
         return info
@@ -188,4 +208,5 @@ class PlatformDirectory:
             row.key_set_url,
             row.key_set,
             frozenset(ids),
+            row.status,
         )

@@ -45,7 +45,11 @@ def _key_cache() -> PlatformKeyCache:
 
 
 def on_launch(app, hook) -> None:
-    """Register `hook(session, launch_record, claims)` to run inside each launch's transaction."""
+    """Register `hook(session, launch_record, claims)` to run inside each launch's transaction.
+
+    A hook may return an endpoint: the first one returned is where a resource link launch lands
+    (for example a question the person must answer first) instead of their usual page.
+    """
     app.extensions.setdefault(LAUNCH_HOOKS, []).append(hook)
 
 
@@ -65,10 +69,13 @@ def launch():
         request, settings=settings, platforms=_platforms(), store=get_store(), keys=_key_cache()
     )
     hooks = current_app.extensions.get(LAUNCH_HOOKS, [])
+    landings: list[str] = []
 
     def run_hooks(session, launch_session):
+        landings.clear()  # a retried transaction runs the hooks again
         for hook in hooks:
-            hook(session, launch_session, launch.claims)
+            if landing := hook(session, launch_session, launch.claims):
+                landings.append(landing)
 
     store = get_store()
     token, launch_session = record_launch(
@@ -87,6 +94,8 @@ def launch():
     )
     if launch.message_type == c.DEEP_LINKING_REQUEST:
         endpoint = "deep_linking.choose"
+    elif landings:
+        endpoint = landings[0]
     else:
         endpoint = "pages.course" if is_staff(launch_session.roles) else "pages.home"
     response = redirect(launch_url(endpoint, token), code=303)

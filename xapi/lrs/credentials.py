@@ -98,14 +98,38 @@ def revoke_credential(engine: Engine, key: str) -> bool:
 
 
 class Authenticator:
-    """Check HTTP Basic key/secret pairs; remembers a verified pair for `cache_seconds`."""
+    """Check HTTP Basic key/secret pairs; remembers a verified pair for `cache_seconds`.
 
-    def __init__(self, engine: Engine, home_page: str, cache_seconds: float = 30.0):
+    The slow secret check is remembered for `cache_seconds`, but whether the key is still
+    unrevoked is read again (one primary-key lookup) once `revocation_seconds` have passed, so
+    a revocation takes effect in every worker within that time.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        home_page: str,
+        cache_seconds: float = 30.0,
+        revocation_seconds: float = 1.0,
+    ):
         self.engine = engine
         self.home_page = home_page
         self.cache_seconds = cache_seconds
+        self.revocation_seconds = revocation_seconds
         self._cache: dict[str, tuple[bytes, Principal, float]] = {}
+        self._checked: dict[str, float] = {}
         self._lock = threading.Lock()
+
+    def _still_valid(self, key: str, now: float) -> bool:
+        if self._checked.get(key, 0.0) > now:
+            return True
+        with self.engine.connect() as conn:
+            row = conn.execute(select(_T.c.revoked_at).where(_T.c.key == key)).first()
+        if row is None or row.revoked_at is not None:
+            self.forget(key)
+            return False
+        self._checked[key] = now + self.revocation_seconds
+        return True
 
     def verify(self, key: str, secret: str) -> Principal | None:
         """Return the Principal of a valid, unrevoked key and secret, else None."""
@@ -113,7 +137,7 @@ class Authenticator:
         now = time.monotonic()
         cached = self._cache.get(key)
         if cached and cached[2] > now and hmac.compare_digest(cached[0], fingerprint):
-            return cached[1]
+            return cached[1] if self._still_valid(key, now) else None
         with self.engine.connect() as conn:
             row = conn.execute(select(_T).where(_T.c.key == key)).first()
         if row is None or row.revoked_at is not None or not verify_secret(secret, row.secret_hash):
@@ -127,9 +151,12 @@ class Authenticator:
         with self._lock:
             if len(self._cache) > 1000:
                 self._cache.clear()
+                self._checked.clear()
             self._cache[key] = (fingerprint, principal, now + self.cache_seconds)
+            self._checked[key] = now + self.revocation_seconds
         return principal
 
     def forget(self, key: str) -> None:
         """Drop a key from the cache (after revoking it in this process)."""
         self._cache.pop(key, None)
+        self._checked.pop(key, None)

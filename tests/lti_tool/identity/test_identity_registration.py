@@ -1,15 +1,19 @@
-"""Opt-in linking by professional registration number sent as an LTI custom parameter."""
+"""Opt-in linking by professional registration number: canonical forms, and links by consent."""
+
+import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from lti_tool.cli import build
-from lti_tool.identity.linking import normalise_registration, set_registration_linking
+from lti_tool.identity.linking import set_registration_linking
 from lti_tool.identity.models import PlatformOption, ProfessionalRegistration
+from lti_tool.identity.registration_numbers import normalise_registration
 from lti_tool.models import Platform
-from tests.support.identity_helpers import LINKED, open_session, queued_with_verb, user_of
-from tests.support.lti_helpers import make_platform
+from tests.support.identity_helpers import LINKED, queued_with_verb, user_of
+from tests.support.lti_helpers import LTI, launch, make_platform
 
 
 def _opt_in(db, platform, enabled=True):
@@ -28,24 +32,168 @@ def _number(unique: str) -> str:
     return str(int(unique, 16) % 10_000_000).zfill(7)
 
 
-def test_registration_numbers_are_normalised():
-    assert normalise_registration(" gmc 1234-567 ") == "GMC1234567"
-    assert normalise_registration("12a3456e") == "12A3456E"
-    assert normalise_registration("x") is None
-    assert normalise_registration("<script>") is None
+OFFERS = "/identity/registration-links"
 
 
-def test_same_number_from_two_opted_in_platforms_links_on_launch(db, client, opted_in, unique):
+def open_session(client, platform, sub, **custom):
+    """Launch; return (session token, where the launch landed)."""
+    response = launch(client, platform, sub=sub, **{LTI + "custom": custom})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    location = urlsplit(response.location)
+    return parse_qs(location.query)["ls"][0], location.path
+
+
+def offer_ids(client, token):
+    page = client.get("/identity/registration-links", query_string={"ls": token})
+    assert page.status_code == 200
+    return [int(n) for n in re.findall(r"/identity/registration-links/(\d+)", page.text)]
+
+
+def answer(client, token, offer_id, choice):
+    return client.post(
+        f"/identity/registration-links/{offer_id}", data={"ls": token, "answer": choice}
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("GMC 7000001", "GMC:7000001"),
+        ("gmc-7000001", "GMC:7000001"),
+        (" 7000001 ", "GMC:7000001"),
+        ("GMC: 700-0001", "GMC:7000001"),
+        ("12a3456e", "NMC:12A3456E"),
+        ("NMC 12A3456E", "NMC:12A3456E"),
+        ("PH123456", "HCPC:PH123456"),
+        ("hcpc pyl 012345", "HCPC:PYL12345"),
+        ("ODP-4567", "HCPC:ODP4567"),
+    ],
+)
+def test_registration_numbers_have_one_canonical_form_per_register(raw, canonical):
+    assert normalise_registration(raw) == canonical
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "x",
+        "<script>",
+        "GMC 700001",
+        "GMC 70000012",
+        "NMC 7000001",
+        "12A34567",
+        "XX123456",
+        "PH1234567",
+        "GMC7000001X",
+        "",
+        "1" * 50,
+        "HCPC 7000001",
+    ],
+)
+def test_malformed_registration_numbers_are_refused(raw):
+    assert normalise_registration(raw) is None
+
+
+def test_same_number_from_two_platforms_links_only_when_both_people_confirm(
+    db, client, opted_in, unique
+):
     a, b, _ = opted_in
     number = _number(unique)
-    open_session(client, a, "reg-a", professional_registration=number)
-    open_session(client, b, "reg-b", professional_registration=f"{number[:3]} {number[3:]}")
+    token_a, landed_a = open_session(client, a, "reg-a", professional_registration=number)
+    assert landed_a != OFFERS
+    token_b, landed_b = open_session(
+        client, b, "reg-b", professional_registration=f"GMC {number[:3]}-{number[3:]}"
+    )
+    assert landed_b == OFFERS
     learner = user_of(db, a, "reg-a").learner_id
+    assert user_of(db, b, "reg-b").learner_id != learner
+    [offer] = offer_ids(client, token_b)
+    assert answer(client, token_b, offer, "confirm").status_code == 303
+    assert user_of(db, b, "reg-b").learner_id != learner, "one side's word is not enough"
+    token_a, landed_a = open_session(client, a, "reg-a", professional_registration=number)
+    assert landed_a == OFFERS
+    assert offer_ids(client, token_a) == [offer]
+    done = answer(client, token_a, offer, "confirm")
+    assert done.status_code == 303 and "done=linked" in done.location
     assert user_of(db, b, "reg-b").learner_id == learner
     [statement] = queued_with_verb(db, LINKED, learner)
     assert statement["object"]["definition"]["type"].endswith("/activity-types/lti-platform")
-    launched = queued_with_verb(db, "http://adlnet.gov/expapi/verbs/launched", learner)
-    assert len(launched) == 2, "B's launch statement already names the linked learner"
+
+
+def test_another_persons_number_written_differently_never_joins_their_record(
+    db, client, opted_in, unique, app
+):
+    """The attacker's platform sends the victim's GMC number as gmc-7000001."""
+    victim_platform, attacker_platform, _ = opted_in
+    number = _number(unique)
+    victim_token, _ = open_session(
+        client, victim_platform, "victim", professional_registration=f"GMC {number}"
+    )
+    attacker_token, landed = open_session(
+        client, attacker_platform, "attacker", professional_registration=f"gmc-{number}"
+    )
+    victim = user_of(db, victim_platform, "victim")
+    assert user_of(db, attacker_platform, "attacker").learner_id != victim.learner_id
+    [offer] = offer_ids(client, attacker_token)
+    answer(client, attacker_token, offer, "confirm")
+    assert user_of(db, attacker_platform, "attacker").learner_id != victim.learner_id
+    page = client.get("/identity/registration-links", query_string={"ls": attacker_token})
+    assert "Jo Bloggs" not in page.text and "jo@example.test" not in page.text
+    identity = client.get("/identity", query_string={"ls": attacker_token})
+    assert victim_platform.issuer not in identity.text
+    # The victim says no; the pair is never offered again.
+    assert answer(client, victim_token, offer, "decline").status_code == 303
+    open_session(client, attacker_platform, "attacker", professional_registration=number)
+    assert offer_ids(client, attacker_token) == []
+    assert user_of(db, attacker_platform, "attacker").learner_id != victim.learner_id
+
+
+def test_an_earlier_false_claim_cannot_pull_in_the_real_owner(db, client, opted_in, unique):
+    """The attacker's record holds the number first; the real owner arrives later."""
+    attacker_platform, owner_platform, _ = opted_in
+    number = _number(unique)
+    attacker_token, _ = open_session(
+        client, attacker_platform, "early", professional_registration=number
+    )
+    open_session(client, owner_platform, "owner", professional_registration=number)
+    [offer] = offer_ids(client, attacker_token)
+    assert answer(client, attacker_token, offer, "confirm").status_code == 303
+    owner = user_of(db, owner_platform, "owner")
+    assert owner.learner_id != user_of(db, attacker_platform, "early").learner_id
+
+
+def test_a_number_held_by_two_different_records_links_nothing(db, client, opted_in, unique):
+    a, b, c = opted_in
+    number = _number(unique)
+    token_a, _ = open_session(client, a, "two-a", professional_registration=number)
+    token_b, _ = open_session(client, b, "two-b", professional_registration=number)
+    [offer] = offer_ids(client, token_b)
+    token_c, landed_c = open_session(client, c, "two-c", professional_registration=number)
+    assert landed_c != OFFERS and offer_ids(client, token_c) == []
+    answer(client, token_b, offer, "confirm")
+    refused = answer(client, token_a, offer, "confirm")
+    assert refused.status_code == 409
+    learners = {user_of(db, p, s).learner_id for p, s in ((a, "two-a"), (b, "two-b"), (c, "two-c"))}
+    assert len(learners) == 3
+
+
+def test_a_malformed_number_is_not_kept(db, client, opted_in, unique):
+    a = opted_in[0]
+    open_session(client, a, "bad-a", professional_registration="GMC 70000")
+    with db.sessions() as session:
+        assert session.get(ProfessionalRegistration, user_of(db, a, "bad-a").id) is None
+
+
+def test_an_offer_is_answered_only_by_its_own_people(db, client, opted_in, unique):
+    a, b, c = opted_in
+    number = _number(unique)
+    open_session(client, a, "own-a", professional_registration=number)
+    token_b, _ = open_session(client, b, "own-b", professional_registration=number)
+    [offer] = offer_ids(client, token_b)
+    stranger, _ = open_session(client, c, "own-c")
+    assert answer(client, stranger, offer, "confirm").status_code == 404
+    assert answer(client, token_b, "x1", "confirm").status_code == 404
+    assert answer(client, token_b, offer, "maybe").status_code == 400
 
 
 def test_only_a_keyed_hash_of_the_number_is_stored(db, client, opted_in, unique):
@@ -58,33 +206,36 @@ def test_only_a_keyed_hash_of_the_number_is_stored(db, client, opted_in, unique)
     assert len(row.number_hash) == 64
 
 
-def test_no_link_when_one_platform_did_not_opt_in(db, client, opted_in, unique):
+def test_no_offer_when_one_platform_did_not_opt_in(db, client, opted_in, unique):
     a = opted_in[0]
     plain = make_platform(unique + "p").register(db)
     number = _number(unique)
     open_session(client, a, "opt-a", professional_registration=number)
-    open_session(client, plain, "opt-p", professional_registration=number)
-    assert user_of(db, plain, "opt-p").learner_id != user_of(db, a, "opt-a").learner_id
-    open_session(client, _opt_in(db, make_platform(unique + "q").register(db), False), "opt-q")
-    assert user_of(db, plain, "opt-p").learner_id != user_of(db, a, "opt-a").learner_id
+    token_p, landed = open_session(client, plain, "opt-p", professional_registration=number)
+    assert landed != OFFERS and offer_ids(client, token_p) == []
 
 
-def test_different_numbers_do_not_link(db, client, opted_in, unique):
+def test_different_numbers_offer_nothing(db, client, opted_in, unique):
     a, b, _ = opted_in
     open_session(client, a, "diff-a", professional_registration="1111111")
-    open_session(client, b, "diff-b", professional_registration="2222222")
-    assert user_of(db, a, "diff-a").learner_id != user_of(db, b, "diff-b").learner_id
+    token_b, landed = open_session(client, b, "diff-b", professional_registration="2222222")
+    assert landed != OFFERS and offer_ids(client, token_b) == []
 
 
-def test_an_unlinked_identity_is_not_linked_again_by_its_number(db, client, opted_in, unique):
+def test_an_unlinked_identity_is_not_offered_again_by_its_number(db, client, opted_in, unique):
     a, b, _ = opted_in
     number = _number(unique)
-    token_a = open_session(client, a, "again-a", professional_registration=number)
-    open_session(client, b, "again-b", professional_registration=number)
+    token_a, _ = open_session(client, a, "again-a", professional_registration=number)
+    token_b, _ = open_session(client, b, "again-b", professional_registration=number)
+    [offer] = offer_ids(client, token_b)
+    answer(client, token_b, offer, "confirm")
+    answer(client, token_a, offer, "confirm")
     user_b = user_of(db, b, "again-b")
+    assert user_b.learner_id == user_of(db, a, "again-a").learner_id
     response = client.post("/identity/unlink", data={"ls": token_a, "identity": user_b.id})
     assert response.status_code == 303
-    open_session(client, b, "again-b", professional_registration=number)
+    token_b, landed = open_session(client, b, "again-b", professional_registration=number)
+    assert landed != OFFERS and offer_ids(client, token_b) == []
     assert user_of(db, b, "again-b").learner_id != user_of(db, a, "again-a").learner_id
 
 

@@ -1,6 +1,7 @@
 """Deep linking: an instructor chooses an activity and leadpath returns a signed response."""
 
 import jwt
+import pytest
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 
 from tests.support.lti_helpers import INSTRUCTOR, LEARNER, LTI, autopost_fields, error_code, launch
@@ -99,3 +100,25 @@ def test_deep_link_page_needs_a_deep_linking_launch(client, platform):
     response = client.get(f"/lti/deep-link?ls={token}")
     assert response.status_code == 400
     assert error_code(response) == "not_deep_linking"
+
+
+@pytest.mark.parametrize(
+    "return_url",
+    [
+        "javascript:alert(document.domain)//",
+        " javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "http://lms.example.test/deep-link-return",
+        "https://user:pass@lms.example.test/return",
+    ],
+)
+def test_a_return_url_that_is_not_https_never_becomes_the_form_action(client, platform, return_url):
+    claims = _dl_claims(deep_link_return_url=return_url)
+    landed = launch(client, platform, sub="dl-teacher", roles=[INSTRUCTOR], **claims)
+    assert landed.status_code == 303
+    response = client.post(landed.location, data={"assessment": "self", "framework": "lf-2011"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert error_code(response) == "deep_link_return_url_refused"
+    assert "<form" not in text or "javascript:" not in text
+    assert 'id="autopost"' not in text

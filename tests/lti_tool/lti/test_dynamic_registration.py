@@ -19,10 +19,20 @@ def lms(unique):
         yield fake
 
 
-def register(client, config_url, token=TOKEN):
+def invite(app, hours=24) -> str:
+    from datetime import timedelta
+
+    from lti_tool.lti import invitations
+
+    token, _ = invitations.create(app.extensions["leadpath.db"].engine, timedelta(hours=hours))
+    return token
+
+
+def register(client, config_url, token=TOKEN, invitation=None):
     query = {"openid_configuration": config_url}
     if token:
         query["registration_token"] = token
+    query["invitation"] = invitation or invite(client.application)
     return client.get("/lti/register", query_string=query)
 
 
@@ -106,11 +116,12 @@ def test_deep_linking_is_not_requested_from_a_platform_without_it(client, lms):
     assert lms.registrations[0][1][TOOL_CONFIG]["messages"] == [{"type": "LtiResourceLinkRequest"}]
 
 
-def test_missing_openid_configuration_parameter_is_a_400_naming_the_tool_url(client):
-    response = client.get("/lti/register")
+def test_missing_openid_configuration_parameter_is_a_400_keeping_the_invitation(client, app):
+    invitation = invite(app)
+    response = client.get("/lti/register", query_string={"invitation": invitation})
     assert response.status_code == 400
     assert error_code(response) == "openid_configuration_missing"
-    assert "http://localhost/lti/register" in response.get_data(as_text=True)
+    assert "whole registration URL" in response.get_data(as_text=True)
 
 
 def test_unreachable_configuration_gives_a_clear_error(client):
@@ -184,16 +195,26 @@ def test_configuration_without_lti_platform_details_is_refused(client, lms):
     assert "LtiResourceLinkRequest" in text
 
 
-def test_registration_refused_by_the_platform_shows_its_reason(client, db, lms):
+def test_registration_refused_by_the_platform_is_summarised_not_echoed(client, db, lms):
     lms.register_status = 400
-    lms.register_body = b"missing required attribute scope " + b"x" * 1000
+    lms.register_body = json.dumps(
+        {"error": "invalid_client_metadata", "error_description": "internal host db-7 said no"}
+    ).encode()
     response = register(client, lms.config_url)
     text = response.get_data(as_text=True)
     assert response.status_code == 400
     assert error_code(response) == "registration_refused"
-    assert "(HTTP 400): missing required attribute scope" in text
-    assert "x" * 400 not in text
+    assert "HTTP 400" in text and "error code &#39;invalid_client_metadata&#39;" in text
+    assert "db-7" not in text and "said no" not in text
     assert registrations_of(db, lms.issuer) == []
+
+
+def test_an_error_page_of_an_internal_service_is_not_shown(client, lms):
+    lms.register_status = 500
+    lms.register_body = b"<html>Jenkins 2.4 admin console: build secrets</html>"
+    text = register(client, lms.config_url).get_data(as_text=True)
+    assert "Jenkins" not in text and "secrets" not in text
+    assert "HTTP 500" in text
 
 
 def test_registration_answer_without_client_id_is_refused(client, db, lms):

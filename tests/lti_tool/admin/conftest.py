@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.fixture
+def engine(app):
+    return app.extensions["leadpath.db"].engine
