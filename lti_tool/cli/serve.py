@@ -15,7 +15,6 @@ def registration_urls(base_url: str) -> dict[str, str]:
         "Initiate login URL": f"{base_url}/lti/login",
         "Redirection URI(s)": f"{base_url}/lti/launch",
         "Public keyset URL (JWKS)": f"{base_url}/lti/jwks",
-        "Dynamic registration URL": f"{base_url}/lti/register",
     }
 
 
@@ -50,6 +49,10 @@ def register(cli: click.Group) -> None:
         click.echo("Register leadpath in your LMS with:")
         for label, url in registration_urls(settings.base_url).items():
             click.echo(f"  {label:30} {url}")
+        click.echo(
+            "  For dynamic registration, run `leadpath platform invite` and paste the one-time"
+            " URL it prints."
+        )
         if settings.demo:
             click.echo(f"Demo platform (launch leadpath without an LMS): {settings.base_url}/demo")
         run(host=host, port=port, workers=workers)

@@ -112,7 +112,7 @@ def test_serve_creates_keys_migrates_prints_the_urls_and_answers(tmp_path):
         f"Initiate login URL             {base}/lti/login",
         f"Tool URL / target link URI     {base}/lti/launch",
         f"Public keyset URL (JWKS)       {base}/lti/jwks",
-        f"Dynamic registration URL       {base}/lti/register",
+        "For dynamic registration, run `leadpath platform invite`",
         f"Demo platform (launch leadpath without an LMS): {base}/demo",
     ):
         assert line in output
