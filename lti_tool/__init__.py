@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lti_tool import (
         admin,
         db,
+        design_system,
         errors,
         framework_pages,
         health,
@@ -50,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         profile_pages,
         recording,
         signing_keys,
+        site,
     )
     from lti_tool.assess import feedback_views, framework_versions, supervision_views
     from lti_tool.assess import views as assess_views
@@ -64,9 +66,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     signing_keys.init_app(app)
     launch_state.init_app(app)
     errors.init_app(app)
+    design_system.init_app(app)
     framework_versions.init_app(app)
     for blueprint in (
         health.bp,
+        site.bp,
         lti_views.bp,
         deep_linking.bp,
         dynamic_registration.bp,

@@ -196,6 +196,7 @@ def rate(token: str):
             domains=domains_in_scope(framework, attempt.domains),
             rater_role=fb.RATER_ROLES[invitation.rater_group],
             anonymous=invitation.rater_group not in _settings().feedback_exempt_groups,
+            hide_nav=True,
         )
 
 
@@ -205,4 +206,4 @@ def _submit_rating(token: str):
             fb.submit_rating(session, token, request.form)
     except IntegrityError:
         raise fb.gone("submitted") from None  # a simultaneous second submit lost the race
-    return render_template("feedback/thanks.html")
+    return render_template("feedback/thanks.html", hide_nav=True)

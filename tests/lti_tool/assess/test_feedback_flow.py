@@ -161,8 +161,10 @@ def test_rater_page_shows_only_the_first_name_and_the_form(client, platform):
     assert "Leadership feedback for Jo" in text
     for private in ("Bloggs", "jo@example.test", "pal@example.test", "Leadership 101", "ls="):
         assert private not in text
-    anchors = re.findall(r"<a\s[^>]*>", text)
-    assert anchors == ['<a class="skip-link" href="#main">']
+    # Links lead only to public pages (skip link, home, accessibility statement, documentation).
+    targets = re.findall(r'<a\s[^>]*href="([^"]*)"', text)
+    assert set(targets) <= {"#maincontent", "/", "/accessibility", "/docs", "/frameworks"}
+    assert "/accessibility" in targets
     assert page.headers["Cache-Control"] == "no-store"
     assert "Developing networks" in text and 'value="none"' in text
     assert "as a peer" in text and "never shown to them individually" in text
