@@ -124,6 +124,11 @@ def _site() -> Site:
     return site
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """Return "1 element" or "3 elements": the count and the word that agrees with it."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
 def init_app(app: Flask) -> None:
     """Load templates from leadpath first, then the NHS.UK macros; give pages the site facts."""
     env = app.jinja_env
@@ -131,4 +136,5 @@ def init_app(app: Flask) -> None:
     # The NHS.UK macros read optional parameters such as params.hint.text without checks.
     env.undefined = ChainableUndefined
     env.globals["nhsuk_version"] = NHSUK_FRONTEND_VERSION
+    env.filters["plural"] = plural
     app.context_processor(lambda: {"site": _site()})

@@ -11,8 +11,7 @@ from lti_tool.assess.offer import TITLES, read_offer
 from lti_tool.assess.results import completed_history
 from lti_tool.assess.service import attempts_at_link
 from lti_tool.db import get_session
-from lti_tool.lti import claims as c
-from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR, LEARNER
+from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR, LEARNER, MENTOR
 from lti_tool.models import Membership, PlatformUser, ResourceLink
 from lti_tool.sessions import current_launch, launch_required, launch_url
 
@@ -65,7 +64,7 @@ def home():
         history=[a for a in history if a.resource_link_id != launch.resource_link_id],
         entry_url=_entry_url(offer.kind),
         saved=request.args.get("saved"),
-        platform=(launch.claims.get(c.TOOL_PLATFORM) or {}),
+        validation_url=launch_url("validation.index") if MENTOR in launch.roles else None,
     )
 
 
