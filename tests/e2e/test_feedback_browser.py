@@ -104,7 +104,9 @@ def test_a_360_with_one_rater_in_chromium(page, browser, live_server, axe, db):
     rater.context.close()
 
     page.goto(f"{live_server}/feedback/report?ls={token}")
-    assert page.get_by_role("img", name="You compared with others, per element").is_visible()
+    assert page.get_by_role(
+        "img", name="Working with Others: self compared with others, per element"
+    ).is_visible()
     assert axe(page) == []
     assert fits_a_phone(page)
 

@@ -58,7 +58,8 @@ def rate(client, link, stages, comment=None):
 def report_cells(client, token) -> dict:
     page = client.get(f"/feedback/report?ls={token}")
     assert page.status_code == 200
-    cells = re.findall(
-        r'<td data-element="([^"]+)" data-group="([^"]+)">(.*?)</td>', page.get_data(as_text=True)
+    text = re.sub(
+        r'<span class="nhsuk-table__heading"[^>]*>.*?</span>', "", page.get_data(as_text=True)
     )
+    cells = re.findall(r'<td [^>]*data-element="([^"]+)" data-group="([^"]+)">(.*?)</td>', text)
     return {(e, g): re.sub(r"<[^>]+>", "", v).strip() for e, g, v in cells}
