@@ -164,8 +164,13 @@ def test_a_supervisor_validation_in_chromium(page, live_server, axe, db):
     networks = page.get_by_role("group", name="Developing networks")
     networks.get_by_label("Confirmed stage").select_option("3")
     networks.get_by_label("Comment").fill("Chairs the regional network")
-    page.get_by_role("button", name="Sign off").click()
-    page.wait_for_url("**/validation?ls=*")
+    page.get_by_role("button", name="Continue to sign off").click()
+    page.wait_for_url("**/sign-off?ls=*")
+    assert "Chairs the regional network" in page.content()
+    assert axe(page) == []
+    page.get_by_role("button", name="Sign off", exact=True).click()
+    page.wait_for_url("**/validation?*signed=*")
+    assert page.get_by_text("You signed off the self-assessment of").is_visible()
 
     page.goto(f"{live_server}/validation/attempts/{attempt_id}/result?ls={learner}")
     assert "Chairs the regional network" in page.content()
