@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from lti_tool import (
         admin,
+        course_views,
         db,
         design_system,
         errors,
@@ -75,6 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         deep_linking.bp,
         dynamic_registration.bp,
         pages.bp,
+        course_views.bp,
         assess_views.bp,
         feedback_views.bp,
         supervision_views.bp,

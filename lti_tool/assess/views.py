@@ -201,13 +201,19 @@ def complete(attempt_id: str):
     return redirect(launch_url("assess.results", attempt_id=attempt_id), code=303)
 
 
-def results_values(session, attempt, *, own: bool, history_link) -> dict:
-    """Return what the results body shows about a completed attempt."""
+def results_values(session, attempt, *, own: bool, history_link, course_id=None) -> dict:
+    """Return what the results body shows about a completed attempt.
+
+    Instructors (``course_id`` given) see the history of that course only: attempts made at
+    other institutions belong to the learner, not to this course.
+    """
     from lti_tool.models import PlatformUser
 
     framework = service.framework_for(attempt)
     rows = domain_rows(framework, attempt.result)
     history = completed_history(session, attempt.learner_id, framework.id)
+    if course_id is not None:
+        history = [a for a in history if a.course_id == course_id]
     learner = session.get(PlatformUser, attempt.platform_user_id)
     named = learner.name or learner.given_name or learner.family_name
     return {
