@@ -52,8 +52,10 @@ def _course_attempt(attempt_id: str, kind: str) -> Attempt:
     return attempt
 
 
-def _name(attempt: Attempt) -> str:
-    return RosterRow(get_session().get(PlatformUser, attempt.platform_user_id)).name
+def _person(attempt: Attempt) -> tuple[str, str]:
+    """Return the learner's full name and the short name the 360 report calls them by."""
+    row = RosterRow(get_session().get(PlatformUser, attempt.platform_user_id))
+    return row.name, (row.user.given_name or row.name)
 
 
 @bp.get("/attempts/<attempt_id>/results")
@@ -87,13 +89,14 @@ def results(attempt_id: str):
 def feedback(attempt_id: str):
     """Show a learner's 360 report: the group figures the learner sees, nothing per rater."""
     attempt = _course_attempt(attempt_id, FEEDBACK_360)
-    name = _name(attempt)
+    name, short = _person(attempt)
     return render_template(
         "feedback/report.html",
         attempt=attempt,
         groups=GROUP_TITLES,
         heading=f"360 report of {name}",
-        self_label=f"{name.split()[0] if name.split() else name} (self)",
+        self_label=f"{short} (self)",
+        self_in_text=f"{short} (self)",
         back_url=launch_url("pages.course"),
         back_text="Back to the course overview",
         **build_report(get_session(), attempt),

@@ -243,6 +243,7 @@ def report():
             groups=fb.GROUP_TITLES,
             heading="Your 360 report",
             self_label="You",
+            self_in_text="you",
             back_url=launch_url("feedback.start"),
             back_text="Back to your 360 feedback",
             **build_report(session, attempt),

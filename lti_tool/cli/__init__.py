@@ -25,9 +25,9 @@ def cli() -> None:
 def build() -> click.Group:
     """Return the root group with every subcommand attached (idempotent)."""
     if not cli.commands:
-        from lti_tool.cli import db, framework, grades, keys, lrs, outbox, platform, serve
+        from lti_tool.cli import db, demo, framework, grades, keys, lrs, outbox, platform, serve
 
-        for module in (db, framework, grades, keys, lrs, outbox, platform, serve):
+        for module in (db, demo, framework, grades, keys, lrs, outbox, platform, serve):
             module.register(cli)
     return cli
 
