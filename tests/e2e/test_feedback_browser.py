@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import parse_qs, urlsplit
 
-import requests
 from sqlalchemy import select
 
-from tests.support.lti_helpers import INSTRUCTOR, LEARNER, LTI, make_platform
+from tests.support.browser import lti_launch
+from tests.support.lti_helpers import INSTRUCTOR, LEARNER, make_platform
 
 DOMAIN = "working-with-others"
 ELEMENTS = (
@@ -17,43 +16,6 @@ ELEMENTS = (
     "encouraging-contribution",
     "working-within-teams",
 )
-
-
-def lti_launch(live_server, platform, sub, roles, custom, link_id):
-    """Launch over HTTP as the platform would; return the launch session token."""
-    http = requests.Session()
-    target = live_server + "/lti/launch"
-    login = http.get(
-        live_server + "/lti/login",
-        params={
-            "iss": platform.issuer,
-            "login_hint": sub,
-            "target_link_uri": target,
-            "client_id": platform.client_id,
-        },
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert login.status_code == 302, login.text
-    sent = parse_qs(urlsplit(login.headers["Location"]).query)
-    claims = platform.claims(
-        sent["nonce"][0],
-        roles=roles,
-        sub=sub,
-        **{
-            LTI + "target_link_uri": target,
-            LTI + "custom": custom,
-            LTI + "resource_link": {"id": link_id, "title": link_id},
-        },
-    )
-    landed = http.post(
-        target,
-        data={"id_token": platform.sign(claims), "state": sent["state"][0]},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert landed.status_code == 303, landed.text
-    return landed.headers["Location"].split("ls=")[1]
 
 
 def fits_a_phone(page) -> bool:
