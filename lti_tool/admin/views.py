@@ -68,6 +68,14 @@ def _after(raw: str) -> tuple[int, int] | None:
     return stored, seq
 
 
+def _picker(fig) -> list[tuple[str, str, int]]:
+    """Return the verbs to pick from: those stored (cached a minute) and those matching now."""
+    verbs = {vid: (vid, label, n) for vid, label, n in stored_verbs(_engine())}
+    for vid, label, n in fig.per_verb if fig else []:
+        verbs.setdefault(vid, (vid, label, n))
+    return sorted(verbs.values(), key=lambda v: v[1].lower())
+
+
 @bp.route("/lrs")
 @admin_required
 def browse():
@@ -106,7 +114,7 @@ def browse():
         bucket_label=charts.bucket_label,
         over_time_chart=charts.over_time_svg(unit, over_time) if fig else None,
         per_verb_chart=charts.per_verb_svg(fig.per_verb) if fig else None,
-        verbs=stored_verbs(_engine()),
+        verbs=_picker(fig),
         filters=f.values,
         next_after=next_after,
         first_page=after is None,
