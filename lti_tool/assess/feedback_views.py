@@ -90,6 +90,7 @@ def _hub(session, launch, created=None, errors=None, form=None):
         created=created,
         errors=errors,
         form=form or {},
+        saved=_saved_title(framework),
         min_raters=_settings().feedback_min_raters,
         exempt=[fb.GROUP_TITLES[g].lower() for g in _settings().feedback_exempt_groups],
     )
@@ -122,8 +123,9 @@ def self_domain(domain_id: str):
                 if not all(e.path in answered for e in d.elements)
             ]
         if following:
-            return redirect(launch_url("feedback.self_domain", domain_id=following[0]), 303)
-        return redirect(launch_url("feedback.start"), 303)
+            target = launch_url("feedback.self_domain", domain_id=following[0], saved=domain_id)
+            return redirect(target, 303)
+        return redirect(launch_url("feedback.start", saved=domain_id), 303)
     with get_db().transaction() as session:
         return _self_page(session, launch, domain_id)
 
@@ -178,7 +180,14 @@ def _self_page(session, launch, domain_id: str, form=None, missing=()):
         revision=attempt.revision if attempt else 0,
         locked=attempt is not None and attempt.status == COMPLETED,
         errors=_errors_for(missing, "choose a stage") if missing else None,
+        saved=_saved_title(framework),
     )
+
+
+def _saved_title(framework) -> str | None:
+    """Return the title of the domain named by ?saved=, to say its ratings were saved."""
+    wanted = request.args.get("saved")
+    return next((d.title for d in framework.domains if d.id == wanted), None) if wanted else None
 
 
 @bp.post("/invitations")

@@ -57,12 +57,24 @@ def _attempt(attempt_id: str):
     return service.own_attempt(get_session(), current_launch(), attempt_id)
 
 
-def _go_to_domain(attempt_id: str, domain_id: str | None):
+def _go_to_domain(attempt_id: str, domain_id: str | None, saved: str | None = None):
+    extra = {"saved": saved} if saved else {}
     if domain_id is None:
-        return redirect(launch_url("assess.finish", attempt_id=attempt_id), code=303)
+        return redirect(launch_url("assess.finish", attempt_id=attempt_id, **extra), code=303)
     return redirect(
-        launch_url("assess.domain", attempt_id=attempt_id, domain_id=domain_id), code=303
+        launch_url("assess.domain", attempt_id=attempt_id, domain_id=domain_id, **extra),
+        code=303,
     )
+
+
+def _saved_domain() -> str | None:
+    """Return the title of the domain just saved (named by ?saved=), to say it was saved."""
+    attempt_id = request.view_args.get("attempt_id")
+    wanted = request.args.get("saved")
+    if not wanted or not attempt_id:
+        return None
+    framework = service.framework_for(_attempt(attempt_id))
+    return next((d.title for d in framework.domains if d.id == wanted), None)
 
 
 @bp.post("/start")
@@ -127,6 +139,7 @@ def domain(attempt_id: str, domain_id: str):
         total=len(domains),
         responses={r.element_path: r for r in attempt.responses},
         phase_expected=_expected(attempt, framework),
+        saved=_saved_domain(),
         previous_url=(
             launch_url("assess.domain", attempt_id=attempt.id, domain_id=domains[index - 1])
             if (index := domains.index(domain_id))
@@ -156,7 +169,7 @@ def save(attempt_id: str, domain_id: str):
         )
     if action == service.LATER:
         return redirect(launch_url("pages.home", saved=attempt_id), code=303)
-    return _go_to_domain(attempt_id, target)
+    return _go_to_domain(attempt_id, target, saved=domain_id)
 
 
 def _finish_page(attempt, *, tried: bool = False):
@@ -166,6 +179,7 @@ def _finish_page(attempt, *, tried: bool = False):
     domains = [framework.domain(d) for d in service.domain_ids(attempt)]
     return render_template(
         "assess/finish.html",
+        saved=None if tried else _saved_domain(),
         attempt=attempt,
         framework=framework,
         missing=missing,

@@ -125,3 +125,23 @@ def test_self_assessment_saved_resumed_in_a_second_launch_completed_and_reported
         assert client.get(done.location).get_data(as_text=True) == results
     finally:
         _forget_version(db, new_version)
+
+
+def test_every_save_says_it_saved(client, platform):
+    from tests.support.feedback_helpers import self_rate, start_360
+
+    token = launch_learner(
+        client, platform, "says-saved", {"domains": "working-with-others,setting-direction"}
+    )
+    attempt_id = attempt_id_of(start(client, token).location)
+    saved = fill_domain(client, token, attempt_id, "working-with-others", 3)
+    page = client.get(saved.location).get_data(as_text=True)
+    assert "Your answers for Working with Others are saved." in page
+    finished = fill_domain(client, token, attempt_id, "setting-direction", 3)
+    page = client.get(finished.location).get_data(as_text=True)
+    assert "Your answers for Setting Direction are saved." in page
+
+    feedback = start_360(client, platform, "says-saved-360")
+    rated = self_rate(client, feedback, [1, 2, 3, 4])
+    hub = client.get(rated.location).get_data(as_text=True)
+    assert "Your ratings for Working with Others are saved." in hub
