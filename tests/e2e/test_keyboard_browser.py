@@ -80,7 +80,7 @@ def test_a_self_assessment_completed_with_the_keyboard_only(page, live_server, d
     else:
         raise AssertionError("never reached Save and continue")
     assert len(rated) == 32 and typed == 4  # every indicator of the domain's four elements
-    page.wait_for_url("**/finish?ls=*")
+    page.wait_for_url("**/finish?*")
 
     _start_fresh(page)
     for _ in range(60):
