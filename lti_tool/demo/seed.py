@@ -18,13 +18,14 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import func, select
 
 from framework.loader import load_bundled
 from lti_tool.demo import catalogue as cat
+from lti_tool.demo.visits import Browser, revision_on
 from xapi import clock
 
 DAY = timedelta(days=1)
@@ -85,76 +86,6 @@ class Journey:
     key: str
     episodes: list[Episode] = field(default_factory=list)
     link: bool = True
-
-
-class Browser:
-    """One person's visits to leadpath from a demo organisation."""
-
-    def __init__(self, app: Flask):
-        self.client = app.test_client()
-
-    def launch(self, platform: cat.DemoPlatform, activity: str, person: cat.Person) -> str:
-        """Launch through the demo's OIDC flow; return the launch session token."""
-        login = self.client.get(
-            "/lti/login",
-            query_string={
-                "iss": _issuer(self.client.application, platform),
-                "login_hint": person.sub,
-                "target_link_uri": _url(self.client.application, "/lti/launch"),
-                "lti_message_hint": f"{platform.key}:{activity}:{person.key}",
-                "client_id": platform.client_id,
-                "lti_deployment_id": platform.deployment_id,
-            },
-        )
-        _expect(login, 302)
-        auth = self.client.get(_path(login.location))
-        _expect(auth, 200)
-        fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', auth.get_data(as_text=True)))
-        landed = self.client.post(
-            "/lti/launch", data={k: html.unescape(v) for k, v in fields.items()}
-        )
-        _expect(landed, 303)
-        return parse_qs(urlsplit(landed.location).query)["ls"][0]
-
-    def get(self, path: str, token: str, **query) -> str:
-        """Return a page's text (200 expected)."""
-        page = self.client.get(path, query_string={"ls": token, **query})
-        _expect(page, 200)
-        return page.get_data(as_text=True)
-
-    def post(self, path: str, token: str | None, data: dict, *, status=(200, 201, 303)):
-        """Post a form and return the response."""
-        if token is not None:
-            data = {"ls": token, **data}
-        response = self.client.post(path, data=data)
-        _expect(response, *status)
-        return response
-
-
-def _url(app: Flask, path: str) -> str:
-    return app.config["LEADPATH"].url(path)
-
-
-def _issuer(app: Flask, platform: cat.DemoPlatform) -> str:
-    return _url(app, platform.issuer_path)
-
-
-def _path(location: str) -> str:
-    parts = urlsplit(location)
-    return parts.path + ("?" + parts.query if parts.query else "")
-
-
-def _expect(response, *statuses) -> None:
-    if response.status_code not in statuses:
-        text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-        raise RuntimeError(
-            f"{response.request.method} {response.request.path} answered "
-            f"{response.status_code}: {' '.join(text.split())[:300]}"
-        )
-
-
-def _revision(page: str) -> str:
-    return re.search(r'name="revision" value="(\d+)"', page).group(1)
 
 
 class Cohort:
@@ -245,10 +176,10 @@ class Cohort:
                 return None
             path = f"/assess/{attempt_id}/domains/{domain.id}"
             page = browser.get(path, token)
-            fields = {"revision": _revision(page), "action": "next"}
+            fields = {"revision": revision_on(page), "action": "next"}
             browser.post(path, token, {**fields, **self._ratings(domain, episode.level)})
         finish = browser.get(f"/assess/{attempt_id}/finish", token)
-        browser.post(f"/assess/{attempt_id}/complete", token, {"revision": _revision(finish)})
+        browser.post(f"/assess/{attempt_id}/complete", token, {"revision": revision_on(finish)})
         self.summary.self_completed += 1
         return attempt_id
 
