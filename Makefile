@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
 export LEADPATH_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-sqlite test-postgresql bootstrap lint bench clean
+.PHONY: run test test-sqlite test-postgresql bootstrap lint bench clean frontend
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/vulture
+
+# Re-vendor the NHS.UK design system (needs npm); the result is committed under lti_tool/static.
+frontend:
+	config/frontend/vendor.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

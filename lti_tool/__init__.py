@@ -49,7 +49,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from lti_tool import (
         admin,
+        course_views,
         db,
+        design_system,
         errors,
         framework_pages,
         health,
@@ -58,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         profile_pages,
         recording,
         signing_keys,
+        site,
         workers,
     )
     from lti_tool.assess import feedback_views, framework_versions, supervision_views
@@ -74,13 +77,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     signing_keys.init_app(app)
     launch_state.init_app(app)
     errors.init_app(app)
+    design_system.init_app(app)
     framework_versions.init_app(app)
     for blueprint in (
         health.bp,
+        site.bp,
         lti_views.bp,
         deep_linking.bp,
         dynamic_registration.bp,
         pages.bp,
+        course_views.bp,
         assess_views.bp,
         feedback_views.bp,
         supervision_views.bp,

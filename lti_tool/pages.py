@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from lti_tool.assess.models import SELF, Attempt
-from lti_tool.assess.offer import TITLES, read_offer
+from lti_tool.assess.models import SELF
+from lti_tool.assess.offer import read_offer
 from lti_tool.assess.results import completed_history
 from lti_tool.assess.service import attempts_at_link
+from lti_tool.course_roster import course_roster
 from lti_tool.db import get_session
-from lti_tool.lti import claims as c
-from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR, LEARNER
-from lti_tool.models import Membership, PlatformUser, ResourceLink
+from lti_tool.errors import UserFacingError
+from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR, MENTOR
+from lti_tool.models import ResourceLink
 from lti_tool.sessions import current_launch, launch_required, launch_url
 
 bp = Blueprint("pages", __name__)
@@ -29,18 +30,6 @@ def _security_headers(response):
 @bp.app_context_processor
 def _template_helpers():
     return {"launch_url": launch_url}
-
-
-def assessment_offer(custom: dict | None) -> dict:
-    """Describe what the resource link delivers, from its LTI custom parameters."""
-    custom = custom or {}
-    kind = custom.get("assessment", "self")
-    return {
-        "kind": kind,
-        "title": TITLES.get(kind, TITLES["self"]),
-        "framework": custom.get("framework", "lf-2011"),
-        "career_phase": custom.get("career_phase"),
-    }
 
 
 @bp.get("/home")
@@ -65,7 +54,7 @@ def home():
         history=[a for a in history if a.resource_link_id != launch.resource_link_id],
         entry_url=_entry_url(offer.kind),
         saved=request.args.get("saved"),
-        platform=(launch.claims.get(c.TOOL_PLATFORM) or {}),
+        validation_url=launch_url("validation.index") if MENTOR in launch.roles else None,
     )
 
 
@@ -80,53 +69,33 @@ def _entry_url(kind: str) -> str | None:
         return None
 
 
-def _course_attempts(session, course_id: int) -> list[tuple[Attempt, PlatformUser, ResourceLink]]:
-    """Return every self-assessment attempt in a course, with its learner and activity."""
-    return list(
-        session.execute(
-            select(Attempt, PlatformUser, ResourceLink)
-            .join(PlatformUser, Attempt.platform_user_id == PlatformUser.id)
-            .outerjoin(ResourceLink, Attempt.resource_link_id == ResourceLink.id)
-            .where(Attempt.course_id == course_id, Attempt.kind == SELF)
-            .order_by(
-                PlatformUser.family_name, PlatformUser.name, PlatformUser.id, Attempt.started_at
-            )
-        ).all()
-    )
-
-
 @bp.get("/course")
 @launch_required(INSTRUCTOR, ADMINISTRATOR)
 def course():
-    """Show the instructor the course: its leadpath activities and how many learners use them."""
+    """Show the course: its activities and every learner with links to their assessments."""
     launch = current_launch()
     session = get_session()
-    links, learners, attempts = [], 0, []
+    links, roster = [], []
     if launch.course is not None:
-        attempts = _course_attempts(session, launch.course.id)
         links = session.scalars(
             select(ResourceLink)
             .where(ResourceLink.course_id == launch.course.id)
             .order_by(ResourceLink.id)
         ).all()
-        memberships = session.scalars(
-            select(Membership).where(Membership.course_id == launch.course.id)
-        ).all()
-        learners = sum(1 for m in memberships if LEARNER in m.roles)
-    else:
-        learners = (
-            session.scalar(
-                select(func.count()).select_from(Membership).where(Membership.course_id.is_(None))
-            )
-            or 0
-        )
+        roster = course_roster(session, launch.course.id)
     return render_template(
         "course.html",
         launch=launch,
         user=launch.platform_user,
         course=launch.course,
-        links=links,
-        learners=learners,
-        attempts=attempts,
-        offer_for=assessment_offer,
+        links=[(link, _offer_or_none(session, link)) for link in links],
+        roster=roster,
     )
+
+
+def _offer_or_none(session, link: ResourceLink):
+    """Return what an activity delivers, or None when its custom parameters are wrong."""
+    try:
+        return read_offer(session, link.custom)
+    except UserFacingError:
+        return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from datetime import UTC, datetime
 
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from framework.iri import framework_iri
 from lti_tool.assess.framework_versions import version_summary
 from lti_tool.lti import claims as c
 from lti_tool.models import LaunchSession
+from xapi import clock
 from xapi import statements as xs
 from xapi.outbox import enqueue
 from xapi.outbox.models import OutboxStatement
@@ -127,7 +127,7 @@ def launched_statement(context: xs.LaunchContext) -> dict:
     """Return a `launched` statement; its body is built once per launch context and reused."""
     statement = json.loads(_launched_body(context))
     statement["id"] = str(uuid.uuid4())
-    statement["timestamp"] = format_timestamp(datetime.now(UTC))
+    statement["timestamp"] = format_timestamp(clock.now())
     return statement
 
 

@@ -1,114 +1,163 @@
-"""The statement browser: filter, page through, read as JSON, download as CSV or JSON lines."""
+"""The statement browser: filter, count, chart, page through, read, download as CSV or JSONL."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from datetime import UTC, date, datetime, time, timedelta
 
-from flask import Response, current_app, render_template, request, stream_with_context
+from flask import Response, current_app, render_template, request, stream_with_context, url_for
+from sqlalchemy import select
 
+from lti_tool.admin import charts
 from lti_tool.admin.auth import admin_required, bp
+from lti_tool.admin.filters import FIELDS, read_filters, stored_verbs
 from lti_tool.errors import UserFacingError
 from xapi.lrs import StatementQuery, formats, get_statement, query_statements, transfer
-from xapi.lrs import validate_parts as p
-from xapi.lrs.errors import Invalid
+from xapi.lrs.browse import count_matching, display_text, figures, voided_among
 from xapi.outbox import alerts
 
 PAGE = 50
-FILTERS = ("learner", "verb", "activity", "course", "registration", "from", "to")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _engine():
     return current_app.extensions["leadpath.db"].engine
 
 
-def _day(name: str, value: str, end: bool) -> int:
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise UserFacingError(f"The {name} date must look like 2024-05-01.") from None
-    moment = datetime.combine(day + timedelta(days=1) if end else day, time(), UTC)
-    return formats.to_micros(moment) - (1 if end else 0)
+def safe_cell(value):
+    """Return a CSV cell a spreadsheet will not run as a formula (OWASP: prefix a quote)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
-def build_query(args) -> tuple[StatementQuery, dict]:
-    """Return the storage query of the browser's filters; a bad filter is a 400 sentence."""
-    values = {k: args.get(k, "").strip() for k in FILTERS}
-    q = StatementQuery(learner=values["learner"] or None, related_activities=True)
-    try:
-        if values["verb"]:
-            q.verb = p.iri(values["verb"], "Verb")
-        if values["activity"]:
-            q.activity = p.iri(values["activity"], "Activity")
-        if values["course"]:
-            q.course = p.iri(values["course"], "Course")
-        if values["registration"]:
-            q.registration = p.uuid(values["registration"], "Registration")
-    except Invalid as exc:
-        raise UserFacingError(exc.message.replace(": must", " must")) from None
-    if values["from"]:
-        q.since_us = _day("from", values["from"], end=False) - 1
-    if values["to"]:
-        q.until_us = _day("to", values["to"], end=True)
-    return q, {k: v for k, v in values.items() if v}
+def _names(accounts: set[str]) -> dict[str, str]:
+    """Return the names leadpath holds for learner accounts (learner ids)."""
+    from lti_tool.db import get_session
+    from lti_tool.models import PlatformUser
+
+    if not accounts:
+        return {}
+    rows = get_session().scalars(select(PlatformUser).where(PlatformUser.learner_id.in_(accounts)))
+    return {u.learner_id: u.display_name for u in rows if u.display_name != "there"}
 
 
-def _summary(statement: dict) -> dict:
+def _summary(statement: dict, names: dict[str, str]) -> dict:
     actor = statement["actor"]
-    display = statement["verb"].get("display") or {}
+    account = (actor.get("account") or {}).get("name")
     obj = statement["object"]
-    name = (obj.get("definition") or {}).get("name") or {}
+    name = (obj.get("definition") or {}).get("name")
     return {
         "id": statement["id"],
         "stored": statement["stored"][:19].replace("T", " "),
-        "learner": actor.get("name")
-        or (actor.get("account") or {}).get("name")
-        or actor.get("mbox", ""),
-        "verb": next(iter(display.values()), statement["verb"]["id"]),
-        "object": next(iter(name.values()), obj.get("id", obj.get("objectType"))),
+        "account": account,
+        "learner": actor.get("name") or names.get(account) or account or actor.get("mbox", ""),
+        "verb": display_text(statement["verb"].get("display"), statement["verb"]["id"]),
+        "object": display_text(name, obj.get("id", obj.get("objectType", ""))),
     }
+
+
+def _after(raw: str) -> tuple[int, int] | None:
+    if not raw:
+        return None
+    try:
+        stored, seq = (int(x) for x in raw.split(":"))
+    except ValueError:
+        raise UserFacingError("The page link is damaged; go back to the first page.") from None
+    return stored, seq
+
+
+def _picker(fig) -> list[tuple[str, str, int]]:
+    """Return the verbs to pick from: those stored (cached a minute) and those matching now."""
+    verbs = {vid: (vid, label, n) for vid, label, n in stored_verbs(_engine())}
+    for vid, label, n in fig.per_verb if fig else []:
+        verbs.setdefault(vid, (vid, label, n))
+    return sorted(verbs.values(), key=lambda v: v[1].lower())
 
 
 @bp.route("/lrs")
 @admin_required
 def browse():
-    """List statements matching the filters, newest first, a page at a time."""
-    q, active = build_query(request.args)
-    q.limit = PAGE
-    after = request.args.get("after", "")
-    if after:
-        try:
-            stored, seq = (int(x) for x in after.split(":"))
-        except ValueError:
-            raise UserFacingError("The page link is damaged; go back to the first page.") from None
-        q.after = (stored, seq)
-    page = query_statements(_engine(), q)
-    rows = [_summary(s) for s in page.statements()]
-    next_after = f"{page.next_after[0]}:{page.next_after[1]}" if page.next_after else None
+    """List statements matching the filters, newest first, with their count and charts."""
+    f = read_filters(request.args)
+    after = _after(request.args.get("after", ""))
+    rows, next_after, total, fig = [], None, 0, None
+    if f.answerable:
+        f.query.limit = PAGE
+        f.query.after = after
+        page = query_statements(_engine(), f.query)
+        found = page.statements()
+        accounts = {(s["actor"].get("account") or {}).get("name") for s in found} - {None}
+        names = _names(accounts)
+        rows = [_summary(s, names) for s in found]
+        if f.query.include_voided:
+            voided = voided_among(_engine(), [r["id"] for r in rows])
+            for row in rows:
+                row["voided"] = row["id"].lower() in voided
+        next_after = f"{page.next_after[0]}:{page.next_after[1]}" if page.next_after else None
+        f.query.after = None
+        total = count_matching(_engine(), f.query)
+        fig = figures(_engine(), f.query)
+    unit, over_time = charts.buckets(fig.per_day if fig else [])
     with current_app.extensions["leadpath.db"].sessions() as session:
         outbox_alerts = alerts(session)
+    status = 400 if f.errors else 200
     return render_template(
         "admin/browser.html",
+        f=f,
         rows=rows,
-        filters=active,
+        total=total,
+        fig=fig,
+        unit=unit,
+        over_time=over_time,
+        bucket_label=charts.bucket_label,
+        over_time_chart=charts.over_time_svg(unit, over_time) if fig else None,
+        per_verb_chart=charts.per_verb_svg(fig.per_verb) if fig else None,
+        verbs=_picker(fig),
+        filters=f.values,
         next_after=next_after,
-        first_page=not after,
+        first_page=after is None,
         outbox_alerts=outbox_alerts,
-    )
+    ), status
 
 
 @bp.route("/lrs/statements/<statement_id>")
 @admin_required
 def statement(statement_id: str):
-    """Show one statement as JSON."""
+    """Show one statement: its main facts with links to related statements, then its JSON."""
     found = get_statement(_engine(), statement_id) if formats.is_uuid(statement_id) else None
     if found is None:
         raise UserFacingError("No statement has this id.", status=404, code="not_found")
-    text = json.dumps(found[0], indent=2, ensure_ascii=False)
+    body, voided = found
+    account = (body["actor"].get("account") or {}).get("name")
+    context = body.get("context") or {}
+    grouping = (context.get("contextActivities") or {}).get("grouping") or []
+    obj = body["object"]
+    links = {
+        "learner": url_for("admin.browse", learner=account) if account else None,
+        "registration": (
+            url_for("admin.browse", registration=context["registration"], voided=1)
+            if context.get("registration")
+            else None
+        ),
+        "activity": (
+            url_for("admin.browse", activity=obj["id"])
+            if obj.get("objectType", "Activity") == "Activity"
+            else None
+        ),
+        "course": url_for("admin.browse", course=grouping[0]["id"]) if grouping else None,
+    }
     return render_template(
-        "admin/statement.html", statement_id=statement_id, text=text, voided=found[1]
+        "admin/statement.html",
+        statement_id=statement_id,
+        body=body,
+        summary=_summary(body, _names({account} if account else set())),
+        text=json.dumps(body, indent=2, ensure_ascii=False),
+        voided=voided,
+        links=links,
+        registration=context.get("registration"),
+        course=grouping[0]["id"] if grouping else None,
     )
 
 
@@ -128,18 +177,24 @@ def download(fmt: str):
     """Download every statement matching the filters as CSV or JSON lines."""
     if fmt not in {"csv", "jsonl"}:
         raise UserFacingError("Downloads are CSV or JSONL.", status=404, code="not_found")
-    q, _ = build_query(request.args)
+    f = read_filters(request.args)
+    if not f.answerable:
+        problems = list(f.errors.values()) or [
+            "A filter matches several things; choose one on the statements page first."
+        ]
+        raise UserFacingError(" ".join(problems), code="bad_filter")
+    q = f.query
 
     def generate():
         if fmt == "jsonl":
-            for statement in _all_matching(q):
-                yield json.dumps(statement, ensure_ascii=False) + "\n"
+            for found in _all_matching(q):
+                yield json.dumps(found, ensure_ascii=False) + "\n"
             return
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(transfer.CSV_HEADER)
-        for statement in _all_matching(q):
-            writer.writerow(transfer.csv_row(statement))
+        for found in _all_matching(q):
+            writer.writerow([safe_cell(cell) for cell in transfer.csv_row(found)])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
@@ -151,3 +206,6 @@ def download(fmt: str):
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="statements.{fmt}"'},
     )
+
+
+__all__ = ["FIELDS", "browse", "download", "safe_cell", "statement"]

@@ -178,7 +178,7 @@ def create_invitation(session: Session, launch: LaunchSession, form) -> tuple:
     if group not in GROUP_TITLES:
         raise invalid("Choose the rater's group: line manager, peer, direct report or other.")
     email = (form.get("email") or "").strip() or None
-    if email and (len(email) > 320 or "@" not in email or any(ch.isspace() for ch in email)):
+    if bad_email(email):
         raise invalid("That email address does not look right.")
     attempt = ensure_360(session, launch)
     count = session.scalar(
@@ -205,6 +205,14 @@ def create_invitation(session: Session, launch: LaunchSession, form) -> tuple:
     session.add(invitation)
     session.flush()
     return invitation, token
+
+
+def bad_email(email: str | None) -> bool:
+    """Return True for an address that cannot be one (empty is allowed)."""
+    if not email:
+        return False
+    local, _, domain = email.rpartition("@")
+    return len(email) > 320 or not local or "." not in domain or any(c.isspace() for c in email)
 
 
 def invitation_state(invitation: FeedbackInvitation) -> str:

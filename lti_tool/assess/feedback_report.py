@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from framework.multirater import SELF, RaterResponse, aggregate_360, biggest_gaps
+from lti_tool.assess.charts import comparison_svg
 from lti_tool.assess.feedback import GROUP_TITLES
 from lti_tool.assess.framework_versions import framework_of
 from lti_tool.assess.models import Attempt, FeedbackInvitation, FeedbackResponse
@@ -33,10 +34,24 @@ def build_report(session: Session, attempt: Attempt) -> dict:
         elements=paths,
     )
     raters = {g: sum(1 for inv, _ in answers if inv.rater_group == g) for g in GROUP_TITLES}
+    domains = domains_in_scope(framework, attempt.domains)
+    charts = {
+        d.id: comparison_svg(
+            [
+                (e.title, summary[e.path].self_value, summary[e.path].others_mean)
+                for e in d.elements
+            ],
+            framework.max_stage,
+            chart_id=f"fb-chart-{n}",
+            title=f"{d.title}: self compared with others, per element",
+        )
+        for n, d in enumerate(domains, start=1)
+    }
     comments = sorted((resp.comments or {}).get("overall") for _, resp in answers if resp.comments)
     return {
         "framework": framework,
-        "domains": domains_in_scope(framework, attempt.domains),
+        "domains": domains,
+        "charts": charts,
         "summary": summary,
         "gaps": biggest_gaps(summary),
         "raters": raters,

@@ -6,19 +6,19 @@ from urllib.parse import quote
 
 from flask import Blueprint, current_app, redirect, render_template, request
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from lti_tool.assess import feedback as fb
+from lti_tool.assess import feedback_rater
 from lti_tool.assess.feedback_report import build_report
 from lti_tool.assess.framework_versions import framework_of
 from lti_tool.assess.models import COMPLETED, FeedbackInvitation
 from lti_tool.assess.stage_forms import domains_in_scope
 from lti_tool.db import get_db
 from lti_tool.errors import UserFacingError
-from lti_tool.models import utcnow
 from lti_tool.sessions import current_launch, launch_required, launch_url
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
+feedback_rater.register(bp)
 
 
 @bp.after_request
@@ -36,16 +36,31 @@ def _invitation_link(token: str) -> str:
     return _settings().url(f"/feedback/r/{token}")
 
 
-def _mailto(email: str | None, link: str, name: str) -> str:
+def invitation_text(name: str, group: str, link: str) -> str:
+    """Return the invitation's wording: anonymous for most raters, not for the exempt groups."""
+    if group in _settings().feedback_exempt_groups:
+        role = fb.RATER_ROLES[group]
+        ask = (
+            f"{name} has asked you, as {role}, for feedback on their leadership behaviours. "
+            f"Your ratings are shown to them as those of {role}; your name and email address "
+            "are not."
+        )
+    else:
+        ask = (
+            f"{name} has asked you for anonymous feedback on their leadership behaviours. "
+            "They see a group's average only once enough people in it have answered."
+        )
+    days = fb.INVITATION_DAYS
+    return f"{ask}\n\nPlease use this link; it works once and expires in {days} days:\n{link}\n"
+
+
+def _mailto(email: str | None, link: str, name: str, group: str) -> str:
     subject = quote(f"Would you give {name} some leadership feedback?")
-    body = quote(
-        f"{name} has asked you for anonymous feedback on their leadership behaviours.\n\n"
-        f"Please use this link; it works once and expires in {fb.INVITATION_DAYS} days:\n{link}\n"
-    )
+    body = quote(invitation_text(name, group, link))
     return f"mailto:{quote(email or '', safe='@')}?subject={subject}&body={body}"
 
 
-def _hub(session, launch, created=None):
+def _hub(session, launch, created=None, errors=None, form=None):
     attempt = fb.current_360(session, launch)
     if attempt is not None:
         framework, domain_ids = framework_of(attempt.framework_version), attempt.domains
@@ -75,6 +90,9 @@ def _hub(session, launch, created=None):
         groups=fb.GROUP_TITLES,
         days=fb.INVITATION_DAYS,
         created=created,
+        errors=errors,
+        form=form or {},
+        saved=_saved_title(framework),
         min_raters=_settings().feedback_min_raters,
         exempt=[fb.GROUP_TITLES[g].lower() for g in _settings().feedback_exempt_groups],
     )
@@ -95,6 +113,9 @@ def self_domain(domain_id: str):
     launch = current_launch()
     if request.method == "POST":
         with get_db().transaction() as session:
+            missing = _unanswered(session, launch, domain_id, request.form)
+            if missing:
+                return _self_page(session, launch, domain_id, request.form, missing), 400
             attempt = fb.save_self_domain(session, launch, domain_id, request.form)
             framework = framework_of(attempt.framework_version)
             answered = {r.element_path for r in attempt.responses}
@@ -104,32 +125,71 @@ def self_domain(domain_id: str):
                 if not all(e.path in answered for e in d.elements)
             ]
         if following:
-            return redirect(launch_url("feedback.self_domain", domain_id=following[0]), 303)
-        return redirect(launch_url("feedback.start"), 303)
+            target = launch_url("feedback.self_domain", domain_id=following[0], saved=domain_id)
+            return redirect(target, 303)
+        return redirect(launch_url("feedback.start", saved=domain_id), 303)
     with get_db().transaction() as session:
-        attempt = fb.current_360(session, launch)
-        if attempt is not None:
-            framework, domain_ids = framework_of(attempt.framework_version), attempt.domains
-        else:
-            version, domain_ids = fb.link_framework(session, launch)
-            framework = framework_of(version)
-        scope = domains_in_scope(framework, domain_ids)
-        position = next((n for n, d in enumerate(scope) if d.id == domain_id), None)
-        if position is None:
-            raise UserFacingError(
-                "This domain is not part of your 360.", code="not_found", status=404
-            )
-        values = {r.element_path: r.picked_stage for r in attempt.responses} if attempt else {}
-        return render_template(
-            "feedback/self.html",
-            framework=framework,
-            domain=scope[position],
-            position=position + 1,
-            total=len(scope),
-            values=values,
-            revision=attempt.revision if attempt else 0,
-            locked=attempt is not None and attempt.status == COMPLETED,
-        )
+        return _self_page(session, launch, domain_id)
+
+
+def _self_scope(session, launch):
+    attempt = fb.current_360(session, launch)
+    if attempt is not None:
+        return attempt, framework_of(attempt.framework_version), attempt.domains
+    version, domain_ids = fb.link_framework(session, launch)
+    return None, framework_of(version), domain_ids
+
+
+def _unanswered(session, launch, domain_id: str, form) -> list:
+    """Return the elements of a self-rating page sent without a stage (a person's slip)."""
+    _, framework, domain_ids = _self_scope(session, launch)
+    if domain_id not in {d.id for d in domains_in_scope(framework, domain_ids)}:
+        return []  # the service refuses a domain out of scope
+    if form.get("domain") != domain_id:
+        return []
+    elements = framework.domain(domain_id).elements
+    return [e for e in elements if not (form.get("stage-" + e.path) or "").strip()]
+
+
+def _errors_for(elements, message: str) -> dict:
+    return {
+        "summary": [
+            {"text": f"{e.title}: {message}", "href": "#stage-" + e.path.replace("/", "--")}
+            for e in elements
+        ],
+        "fields": {e.path: message for e in elements},
+    }
+
+
+def _self_page(session, launch, domain_id: str, form=None, missing=()):
+    attempt, framework, domain_ids = _self_scope(session, launch)
+    scope = domains_in_scope(framework, domain_ids)
+    position = next((n for n, d in enumerate(scope) if d.id == domain_id), None)
+    if position is None:
+        raise UserFacingError("This domain is not part of your 360.", code="not_found", status=404)
+    values = {r.element_path: r.picked_stage for r in attempt.responses} if attempt else {}
+    for element in scope[position].elements:
+        raw = (form or {}).get("stage-" + element.path, "")
+        if raw.isdigit():
+            values[element.path] = int(raw)
+    return render_template(
+        "feedback/self.html",
+        framework=framework,
+        domain=scope[position],
+        position=position + 1,
+        total=len(scope),
+        values=values,
+        revision=attempt.revision if attempt else 0,
+        locked=attempt is not None and attempt.status == COMPLETED,
+        errors=_errors_for(missing, "choose a stage") if missing else None,
+        saved=_saved_title(framework),
+    )
+
+
+def _saved_title(framework) -> str | None:
+    """Return the title of the domain named by ?saved=, to say its ratings were saved."""
+    wanted = request.args.get("saved")
+    return next((d.title for d in framework.domains if d.id == wanted), None) if wanted else None
 
 
 @bp.post("/invitations")
@@ -138,15 +198,31 @@ def invite():
     """Create a one-time rater link and show it to the learner once."""
     launch = current_launch()
     with get_db().transaction() as session:
+        errors = _invitation_errors(request.form)
+        if errors:
+            return _hub(session, launch, errors=errors, form=request.form), 400
         invitation, token = fb.create_invitation(session, launch, request.form)
         link = _invitation_link(token)
         name = (launch.platform_user.given_name or "").strip() or "A colleague"
         created = {
             "invitation": invitation,
             "link": link,
-            "mailto": _mailto(invitation.email, link, name),
+            "mailto": _mailto(invitation.email, link, name, invitation.rater_group),
         }
         return _hub(session, launch, created=created), 201
+
+
+def _invitation_errors(form) -> dict | None:
+    """Return the invitation form's slips (group, email) to show beside the fields."""
+    fields = {}
+    if (form.get("rater_group") or "") not in fb.GROUP_TITLES:
+        fields["rater_group"] = "Choose the rater's group"
+    if fb.bad_email((form.get("email") or "").strip()):
+        fields["email"] = "Enter an email address like name@example.nhs.uk, or leave it empty"
+    if not fields:
+        return None
+    ids = {"rater_group": "#fb-group", "email": "#fb-email"}
+    return {"summary": [{"text": t, "href": ids[k]} for k, t in fields.items()], "fields": fields}
 
 
 @bp.post("/invitations/<invitation_id>/revoke")
@@ -173,36 +249,13 @@ def report():
                 title="No 360 report yet",
             )
         return render_template(
-            "feedback/report.html", attempt=attempt, groups=fb.GROUP_TITLES,
+            "feedback/report.html",
+            attempt=attempt,
+            groups=fb.GROUP_TITLES,
+            heading="Your 360 report",
+            self_label="You",
+            self_in_text="you",
+            back_url=launch_url("feedback.start"),
+            back_text="Back to your 360 feedback",
             **build_report(session, attempt),
-        )  # fmt: skip
-
-
-@bp.route("/r/<token>", methods=["GET", "POST"])
-def rate(token: str):
-    """Let an invited rater, who has no LMS account, rate the learner once."""
-    if request.method == "POST":
-        return _submit_rating(token)
-    with get_db().transaction() as session:
-        invitation, attempt = fb.open_invitation(session, token, lock=True)
-        if invitation.opened_at is None:
-            invitation.opened_at = utcnow()
-        framework = framework_of(attempt.framework_version)
-        return render_template(
-            "feedback/rate.html",
-            token=token,
-            name=fb.learner_greeting(session, attempt),
-            framework=framework,
-            domains=domains_in_scope(framework, attempt.domains),
-            rater_role=fb.RATER_ROLES[invitation.rater_group],
-            anonymous=invitation.rater_group not in _settings().feedback_exempt_groups,
         )
-
-
-def _submit_rating(token: str):
-    try:
-        with get_db().transaction() as session:
-            fb.submit_rating(session, token, request.form)
-    except IntegrityError:
-        raise fb.gone("submitted") from None  # a simultaneous second submit lost the race
-    return render_template("feedback/thanks.html")

@@ -30,6 +30,7 @@ class Offer:
     framework_id: str
     domains: tuple[str, ...] | None
     career_phase: str | None
+    framework_title: str = ""
 
     @property
     def title(self) -> str:
@@ -87,4 +88,18 @@ def read_offer(session: Session, custom: Mapping | None) -> Offer:
     phase = _text(custom, "career_phase")
     if phase is not None and phase not in load_phases():
         raise _refuse("career_phase", phase, list(load_phases()))
-    return Offer(kind=kind, framework_id=framework_id, domains=domains, career_phase=phase)
+    return Offer(
+        kind=kind,
+        framework_id=framework_id,
+        domains=domains,
+        career_phase=phase,
+        framework_title=framework.title,
+    )
+
+
+def phase_title(phase: str | None) -> str | None:
+    """Return a career phase's title ("Foundation training"), or its id when unknown."""
+    if not phase:
+        return None
+    known = load_phases().get(phase)
+    return known.title if known else phase.replace("-", " ")

@@ -11,7 +11,7 @@ from framework.model import Framework
 from framework.phases import expected_profile
 from framework.profile import compare_with_phase, domain_profile, overall_score
 from framework.scoring import ElementScore
-from lti_tool.assess.models import COMPLETED, Attempt, FrameworkVersion, InstitutionSetting
+from lti_tool.assess.models import COMPLETED, SELF, Attempt, FrameworkVersion, InstitutionSetting
 from lti_tool.models import PlatformUser
 
 STATUS_TEXT = {"below": "Below expected", "meets": "Meets expected", "above": "Above expected"}
@@ -90,13 +90,17 @@ def domain_rows(framework: Framework, result: dict) -> list[dict]:
 
 
 def completed_history(session: Session, learner_id: str, framework_id: str) -> list[Attempt]:
-    """Return the learner's completed attempts under a framework, oldest first."""
+    """Return the learner's completed self-assessments under a framework, oldest first.
+
+    Only self-assessments are scored; a 360's self rating is completed too, but has no score.
+    """
     return list(
         session.scalars(
             select(Attempt)
             .join(FrameworkVersion, Attempt.framework_version_id == FrameworkVersion.id)
             .where(
                 Attempt.learner_id == learner_id,
+                Attempt.kind == SELF,
                 Attempt.status == COMPLETED,
                 FrameworkVersion.framework_id == framework_id,
             )

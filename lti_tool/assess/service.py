@@ -22,6 +22,7 @@ from lti_tool.assess.attempt_recording import AttemptStatements
 from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.assess.models import COMPLETED, IN_PROGRESS, SELF, Attempt, ElementResponse
 from lti_tool.assess.offer import Offer
+from lti_tool.design_system import plural
 from lti_tool.errors import UserFacingError
 from lti_tool.grades import queue_grade
 from lti_tool.models import LaunchSession, ResourceLink, utcnow
@@ -37,6 +38,14 @@ class AttemptClosed(UserFacingError):
     status = 409
     code = "attempt_completed"
     title = "This assessment is already completed"
+
+
+class AttemptIncomplete(UserFacingError):
+    """Completion was asked for while some elements have neither ratings nor a picked stage."""
+
+    status = 422
+    code = "attempt_incomplete"
+    title = "Some elements are not answered yet"
 
 
 def framework_for(attempt: Attempt) -> Framework:
@@ -282,14 +291,11 @@ def complete(
     missing = missing_elements(attempt)
     if missing:
         names = "; ".join(e.title for e in missing)
-        raise UserFacingError(
-            f"{len(missing)} element{'s' if len(missing) != 1 else ''} still need a rating or "
-            f"a picked stage: {names}.",
+        count = plural(len(missing), "element still needs", "elements still need")
+        raise AttemptIncomplete(
+            f"{count} a rating or a picked stage: {names}.",
             hint="Go back to those domains, rate the indicators or pick the stage that fits "
             "best, then finish again.",
-            code="attempt_incomplete",
-            status=422,
-            title="Some elements are not answered yet",
         )
     _claim_revision(session, attempt, revision)
     framework = framework_for(attempt)

@@ -18,6 +18,7 @@ from lti_tool.sessions import current_launch, launch_required, launch_url
 
 bp = Blueprint("validation", __name__, url_prefix="/validation")
 SUPERVISORS = (MENTOR, INSTRUCTOR, ADMINISTRATOR)
+CHECK = "check"
 
 
 @bp.after_request
@@ -33,9 +34,19 @@ def index():
     launch = current_launch()
     with get_db().transaction() as session:
         pending, done = va.course_attempts(session, launch)
+        signed = request.args.get("signed")
+        signed_name = next((_name(u) for a, u, _ in done if a.id == signed), None)
         return render_template(
-            "supervision/index.html", course=launch.course, pending=pending, done=done
+            "supervision/index.html",
+            course=launch.course,
+            pending=pending,
+            done=done,
+            signed=signed_name,
         )
+
+
+def _name(user: PlatformUser) -> str:
+    return user.display_name if user.display_name != "there" else "Learner " + user.sub
 
 
 @bp.route("/attempts/<attempt_id>", methods=["GET", "POST"])
@@ -44,9 +55,14 @@ def review(attempt_id: str):
     """Show a learner's self-assessment for review; store the review or sign it off."""
     launch = current_launch()
     if request.method == "POST":
+        # "check" stores the review as a draft and asks for confirmation before signing off.
+        action = request.form.get("action")
+        form = request.form.copy()
+        if action == CHECK:
+            form["action"] = "save"
         try:
             with get_db().transaction() as session:
-                validation = va.submit_review(session, launch, attempt_id, request.form)
+                validation = va.submit_review(session, launch, attempt_id, form)
                 signed = validation.signed_off_at is not None
         except IntegrityError:
             raise invalid(
@@ -54,8 +70,10 @@ def review(attempt_id: str):
                 status=409,
             ) from None
         if signed:
-            return redirect(launch_url("validation.index"), 303)
-        return redirect(launch_url("validation.review", attempt_id=attempt_id), 303)
+            return redirect(launch_url("validation.index", signed=attempt_id), 303)
+        if action == CHECK:
+            return redirect(launch_url("validation.confirm", attempt_id=attempt_id), 303)
+        return redirect(launch_url("validation.review", attempt_id=attempt_id, saved=1), 303)
     with get_db().transaction() as session:
         attempt = va.reviewable(session, launch, attempt_id)
         framework = framework_of(attempt.framework_version)
@@ -63,11 +81,48 @@ def review(attempt_id: str):
         return render_template(
             "supervision/review.html",
             attempt=attempt,
-            learner=session.get(PlatformUser, attempt.platform_user_id),
+            learner_name=_name(session.get(PlatformUser, attempt.platform_user_id)),
             framework=framework,
             rows=va.review_rows(session, attempt),
             summary=summary,
             draft_comment=_draft_comment(session, attempt_id),
+            saved=request.args.get("saved"),
+        )
+
+
+@bp.get("/attempts/<attempt_id>/sign-off")
+@launch_required(*SUPERVISORS)
+def confirm(attempt_id: str):
+    """Show the stored review in full and ask the supervisor to confirm the sign-off."""
+    launch = current_launch()
+    with get_db().transaction() as session:
+        attempt = va.reviewable(session, launch, attempt_id)
+        if va.validation_for(session, attempt_id) is not None:
+            return redirect(launch_url("validation.review", attempt_id=attempt_id), 303)
+        framework = framework_of(attempt.framework_version)
+        rows = []
+        for row in va.review_rows(session, attempt):
+            if row["stage"] is None:
+                continue
+            rows.append(
+                {
+                    "path": row["element"].path,
+                    "title": row["element"].title,
+                    "domain_id": row["domain"].id,
+                    "domain_title": row["domain"].title,
+                    "learner": row["learner_stage"],
+                    "confirmed": row["stage"],
+                    "adjusted": row["stage"] != row["learner_stage"],
+                    "comment": row["comment"],
+                }
+            )
+        return render_template(
+            "supervision/confirm.html",
+            attempt=attempt,
+            learner_name=_name(session.get(PlatformUser, attempt.platform_user_id)),
+            framework=framework,
+            rows=rows,
+            comment=_draft_comment(session, attempt_id),
         )
 
 
@@ -91,4 +146,8 @@ def view(attempt_id: str):
             attempt=attempt,
             framework=framework_of(attempt.framework_version),
             summary=va.validation_for(session, attempt_id),
+            own=True,
+            learner_name=None,
+            back_url=launch_url("assess.results", attempt_id=attempt_id),
+            back_text="Back to your results",
         )

@@ -7,8 +7,8 @@ from flask import Blueprint, redirect, render_template, request
 from lti_tool.assess import service
 from lti_tool.assess.answers import EVIDENCE, RATING, REFLECTION, STAGE, UNSURE
 from lti_tool.assess.charts import domain_profile_svg
-from lti_tool.assess.models import COMPLETED
-from lti_tool.assess.offer import read_offer
+from lti_tool.assess.models import COMPLETED, SELF
+from lti_tool.assess.offer import phase_title, read_offer
 from lti_tool.assess.results import completed_history, domain_rows, history_rows
 from lti_tool.assess.supervision import validation_for
 from lti_tool.db import get_db, get_session
@@ -35,6 +35,18 @@ def field_names() -> dict:
     }
 
 
+@bp.app_template_global("element_ref")
+def element_ref(path: str) -> str:
+    """Return an element path as an HTML id fragment: "domain--element"."""
+    return path.replace("/", "--")
+
+
+@bp.app_template_global("phase_title")
+def _phase_title(phase: str | None) -> str | None:
+    """Return a career phase's title for templates."""
+    return phase_title(phase)
+
+
 def _offer():
     launch = current_launch()
     link = launch.resource_link
@@ -45,12 +57,24 @@ def _attempt(attempt_id: str):
     return service.own_attempt(get_session(), current_launch(), attempt_id)
 
 
-def _go_to_domain(attempt_id: str, domain_id: str | None):
+def _go_to_domain(attempt_id: str, domain_id: str | None, saved: str | None = None):
+    extra = {"saved": saved} if saved else {}
     if domain_id is None:
-        return redirect(launch_url("assess.finish", attempt_id=attempt_id), code=303)
+        return redirect(launch_url("assess.finish", attempt_id=attempt_id, **extra), code=303)
     return redirect(
-        launch_url("assess.domain", attempt_id=attempt_id, domain_id=domain_id), code=303
+        launch_url("assess.domain", attempt_id=attempt_id, domain_id=domain_id, **extra),
+        code=303,
     )
+
+
+def _saved_domain() -> str | None:
+    """Return the title of the domain just saved (named by ?saved=), to say it was saved."""
+    attempt_id = request.view_args.get("attempt_id")
+    wanted = request.args.get("saved")
+    if not wanted or not attempt_id:
+        return None
+    framework = service.framework_for(_attempt(attempt_id))
+    return next((d.title for d in framework.domains if d.id == wanted), None)
 
 
 @bp.post("/start")
@@ -115,6 +139,12 @@ def domain(attempt_id: str, domain_id: str):
         total=len(domains),
         responses={r.element_path: r for r in attempt.responses},
         phase_expected=_expected(attempt, framework),
+        saved=_saved_domain(),
+        previous_url=(
+            launch_url("assess.domain", attempt_id=attempt.id, domain_id=domains[index - 1])
+            if (index := domains.index(domain_id))
+            else None
+        ),
     )
 
 
@@ -139,53 +169,100 @@ def save(attempt_id: str, domain_id: str):
         )
     if action == service.LATER:
         return redirect(launch_url("pages.home", saved=attempt_id), code=303)
-    return _go_to_domain(attempt_id, target)
+    return _go_to_domain(attempt_id, target, saved=domain_id)
+
+
+def _finish_page(attempt, *, tried: bool = False):
+    framework = service.framework_for(attempt)
+    missing = service.missing_elements(attempt)
+    answered = {r.element_path for r in attempt.responses} - {e.path for e in missing}
+    domains = [framework.domain(d) for d in service.domain_ids(attempt)]
+    return render_template(
+        "assess/finish.html",
+        saved=None if tried else _saved_domain(),
+        attempt=attempt,
+        framework=framework,
+        missing=missing,
+        tried=tried,
+        domains=[(d, sum(1 for e in d.elements if e.path in answered)) for d in domains],
+    )
 
 
 @bp.get("/<attempt_id>/finish")
 @launch_required()
 def finish(attempt_id: str):
-    """Show what is still unanswered, and the button that completes the attempt."""
+    """Show each domain's answers so far, what is unanswered, and the button that completes."""
     attempt = _attempt(attempt_id)
     if attempt.status == COMPLETED:
         return redirect(launch_url("assess.results", attempt_id=attempt.id), code=303)
-    framework = service.framework_for(attempt)
-    return render_template(
-        "assess/finish.html",
-        attempt=attempt,
-        framework=framework,
-        missing=service.missing_elements(attempt),
-        domains=[framework.domain(d) for d in service.domain_ids(attempt)],
-    )
+    return _finish_page(attempt)
 
 
 @bp.post("/<attempt_id>/complete")
 @launch_required()
 def complete(attempt_id: str):
-    """Score and complete the attempt, then show the results."""
-    with get_db().transaction() as session:
-        attempt = service.own_attempt(session, current_launch(), attempt_id)
-        service.complete(session, current_launch(), attempt, request.form.get("revision"))
+    """Score and complete the attempt, then show the results.
+
+    While an element is unanswered the finish page comes back (422) with an error summary
+    that links to each element needing an answer.
+    """
+    try:
+        with get_db().transaction() as session:
+            attempt = service.own_attempt(session, current_launch(), attempt_id)
+            service.complete(session, current_launch(), attempt, request.form.get("revision"))
+    except service.AttemptIncomplete:
+        return _finish_page(_attempt(attempt_id), tried=True), 422
     return redirect(launch_url("assess.results", attempt_id=attempt_id), code=303)
 
 
-def _results_page(attempt_id: str, template: str):
-    attempt = _attempt(attempt_id)
-    if attempt.status != COMPLETED:
-        return _go_to_domain(attempt.id, attempt.current_domain)
+def results_values(session, attempt, *, own: bool, history_link, course_id=None) -> dict:
+    """Return what the results body shows about a completed attempt.
+
+    Instructors (``course_id`` given) see the history of that course only: attempts made at
+    other institutions belong to the learner, not to this course.
+    """
+    from lti_tool.models import PlatformUser
+
     framework = service.framework_for(attempt)
     rows = domain_rows(framework, attempt.result)
-    history = completed_history(get_session(), attempt.learner_id, framework.id)
+    history = completed_history(session, attempt.learner_id, framework.id)
+    if course_id is not None:
+        history = [a for a in history if a.course_id == course_id]
+    learner = session.get(PlatformUser, attempt.platform_user_id)
+    named = learner.name or learner.given_name or learner.family_name
+    return {
+        "attempt": attempt,
+        "framework": framework,
+        "result": attempt.result,
+        "rows": rows,
+        "chart": domain_profile_svg(rows, framework.max_stage),
+        "domains": [framework.domain(d) for d in service.domain_ids(attempt)],
+        "history": history_rows(framework, history),
+        "responses": list(attempt.responses),
+        "learner_name": learner.display_name if named else "Learner " + learner.sub,
+        "own": own,
+        "history_link": history_link,
+    }
+
+
+def _results_page(attempt_id: str, template: str, *, links: bool):
+    attempt = _attempt(attempt_id)
+    if attempt.kind != SELF:
+        raise UserFacingError(
+            "This is not a self-assessment, so it has no self-assessment results.",
+            hint="Open your 360 feedback report from the activity that holds it.",
+            code="not_self_assessment",
+            status=404,
+            title="No results here",
+        )
+    if attempt.status != COMPLETED:
+        return _go_to_domain(attempt.id, attempt.current_domain)
+    session = get_session()
+    link = (lambda other: launch_url("assess.results", attempt_id=other)) if links else None
     return render_template(
         template,
-        attempt=attempt,
-        framework=framework,
-        result=attempt.result,
-        rows=rows,
-        chart=domain_profile_svg(rows, framework.max_stage),
-        domains=[framework.domain(d) for d in service.domain_ids(attempt)],
-        history=history_rows(framework, history),
-        validation=validation_for(get_session(), attempt.id),
+        validation=validation_for(session, attempt.id),
+        **results_values(session, attempt, own=True, history_link=link),
     )
 
 
@@ -193,11 +270,11 @@ def _results_page(attempt_id: str, template: str):
 @launch_required()
 def results(attempt_id: str):
     """Show the results: domain profile chart and table, element stages, comparison, history."""
-    return _results_page(attempt_id, "assess/results.html")
+    return _results_page(attempt_id, "assess/results.html", links=True)
 
 
 @bp.get("/<attempt_id>/print")
 @launch_required()
 def print_view(attempt_id: str):
     """Show the results laid out for printing or saving as PDF."""
-    return _results_page(attempt_id, "assess/print.html")
+    return _results_page(attempt_id, "assess/print.html", links=False)

@@ -29,6 +29,7 @@ def build() -> click.Group:
         from lti_tool.cli import (
             admin,
             db,
+            demo,
             forwarder,
             framework,
             grades,
@@ -43,6 +44,7 @@ def build() -> click.Group:
         for module in (
             admin,
             db,
+            demo,
             forwarder,
             framework,
             grades,

@@ -104,7 +104,7 @@ def link():
     with db.sessions() as session:
         until = linking.locked_until(session, session.get(PlatformUser, user_id))
     if until is not None:
-        raise _too_many(until)
+        return _locked(until)
     try:
         with db.transaction() as session:
             tx_launch = session.get(LaunchSession, launch.token_hash)
@@ -116,26 +116,22 @@ def link():
         with db.transaction() as session:
             until = linking.record_failure(session, user_id, policy)
         if until is not None:
-            raise _too_many(until) from None
-        raise UserFacingError(
-            str(exc),
-            hint="Ask for a new code in leadpath on your other platform and type it here "
-            "within its time limit. A code works once.",
-            code=exc.code,
-            status=exc.status,
-            title="The accounts were not linked",
-        ) from None
+            return _locked(until)
+        # A mistyped or stale code keeps the learner on the page, the error beside the field.
+        message = f"{exc} Ask for a new code on your other platform if it has expired."
+        error = {"code": exc.code, "message": message}
+        return _page(exc.status, error=error, entered=request.form.get("code", ""))
     return redirect(launch_url("identity.page", done="linked"), code=303)
 
 
-def _too_many(until) -> UserFacingError:
-    return UserFacingError(
-        "Too many wrong link codes were entered from this account.",
-        hint=f"Try again after {until:%H:%M} UTC with a new code from your other platform.",
-        code="too_many_codes",
-        status=429,
-        title="Please wait before trying another code",
+def _locked(until):
+    """Answer 429 on the page itself, saying when codes may be entered again."""
+    message = (
+        f"Too many wrong link codes were entered from this account. Try again after "
+        f"{until:%H:%M} UTC with a new code from your other platform."
     )
+    error = {"code": "too_many_codes", "message": message, "href": "#enter-heading"}
+    return _page(429, error=error)
 
 
 @bp.post("/identity/unlink")

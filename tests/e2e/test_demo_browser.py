@@ -1,11 +1,12 @@
 """In a real browser: /demo → learner launch → the learner page, through the LTI 1.3 flow."""
 
+from tests.support.browser import demo_launch
+
 
 def test_demo_learner_launch_in_chromium_lands_on_the_learner_page(page, live_server, axe):
     page.goto(live_server + "/demo")
     assert axe(page) == []
-    page.get_by_label("Alex Morgan, learner").check()
-    page.get_by_role("button", name="Launch leadpath").click()
+    demo_launch(page, live_server, "Alex Morgan, learner")
     page.wait_for_url("**/home?ls=*")
     assert page.get_by_role("heading", level=1).inner_text() == "Hello, Alex Morgan"
     assert "Leadership in Practice (demo course)" in page.content()
@@ -13,9 +14,7 @@ def test_demo_learner_launch_in_chromium_lands_on_the_learner_page(page, live_se
 
 
 def test_demo_instructor_launch_in_chromium_lands_on_the_course_page(page, live_server, axe):
-    page.goto(live_server + "/demo")
-    page.get_by_label("Dr Sam Patel, instructor").check()
-    page.get_by_role("button", name="Launch leadpath").click()
+    demo_launch(page, live_server, "Dr Sam Patel, instructor")
     page.wait_for_url("**/course?ls=*")
     assert (
         "Leadership in Practice (demo course)" in page.get_by_role("heading", level=1).inner_text()

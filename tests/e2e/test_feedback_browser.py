@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import parse_qs, urlsplit
 
-import requests
 from sqlalchemy import select
 
-from tests.support.lti_helpers import INSTRUCTOR, LEARNER, LTI, make_platform
+from tests.support.browser import lti_launch
+from tests.support.lti_helpers import INSTRUCTOR, LEARNER, make_platform
 
 DOMAIN = "working-with-others"
 ELEMENTS = (
@@ -17,43 +16,6 @@ ELEMENTS = (
     "encouraging-contribution",
     "working-within-teams",
 )
-
-
-def lti_launch(live_server, platform, sub, roles, custom, link_id):
-    """Launch over HTTP as the platform would; return the launch session token."""
-    http = requests.Session()
-    target = live_server + "/lti/launch"
-    login = http.get(
-        live_server + "/lti/login",
-        params={
-            "iss": platform.issuer,
-            "login_hint": sub,
-            "target_link_uri": target,
-            "client_id": platform.client_id,
-        },
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert login.status_code == 302, login.text
-    sent = parse_qs(urlsplit(login.headers["Location"]).query)
-    claims = platform.claims(
-        sent["nonce"][0],
-        roles=roles,
-        sub=sub,
-        **{
-            LTI + "target_link_uri": target,
-            LTI + "custom": custom,
-            LTI + "resource_link": {"id": link_id, "title": link_id},
-        },
-    )
-    landed = http.post(
-        target,
-        data={"id_token": platform.sign(claims), "state": sent["state"][0]},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert landed.status_code == 303, landed.text
-    return landed.headers["Location"].split("ls=")[1]
 
 
 def fits_a_phone(page) -> bool:
@@ -77,7 +39,7 @@ def test_a_360_with_one_rater_in_chromium(page, browser, live_server, axe, db):
     for group in page.locator("fieldset.fb-stage-choice").all():
         group.get_by_role("radio", name="Stage 2: within a team").check()
     page.get_by_role("button", name="Save and continue").click()
-    page.wait_for_url("**/feedback?ls=*")
+    page.wait_for_url("**/feedback?*")
     assert "Your self rating is complete." in page.content()
 
     page.get_by_label("Rater group").select_option("peer")
@@ -104,7 +66,9 @@ def test_a_360_with_one_rater_in_chromium(page, browser, live_server, axe, db):
     rater.context.close()
 
     page.goto(f"{live_server}/feedback/report?ls={token}")
-    assert page.get_by_role("img", name="You compared with others, per element").is_visible()
+    assert page.get_by_role(
+        "img", name="Working with Others: self compared with others, per element"
+    ).is_visible()
     assert axe(page) == []
     assert fits_a_phone(page)
 
@@ -162,8 +126,13 @@ def test_a_supervisor_validation_in_chromium(page, live_server, axe, db):
     networks = page.get_by_role("group", name="Developing networks")
     networks.get_by_label("Confirmed stage").select_option("3")
     networks.get_by_label("Comment").fill("Chairs the regional network")
-    page.get_by_role("button", name="Sign off").click()
-    page.wait_for_url("**/validation?ls=*")
+    page.get_by_role("button", name="Continue to sign off").click()
+    page.wait_for_url("**/sign-off?ls=*")
+    assert "Chairs the regional network" in page.content()
+    assert axe(page) == []
+    page.get_by_role("button", name="Sign off", exact=True).click()
+    page.wait_for_url("**/validation?*signed=*")
+    assert page.get_by_text("You signed off the self-assessment of").is_visible()
 
     page.goto(f"{live_server}/validation/attempts/{attempt_id}/result?ls={learner}")
     assert "Chairs the regional network" in page.content()

@@ -219,7 +219,7 @@ def test_the_readme_configuration_table_lists_every_setting_and_nothing_else():
 
 def test_every_leadpath_variable_the_config_files_use_is_known():
     found = set()
-    for path in (ROOT / "config").iterdir():
+    for path in (p for p in (ROOT / "config").rglob("*") if p.is_file()):
         found.update(re.findall(r"\bLEADPATH_[A-Z0-9_]*[A-Z0-9]\b", path.read_text()))
     assert {"LEADPATH_WORKERS", "LEADPATH_BIND", "LEADPATH_BASE_URL"} <= found
     assert found <= KNOWN

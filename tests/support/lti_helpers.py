@@ -154,7 +154,7 @@ def error_code(response) -> str | None:
     """Return the failed check's code shown on an error page (or in a JSON error)."""
     if response.is_json:
         return response.get_json().get("error")
-    found = re.search(r"check <code>([a-z0-9_]+)</code>", response.get_data(as_text=True))
+    found = re.search(r'data-error-code="([a-z0-9_]+)"', response.get_data(as_text=True))
     return found.group(1) if found else None
 
 

@@ -34,6 +34,7 @@ class StatementQuery:
     learner: str | None = None
     course: str | None = None
     after: tuple[int, int] | None = None
+    include_voided: bool = False
 
     def key_hashes(self) -> list[tuple[int, bool]]:
         """Return (key hash, must be direct) pairs every result must hold, most selective first."""
@@ -66,16 +67,18 @@ class Page:
         return [jsonio.loads(payload) for _, _, payload in self.rows]
 
 
-def query_statements(engine: Engine, q: StatementQuery) -> Page:
-    """Return one page of unvoided statements matching the query."""
-    indexing.ensure_indexed(engine)
-    limit = MAX_LIMIT if q.limit <= 0 else min(q.limit, MAX_LIMIT)
+def matching(q: StatementQuery, *columns):
+    """Return (select of `columns` over the statements matching q's filters, stored, seq).
+
+    The filters every reader shares: lookup keys, voided, credential, stored range. Paging,
+    order and limit are the caller's.
+    """
     wanted = q.key_hashes()
     if wanted:
         first = aliased(_K, name="k0")
         stored, seq = first.c.stored_us, first.c.seq
         stmt = (
-            select(_S.c.seq, _S.c.stored_us, _S.c.payload)
+            select(*columns)
             .select_from(first.join(_S, _S.c.seq == first.c.seq))
             .where(first.c.h == wanted[0][0])
         )
@@ -89,14 +92,23 @@ def query_statements(engine: Engine, q: StatementQuery) -> Page:
             stmt = stmt.where(exists().where(*probe))
     else:
         stored, seq = _S.c.stored_us, _S.c.seq
-        stmt = select(_S.c.seq, _S.c.stored_us, _S.c.payload)
-    stmt = stmt.where(_S.c.voided.is_(False))
+        stmt = select(*columns)
+    if not q.include_voided:
+        stmt = stmt.where(_S.c.voided.is_(False))
     if q.mine:
         stmt = stmt.where(_S.c.credential == q.mine)
     if q.since_us is not None:
         stmt = stmt.where(stored > q.since_us)
     if q.until_us is not None:
         stmt = stmt.where(stored <= q.until_us)
+    return stmt, stored, seq
+
+
+def query_statements(engine: Engine, q: StatementQuery) -> Page:
+    """Return one page of statements matching the query (unvoided unless asked)."""
+    indexing.ensure_indexed(engine)
+    limit = MAX_LIMIT if q.limit <= 0 else min(q.limit, MAX_LIMIT)
+    stmt, stored, seq = matching(q, _S.c.seq, _S.c.stored_us, _S.c.payload)
     if q.after is not None:
         a_stored, a_seq = q.after
         if q.ascending:

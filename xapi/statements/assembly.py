@@ -15,6 +15,7 @@ from typing import Any
 
 import tincan
 
+from xapi import clock
 from xapi.statements import iris
 from xapi.statements import vocabulary as v
 from xapi.statements.model import LaunchContext
@@ -150,7 +151,7 @@ def finish(
     record provider should not set it) and writes durations as ``PT12M3.5S``.
     """
     statement.id = uuid.UUID(str(statement_id)) if statement_id else uuid.uuid4()
-    moment = timestamp or datetime.now(UTC)
+    moment = timestamp or clock.now()
     stamp = format_timestamp(moment)
     statement.timestamp = moment
     duration = statement.result.duration if statement.result else None

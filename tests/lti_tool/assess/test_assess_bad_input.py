@@ -108,15 +108,38 @@ def test_a_double_submit_stores_the_first_and_refuses_the_second(client, db, ope
     assert stored_state(db, attempt_id, learner) == after_first
 
 
-def test_completing_with_unanswered_elements_lists_them_and_stores_nothing(client, db, opened):
+def test_completing_with_unanswered_elements_keeps_the_learner_on_the_page(client, db, opened):
     token, attempt_id, learner = opened
     before = stored_state(db, attempt_id, learner)
     response = complete(client, token, attempt_id)
     assert response.status_code == 422
     text = _text(response)
-    assert "24 elements still need a rating or a picked stage" in text
-    assert "Developing networks" in text and "rate the indicators or pick the stage" in text
+    # The finish page again, with an error summary linking to each element to answer.
+    assert "<h1>Check and complete your self-assessment</h1>" in text
+    assert "nhsuk-error-summary" in text and "24 elements still need an answer" in text
+    networks = (
+        f'href="/assess/{attempt_id}/domains/working-with-others?ls={token}'
+        '#element-working-with-others--developing-networks"'
+    )
+    assert networks in text
+    assert "Developing networks (Working with Others) needs a rating or a picked stage" in text
+    assert 'action="/assess/start"' not in text and "data-error-code" not in text
     assert stored_state(db, attempt_id, learner) == before
+
+
+def test_one_missing_element_is_counted_in_the_singular(client, platform):
+    custom = {"domains": FIRST}
+    token, attempt_id = _open_attempt(client, platform, "one-missing", custom)
+    fields = domain_fields(FIRST, 3)
+    for name in [n for n in fields if n.startswith("rating:managing-yourself-")]:
+        fields[name] = "unsure"
+    page = client.get(f"/assess/{attempt_id}/domains/{FIRST}?ls={token}").get_data(as_text=True)
+    assert _post(client, token, attempt_id, FIRST, revision_on(page), **fields).status_code == 303
+    finish = _text(client.get(f"/assess/{attempt_id}/finish?ls={token}"))
+    assert "1 element still needs a rating or a picked stage" in finish
+    assert "element still need " not in finish
+    refused = _text(complete(client, token, attempt_id))
+    assert "1 element still needs an answer" in refused
 
 
 def test_a_completed_attempt_cannot_be_edited(client, db, platform):

@@ -1,6 +1,7 @@
 """A self-assessment end to end through real launches: start, save, suspend, resume, complete."""
 
 import json
+import re
 
 from sqlalchemy import delete, select
 
@@ -50,7 +51,7 @@ def test_self_assessment_saved_resumed_in_a_second_launch_completed_and_reported
     custom = {"assessment": "self", "framework": "lf-2011", "career_phase": "foundation"}
     token = launch_learner(client, platform, "e2e", custom)
     home = client.get(f"/home?ls={token}").get_data(as_text=True)
-    assert "Not started." in home and ">Start</button>" in home
+    assert "Not started yet." in home and re.search(r">\s*Start\s*</button>", home)
 
     started = start(client, token)
     assert started.status_code == 303
@@ -58,7 +59,7 @@ def test_self_assessment_saved_resumed_in_a_second_launch_completed_and_reported
     assert domain_of(started.location) == DOMAINS[0]
     page = client.get(started.location).get_data(as_text=True)
     assert "Domain 1 of 7" in page
-    assert "<legend>" in page and "Not sure" in page and "Save and finish later" in page
+    assert "<legend" in page and "Not sure" in page and "Save and finish later" in page
 
     later = fill_domain(client, token, attempt_id, DOMAINS[0], _often_to_stage_2, action="later")
     assert later.status_code == 303 and "/home" in later.location
@@ -67,7 +68,7 @@ def test_self_assessment_saved_resumed_in_a_second_launch_completed_and_reported
     second = launch_learner(client, platform, "e2e", custom)
     assert second != token
     home = client.get(f"/home?ls={second}").get_data(as_text=True)
-    assert ">Continue</button>" in home
+    assert re.search(r">\s*Continue\s*</button>", home)
     resumed = start(client, second)
     assert attempt_id_of(resumed.location) == attempt_id
     assert domain_of(resumed.location) == DOMAINS[1]
@@ -81,10 +82,11 @@ def test_self_assessment_saved_resumed_in_a_second_launch_completed_and_reported
     assert done.status_code == 303 and "/results" in done.location
 
     results = client.get(done.location).get_data(as_text=True)
-    assert '<svg class="profile-chart" role="img"' in results and "<title id=" in results
+    assert '<svg class="lp-chart profile-chart" id="profile" role="img"' in results
+    assert "<title id=" in results
     assert "Domain profile as a table" in results and "Stage per element" in results
-    assert "Overall score <strong>50%</strong>" in results
-    assert "Compared with your career phase" in results
+    assert "50% (mean stage 2.00 of 4)" in results
+    assert "Compared with the career phase" in results
     print_view = client.get(f"/assess/{attempt_id}/print?ls={second}")
     assert print_view.status_code == 200 and "<svg" in print_view.get_data(as_text=True)
 
@@ -123,3 +125,23 @@ def test_self_assessment_saved_resumed_in_a_second_launch_completed_and_reported
         assert client.get(done.location).get_data(as_text=True) == results
     finally:
         _forget_version(db, new_version)
+
+
+def test_every_save_says_it_saved(client, platform):
+    from tests.support.feedback_helpers import self_rate, start_360
+
+    token = launch_learner(
+        client, platform, "says-saved", {"domains": "working-with-others,setting-direction"}
+    )
+    attempt_id = attempt_id_of(start(client, token).location)
+    saved = fill_domain(client, token, attempt_id, "working-with-others", 3)
+    page = client.get(saved.location).get_data(as_text=True)
+    assert "Your answers for Working with Others are saved." in page
+    finished = fill_domain(client, token, attempt_id, "setting-direction", 3)
+    page = client.get(finished.location).get_data(as_text=True)
+    assert "Your answers for Setting Direction are saved." in page
+
+    feedback = start_360(client, platform, "says-saved-360")
+    rated = self_rate(client, feedback, [1, 2, 3, 4])
+    hub = client.get(rated.location).get_data(as_text=True)
+    assert "Your ratings for Working with Others are saved." in hub

@@ -1,5 +1,7 @@
 """The learner's home page lists their real attempts and links to what the activity delivers."""
 
+import re
+
 from tests.support.assess_helpers import (
     attempt_id_of,
     complete,
@@ -25,7 +27,7 @@ def test_home_lists_attempts_with_view_results_and_offers_a_new_attempt(client, 
     token = launch_learner(client, platform, "history", ONE)
     first = _completed_attempt(client, token, lambda stage: 3 if stage <= 2 else 1)
     home = client.get(f"/home?ls={token}").get_data(as_text=True)
-    assert ">Start a new attempt</button>" in home
+    assert re.search(r">\s*Start a new attempt\s*</button>", home)
     assert f"/assess/{first}/results?ls={token}" in home and "View results" in home
     second = _completed_attempt(client, token, 4)
     assert second != first

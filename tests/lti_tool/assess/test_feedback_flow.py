@@ -10,65 +10,23 @@ from sqlalchemy import select, update
 
 from lti_tool.assess.models import Attempt, FeedbackInvitation, FeedbackResponse
 from lti_tool.models import PlatformUser, utcnow
-from tests.support.lti_helpers import LEARNER, LTI, error_code, launch
+from tests.support.feedback_helpers import (
+    CONTRIBUTION,
+    DOMAIN,
+    NETWORKS,
+    PATHS,
+    RELATIONSHIPS,
+    TEAMS,
+    invitations_shown,
+    invite,
+    rate,
+    report_cells,
+    self_rate,
+    start_360,
+)
+from tests.support.lti_helpers import error_code
 from xapi.outbox.models import OutboxStatement
 from xapi.profile import build_profile, check_against_template, template_for
-
-DOMAIN = "working-with-others"
-NETWORKS = f"{DOMAIN}/developing-networks"
-RELATIONSHIPS = f"{DOMAIN}/building-and-maintaining-relationships"
-CONTRIBUTION = f"{DOMAIN}/encouraging-contribution"
-TEAMS = f"{DOMAIN}/working-within-teams"
-PATHS = [NETWORKS, RELATIONSHIPS, CONTRIBUTION, TEAMS]
-CUSTOM = {"assessment": "360", "domains": DOMAIN, "career_phase": "foundation"}
-
-
-def start_360(client, platform, sub, **claims):
-    """Launch a learner into a 360 activity; return the launch token."""
-    claims.setdefault(LTI + "resource_link", {"id": "link-360", "title": "360 feedback"})
-    claims.setdefault(LTI + "custom", CUSTOM)
-    landed = launch(client, platform, sub=sub, roles=[LEARNER], **claims)
-    assert landed.status_code == 303
-    return landed.location.split("ls=")[1]
-
-
-def self_rate(client, token, stages, revision=0):
-    form = {"ls": token, "domain": DOMAIN, "revision": str(revision)}
-    form.update({f"stage-{p}": str(s) for p, s in zip(PATHS, stages, strict=True)})
-    return client.post(f"/feedback/self/{DOMAIN}", data=form)
-
-
-def invitations_shown(page: str) -> int:
-    return int(re.search(r'name="invited" value="(\d+)"', page).group(1))
-
-
-def invite(client, token, group, email=None):
-    """Create an invitation through the hub's form; return the one-time link's token."""
-    hub = client.get(f"/feedback?ls={token}").get_data(as_text=True)
-    form = {"ls": token, "rater_group": group, "invited": str(invitations_shown(hub))}
-    if email:
-        form["email"] = email
-    created = client.post("/feedback/invitations", data=form)
-    assert created.status_code == 201, created.get_data(as_text=True)
-    link = re.search(r'id="fb-new-link"[^>]*value="([^"]+)"', created.get_data(as_text=True))
-    return html.unescape(link.group(1)).rsplit("/feedback/r/", 1)[1]
-
-
-def rate(client, link, stages, comment=None):
-    pairs = zip(PATHS, stages, strict=True)
-    form = {f"stage-{p}": ("none" if s is None else str(s)) for p, s in pairs}
-    if comment:
-        form["comment"] = comment
-    return client.post(f"/feedback/r/{link}", data=form)
-
-
-def report_cells(client, token) -> dict:
-    page = client.get(f"/feedback/report?ls={token}")
-    assert page.status_code == 200
-    cells = re.findall(
-        r'<td data-element="([^"]+)" data-group="([^"]+)">(.*?)</td>', page.get_data(as_text=True)
-    )
-    return {(e, g): re.sub(r"<[^>]+>", "", v).strip() for e, g, v in cells}
 
 
 def learner_statements(db, platform, sub, verb_end):
@@ -119,7 +77,8 @@ def test_a_line_manager_alone_is_shown_and_pooled_with_nobody_hidden(client, pla
     assert self_rate(client, token, [1, 1, 1, 1]).status_code == 303
     manager = invite(client, token, "line-manager", email="boss@example.test")
     notice = client.get(f"/feedback/r/{manager}").get_data(as_text=True)
-    assert "As their line manager you are not anonymous" in notice
+    assert "shown to Jo as those of their line manager, so they can tell they are yours" in notice
+    assert "anonymous" not in notice.lower()
     assert rate(client, manager, [3, 2, None, None], comment="Leads well").status_code == 200
     cells = report_cells(client, token)
     assert cells[(NETWORKS, "line-manager")] == "3.00"
@@ -161,11 +120,14 @@ def test_rater_page_shows_only_the_first_name_and_the_form(client, platform):
     assert "Leadership feedback for Jo" in text
     for private in ("Bloggs", "jo@example.test", "pal@example.test", "Leadership 101", "ls="):
         assert private not in text
-    anchors = re.findall(r"<a\s[^>]*>", text)
-    assert anchors == ['<a class="skip-link" href="#main">']
+    # Links lead only to public pages (skip link, home, accessibility statement, documentation).
+    targets = re.findall(r'<a\s[^>]*href="([^"]*)"', text)
+    assert set(targets) <= {"#maincontent", "/", "/accessibility", "/docs", "/frameworks"}
+    assert "/accessibility" in targets
     assert page.headers["Cache-Control"] == "no-store"
     assert "Developing networks" in text and 'value="none"' in text
-    assert "as a peer" in text and "never shown to them individually" in text
+    assert "as a peer" in text and "never shown to Jo individually" in text
+    assert "Your answers are anonymous" in text
 
 
 def test_rater_page_greets_a_colleague_when_no_name_was_sent(client, platform):
@@ -239,7 +201,7 @@ def test_a_revoked_link_answers_410_and_only_its_learner_can_revoke_it(client, p
     assert rate(client, link, [1, 1, 1, 1]).status_code == 410
     twice = client.post(f"/feedback/invitations/{invitation_id}/revoke", data={"ls": token})
     assert twice.status_code == 409
-    assert "withdrawn" in client.get(f"/feedback?ls={token}").get_data(as_text=True)
+    assert "Withdrawn" in client.get(f"/feedback?ls={token}").get_data(as_text=True)
 
 
 def test_an_unknown_link_answers_404(client):
@@ -358,10 +320,25 @@ def test_feedback_pages_need_a_launch(client):
     assert client.get("/feedback/report").status_code == 401
 
 
+def test_the_invitation_text_tells_only_anonymous_raters_they_are_anonymous(client, platform):
+    from urllib.parse import unquote
+
+    token = start_360(client, platform, "fb-invite-text")
+    hub = client.get(f"/feedback?ls={token}").get_data(as_text=True)
+    for group, anonymous in (("line-manager", False), ("peer", True)):
+        form = {"ls": token, "rater_group": group, "invited": str(invitations_shown(hub))}
+        hub = client.post("/feedback/invitations", data=form).get_data(as_text=True)
+        mailto = html.unescape(re.search(r'href="(mailto:[^"]+)"', hub).group(1))
+        body = unquote(mailto.split("body=", 1)[1])
+        assert ("anonymous" in body) is anonymous, body
+        if not anonymous:
+            assert "as their line manager" in body
+
+
 def test_hub_lists_domains_and_marks_the_self_rating_complete(client, platform):
     token = start_360(client, platform, "fb-hub")
     hub = client.get(f"/feedback?ls={token}").get_data(as_text=True)
-    assert "Working with Others" in hub and "to do" in hub
+    assert "Working with Others" in hub and "Not started" in hub
     assert self_rate(client, token, [1, 2, 3, 4]).status_code == 303
     hub = client.get(f"/feedback?ls={token}").get_data(as_text=True)
     assert "Your self rating is complete." in hub
@@ -395,3 +372,31 @@ def test_two_simultaneous_submits_of_one_link_store_one_answer(app, platform, db
             .where(FeedbackInvitation.attempt_id.in_(_attempt_ids(session, platform, "fb-race")))
         ).all()
     assert len(answers) == 1
+
+
+def test_slips_on_360_forms_keep_the_person_on_the_page_with_an_error_summary(client, platform):
+    token = start_360(client, platform, "fb-slips")
+    form = {"ls": token, "domain": DOMAIN, "revision": "0", f"stage-{NETWORKS}": "2"}
+    page = client.post(f"/feedback/self/{DOMAIN}", data=form)
+    assert page.status_code == 400
+    text = page.get_data(as_text=True)
+    assert "nhsuk-error-summary" in text and "<h1>Working with Others</h1>" in text
+    assert 'href="#stage-working-with-others--working-within-teams"' in text
+    assert "Working within teams: choose a stage" in text
+    assert 'value="2" checked' in text  # what was chosen is kept
+
+    bad = {"ls": token, "rater_group": "peer", "invited": "0", "email": "jo@nowhere"}
+    hub = client.post("/feedback/invitations", data=bad)
+    assert hub.status_code == 400
+    text = hub.get_data(as_text=True)
+    assert 'href="#fb-email"' in text and "Enter an email address like" in text
+    assert "<h1>360 feedback</h1>" in text and 'value="jo@nowhere"' in text
+
+    link = invite(client, token, "peer")
+    empty = rate(client, link, [None, None, None, None], comment="Keeps calm")
+    assert empty.status_code == 400
+    text = empty.get_data(as_text=True)
+    assert "Rate at least one element before sending your feedback" in text
+    assert 'href="#stage-working-with-others--developing-networks"' in text
+    assert "Keeps calm" in text  # the comment typed is not lost
+    assert rate(client, link, [1, None, None, None]).status_code == 200

@@ -182,7 +182,7 @@ def test_supervisor_adjusts_one_element_signs_off_and_the_learner_sees_it(
     assert view.status_code == 200
     text = view.get_data(as_text=True)
     assert "Leads the ward huddle" in text and "A good start." in text
-    row = re.search(rf'<tr data-element="{RELATIONSHIPS}".*?</tr>', text, re.S).group(0)
+    row = re.search(rf'<tr [^>]*data-element="{RELATIONSHIPS}".*?</tr>', text, re.S).group(0)
     assert 'data-confirmed="3"' in row and "(adjusted)" in row
     results = client.get(f"/assess/{attempt_id}/results?ls={learner}").get_data(as_text=True)
     assert f"/validation/attempts/{attempt_id}/result?ls={learner}" in results
@@ -210,6 +210,39 @@ def test_supervisor_adjusts_one_element_signs_off_and_the_learner_sees_it(
     for statement in verified + asserted:
         assert check_against_template(statement, template_for(statement, profile)) == []
     assert xapi_validator(verified + asserted) == [[], []]
+
+
+def test_sign_off_asks_for_confirmation_and_every_save_says_it_saved(client, platform, db):
+    learner_launch(client, platform, "va-confirm")
+    attempt_id = insert_completed_self_assessment(db, platform, "va-confirm")
+    supervisor = supervisor_launch(client, platform, "va-confirm-sup")
+    review_url = f"/validation/attempts/{attempt_id}"
+
+    saved = client.post(review_url, data=review_form(supervisor, attempt_id, action="save"))
+    assert saved.status_code == 303 and "saved=1" in saved.location
+    assert "Your review is saved" in client.get(saved.location).get_data(as_text=True)
+
+    form = review_form(supervisor, attempt_id, action="check", **{f"stage-{RELATIONSHIPS}": "3"})
+    checked = client.post(review_url, data=form)
+    assert checked.status_code == 303
+    assert checked.location.startswith(f"/validation/attempts/{attempt_id}/sign-off?")
+    with db.sessions() as session:
+        assert validation_for(session, attempt_id) is None  # nothing signed off yet
+    assert not statements_about(db, attempt_id)
+    page = client.get(checked.location).get_data(as_text=True)
+    assert "Check and sign off the self-assessment of Jo Bloggs" in page
+    assert "Adjusted" in page and "Signing off cannot be undone" in page
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
+    assert fields["action"] == "signoff" and fields[f"stage-{RELATIONSHIPS}"] == "3"
+
+    signed = client.post(review_url, data=fields)
+    assert signed.status_code == 303 and f"signed={attempt_id}" in signed.location
+    listing = client.get(signed.location).get_data(as_text=True)
+    assert "You signed off the self-assessment of Jo Bloggs" in listing
+    with db.sessions() as session:
+        summary = validation_for(session, attempt_id)
+    assert {e.path: e.confirmed_stage for e in summary.elements}[RELATIONSHIPS] == 3
+    assert client.get(checked.location).status_code == 303  # signed: back to the review
 
 
 def test_confirming_every_stage_is_an_agreement_without_assertions(client, platform, db):

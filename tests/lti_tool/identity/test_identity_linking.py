@@ -20,7 +20,7 @@ from tests.support.identity_helpers import (
     queued_with_verb,
     user_of,
 )
-from tests.support.lti_helpers import make_platform
+from tests.support.lti_helpers import error_code, make_platform
 from xapi.profile import build_profile, check_against_template, check_extensions, template_for
 
 
@@ -125,7 +125,12 @@ def test_wrong_code_is_refused_and_changes_nothing(client, db, two_platforms, ma
     good = get_code(client, token_a)
     response = enter_code(client, token_b, mangle(good))
     assert response.status_code == status
-    assert f"<code>{code}</code>" in response.text
+    assert error_code(response) == code
+    # The learner stays on the page: an error summary links to the code field, which keeps
+    # what was typed and says what is wrong.
+    assert "<h1>Your record across institutions</h1>" in response.text
+    assert 'href="#code"' in response.text and "nhsuk-error-message" in response.text
+    assert f'value="{mangle(good)}"' in response.text
     assert user_of(db, b, "wrong-b").learner_id != user_of(db, a, "wrong").learner_id
     assert enter_code(client, token_b, good).status_code == 303
 
@@ -183,7 +188,11 @@ def test_five_wrong_codes_lock_code_entry_for_a_while(client, db, two_platforms)
     assert statuses == [400, 400, 400, 400, 429]
     locked = enter_code(client, token_b, good)
     assert locked.status_code == 429
-    assert "too_many_codes" in locked.text
+    assert error_code(locked) == "too_many_codes"
+    assert (
+        "Try again after" in locked.text
+        and "<h1>Your record across institutions</h1>" in locked.text
+    )
     assert user_of(db, b, "brute-b").learner_id != user_of(db, a, "brute").learner_id
     assert "Too many wrong codes" in client.get("/identity", query_string={"ls": token_b}).text
 
@@ -225,3 +234,23 @@ def test_the_current_account_and_foreign_accounts_cannot_be_unlinked(client, db,
     )
     assert foreign.status_code == 404
     assert client.post("/identity/unlink", data={"ls": token_a}).status_code == 400
+
+
+def test_two_accounts_from_one_platform_are_told_apart(client, db, platform):
+    from tests.support.lti_helpers import launch
+
+    first = launch(client, platform, sub="ward-7", email="jo.bloggs@trust.nhs.test")
+    token_a = first.location.split("ls=")[1]
+    second = launch(
+        client, platform, sub="bank-41", email="jo.bank@trust.nhs.test", name="Jo Bloggs (bank)"
+    )
+    token_b = second.location.split("ls=")[1]
+    assert enter_code(client, token_b, get_code(client, token_a)).status_code == 303
+    page = client.get("/identity", query_string={"ls": token_a}).text
+    main = page.split('<h2 id="give-heading">')[0]
+    cards = main.split('<div class="nhsuk-card lp-account"')[1:]
+    assert len(cards) == 2
+    this, other = (c for c in sorted(cards, key=lambda c: "This account" not in c))
+    assert "ward-7" in this and "jo.bloggs@trust.nhs.test" in this
+    assert "bank-41" in other and "jo.bank@trust.nhs.test" in other and "Jo Bloggs (bank)" in other
+    assert "the account bank-41 at" in other  # the unlink button names which account

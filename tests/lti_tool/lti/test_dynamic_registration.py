@@ -53,8 +53,14 @@ def test_registration_stores_the_platform_and_asks_the_lms_to_close_the_dialog(c
     assert stored.key_set_url == lms.issuer + "/jwks"
     assert stored.name.startswith("moodle at 127.0.0.1:")
     assert "leadpath is registered with moodle at 127.0.0.1:" in text
-    assert 'postMessage({subject: "org.imsglobal.lti.close"}, "*")' in text
-    assert "window.opener || window.parent" in text
+    # The page asks the LMS to close the dialog from a static script (no inline script).
+    assert '<script src="/static/registration.js" defer></script>' in text
+    assert "<script>" not in text
+    script = client.get("/static/registration.js")
+    source = script.get_data(as_text=True)
+    script.close()
+    assert 'postMessage({ subject: "org.imsglobal.lti.close" }, "*")' in source
+    assert "window.opener || window.parent" in source
     assert response.headers["Cache-Control"] == "no-store"
 
 

@@ -1,0 +1,78 @@
+"""The 360 rater's pages: a one-time form for someone with no LMS account, and the thanks."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from sqlalchemy.exc import IntegrityError
+
+from lti_tool.assess import feedback as fb
+from lti_tool.assess.framework_versions import framework_of
+from lti_tool.assess.stage_forms import domains_in_scope, element_paths
+from lti_tool.db import get_db
+from lti_tool.models import utcnow
+
+
+def rate(token: str):
+    """Let an invited rater, who has no LMS account, rate the learner once."""
+    if request.method == "POST":
+        return _submit_rating(token)
+    with get_db().transaction() as session:
+        invitation, attempt = fb.open_invitation(session, token, lock=True)
+        if invitation.opened_at is None:
+            invitation.opened_at = utcnow()
+        return _rating_form(session, token, invitation, attempt)
+
+
+def _rating_form(session, token, invitation, attempt, form=None, errors=None):
+    framework = framework_of(attempt.framework_version)
+    exempt = current_app.config["LEADPATH"].feedback_exempt_groups
+    values = {}
+    for key, raw in (form or {}).items():
+        if key.startswith("stage-") and raw.isdigit():
+            values[key[len("stage-") :]] = int(raw)
+    return render_template(
+        "feedback/rate.html",
+        token=token,
+        name=fb.learner_greeting(session, attempt),
+        framework=framework,
+        domains=domains_in_scope(framework, attempt.domains),
+        rater_role=fb.RATER_ROLES[invitation.rater_group],
+        anonymous=invitation.rater_group not in exempt,
+        values=values,
+        comment=(form or {}).get("comment", ""),
+        errors=errors,
+        hide_nav=True,
+    )
+
+
+def _submit_rating(token: str):
+    form = request.form
+    if not any(
+        (v or "").strip() not in ("", "none") for k, v in form.items() if k.startswith("stage-")
+    ):
+        with get_db().transaction() as session:
+            invitation, attempt = fb.open_invitation(session, token)
+            first = framework_of(attempt.framework_version).element(
+                element_paths(framework_of(attempt.framework_version), attempt.domains)[0]
+            )
+            errors = {
+                "summary": [
+                    {
+                        "text": "Rate at least one element before sending your feedback",
+                        "href": "#stage-" + first.path.replace("/", "--"),
+                    }
+                ],
+                "fields": {},
+            }
+            return _rating_form(session, token, invitation, attempt, form, errors), 400
+    try:
+        with get_db().transaction() as session:
+            fb.submit_rating(session, token, request.form)
+    except IntegrityError:
+        raise fb.gone("submitted") from None  # a simultaneous second submit lost the race
+    return render_template("feedback/thanks.html", hide_nav=True)
+
+
+def register(bp) -> None:
+    """Add the rater's form to the feedback blueprint (as `feedback.rate`)."""
+    bp.add_url_rule("/r/<token>", "rate", rate, methods=["GET", "POST"])
