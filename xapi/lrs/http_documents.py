@@ -144,15 +144,17 @@ _ANY = ("statements/read", "statements/read/mine", "all/read", "define", "profil
 
 
 def activities() -> Response:
-    """Return the LRS's canonical Activity object."""
+    """Return the LRS's canonical Activity object.
+
+    An activity the LRS has never seen is still an Activity: its object has just the id (xAPI
+    1.0.3 Communication 2.5 SHOULD, 2.0 4.1.6.4 shall).
+    """
     xreq = start()
     require(xreq, *_ANY)
     allowed_args(xreq, {"activityId"})
     activity_id = p.iri(_required(xreq, "activityId"), "activityId")
     found = query.get_activity(lrs().engine, activity_id)
-    if found is None:
-        raise NotFound("activityId: the LRS holds no activity with this id.")
-    return json_response(found)
+    return json_response(found or {"objectType": "Activity", "id": activity_id})
 
 
 def agents() -> Response:

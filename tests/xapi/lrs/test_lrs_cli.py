@@ -224,7 +224,7 @@ def test_erase_agent_removes_statements_and_documents_and_keeps_an_audit(
         "/xapi/agents/profile",
         query_string={"agent": json.dumps(agent), "profileId": "p"},
         json={"x": 1},
-        headers=headers,
+        headers={**headers, "If-None-Match": "*"},
     )
     result = run(
         "lrs",
