@@ -19,6 +19,7 @@ _DURATION = re.compile(
     rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$"
     rf"|^P{_NUM}W$"
 )
+_SECONDS = re.compile(r"(\d+)(?:[.,](\d*))?S$")
 _MAILTO = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
 _SHA2 = re.compile(r"^[0-9a-fA-F]{56,128}$")
@@ -69,6 +70,18 @@ def is_media_type(value: object) -> bool:
 def is_version(value: object) -> bool:
     """Return True for an xAPI version this LRS accepts (1.0.x, 2.0.x)."""
     return isinstance(value, str) and bool(_VERSION.match(value))
+
+
+def duration_hundredths(value: str) -> str:
+    """Return a duration with its seconds cut to hundredths (`PT0.1237S` → `PT0.12S`).
+
+    `PT1S`, `PT1.0S` and `PT1.009S` all give `PT1.00S`, so they compare equal.
+    """
+    m = _SECONDS.search(value)
+    if m is None:
+        return value
+    whole, fraction = m.groups()
+    return f"{value[: m.start()]}{whole}.{(fraction or '')[:2].ljust(2, '0')}S"
 
 
 _ZONES: dict[str, timezone] = {"Z": UTC, "+00:00": UTC, "+0000": UTC, "+00": UTC}

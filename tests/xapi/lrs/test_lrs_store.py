@@ -30,6 +30,23 @@ def test_restoring_an_equal_statement_is_a_no_op(engine, make_statement, new_id)
     assert store_statements(engine, [make_statement(id=sid.upper())], authority=AUTHORITY)
 
 
+def test_a_statement_sent_again_with_a_finer_duration_is_the_same_statement(
+    engine, make_statement, new_id
+):
+    """Data 4.6: precision beyond 0.01 s is not included when statements are compared."""
+    sid = new_id()
+    store_statements(
+        engine, [make_statement(id=sid, result={"duration": "PT4.12S"})], authority=AUTHORITY
+    )
+    again = make_statement(id=sid, result={"duration": "PT4.1299S"})
+    assert store_statements(engine, [again], authority=AUTHORITY) == [sid]
+    assert get_statement(engine, sid)[0]["result"]["duration"] == "PT4.12S"
+    with pytest.raises(Conflict):
+        store_statements(
+            engine, [make_statement(id=sid, result={"duration": "PT4.13S"})], authority=AUTHORITY
+        )
+
+
 def test_a_conflict_in_a_batch_stores_nothing(engine, make_statement, new_id):
     sid, fresh = new_id(), new_id()
     store_statements(engine, [make_statement(id=sid)], authority=AUTHORITY)
