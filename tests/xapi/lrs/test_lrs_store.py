@@ -6,11 +6,11 @@ from xapi.lrs.errors import BadRequest, Conflict
 AUTHORITY = authority_for("store-test", "store test", "https://leadpath.example")
 
 
-def test_store_sets_lrs_fields_and_keeps_a_given_timestamp(engine, make_statement):
+def test_store_sets_lrs_fields_and_keeps_a_given_timestamp_in_utc(engine, make_statement):
     statement = make_statement(timestamp="2024-05-01T12:00:00+01:00")
     (sid,) = store_statements(engine, [statement], authority=AUTHORITY)
     held, voided = get_statement(engine, sid)
-    assert not voided and held["timestamp"] == "2024-05-01T12:00:00+01:00"
+    assert not voided and held["timestamp"] == "2024-05-01T11:00:00Z"
     assert held["authority"] == AUTHORITY and held["version"] == "1.0.0"
 
 
