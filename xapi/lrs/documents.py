@@ -84,13 +84,23 @@ def get_document(engine: Engine, scope: Scope, doc_id: str) -> Doc | None:
     return Doc(row.content_type, bytes(row.content), row.etag, row.updated_us) if row else None
 
 
-def list_ids(engine: Engine, scope: Scope, since_us: int | None = None) -> list[str]:
-    """Return the ids of the documents in a scope, optionally only those updated after since."""
-    stmt = select(_T.c.doc_id).where(*_where(scope)).order_by(_T.c.doc_id)
+def list_documents(
+    engine: Engine, scope: Scope, since_us: int | None = None
+) -> tuple[list[str], int | None]:
+    """Return the ids of a scope's documents (updated after `since_us`) and the latest update."""
+    stmt = select(_T.c.doc_id, _T.c.updated_us).where(*_where(scope)).order_by(_T.c.doc_id)
     if since_us is not None:
         stmt = stmt.where(_T.c.updated_us > since_us)
     with engine.connect() as conn:
-        return list(dict.fromkeys(conn.execute(stmt).scalars()))
+        rows = conn.execute(stmt).all()
+    return list(dict.fromkeys(r.doc_id for r in rows)), max(
+        (r.updated_us for r in rows), default=None
+    )
+
+
+def list_ids(engine: Engine, scope: Scope, since_us: int | None = None) -> list[str]:
+    """Return the ids of the documents in a scope, optionally only those updated after since."""
+    return list_documents(engine, scope, since_us)[0]
 
 
 def check_preconditions(

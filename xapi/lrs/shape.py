@@ -81,6 +81,9 @@ def _ids_body(statement: dict) -> dict:
         for key in ("instructor", "team"):
             if key in context:
                 context[key] = _agent_ids(context[key])
+        for key, member in (("contextAgents", "agent"), ("contextGroups", "group")):
+            if key in context:
+                context[key] = [{**item, member: _agent_ids(item[member])} for item in context[key]]
         if "contextActivities" in context:
             context["contextActivities"] = {
                 k: [{"id": a["id"]} for a in v] for k, v in context["contextActivities"].items()
@@ -164,3 +167,20 @@ def activity_ids(statement: dict) -> set[str]:
         for items in ((holder.get("context") or {}).get("contextActivities") or {}).values():
             found.update(a["id"] for a in items)
     return found
+
+
+_ONLY_2 = ("contextAgents", "contextGroups")
+
+
+def only_in_2(statement: dict) -> str | None:
+    """Return where a statement holds a property xAPI 1.0.3 cannot express, or None.
+
+    Those are xAPI 2.0's contextAgents and contextGroups, in the context or a SubStatement's.
+    """
+    for holder, where in ((statement, "context"), (statement.get("object"), "object.context")):
+        context = holder.get("context") if isinstance(holder, dict) else None
+        if context:
+            for key in _ONLY_2:
+                if key in context:
+                    return f"{where}.{key}"
+    return None
