@@ -26,12 +26,6 @@ class BadRequest(XapiError):
     """400: malformed request or statement."""
 
 
-class NotInVersion(BadRequest):
-    """400: what was asked for cannot be written in the xAPI version the request speaks."""
-
-    code = "not_in_version"
-
-
 class Unauthorized(XapiError):
     """401: missing or wrong credentials."""
 

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, request
 from xapi.lrs import attachments as att
 from xapi.lrs import formats, lookup_keys, query, shape, store
 from xapi.lrs import validate_parts as p
-from xapi.lrs.errors import BadRequest, Invalid, NotFound, NotInVersion
+from xapi.lrs.errors import BadRequest, Invalid, NotFound
 from xapi.lrs.http_request import (
     XRequest,
     allowed_args,
@@ -139,25 +139,7 @@ def _render(xreq: XRequest, statements: list[dict]) -> list[dict]:
     raise BadRequest("format: must be ids, exact or canonical.", field="format")
 
 
-def _expressible(xreq: XRequest, statements: list[dict]) -> None:
-    """Refuse a 1.0.3 read of statements that hold what only xAPI 2.0 can express.
-
-    Leaving contextAgents or contextGroups out would return another statement than the one
-    stored (and break its signature), so the client is told to ask in 2.0 instead.
-    """
-    if xreq.is_2:
-        return
-    for statement in statements:
-        where = shape.only_in_2(statement)
-        if where is not None:
-            raise NotInVersion(
-                f"X-Experience-API-Version: statement {statement['id']} holds {where}, which "
-                "xAPI 1.0.3 cannot express; ask with X-Experience-API-Version: 2.0.0 to read it."
-            )
-
-
 def _respond(xreq: XRequest, document, statements: list[dict], headers: dict) -> Response:
-    _expressible(xreq, statements)
     headers["X-Experience-API-Consistent-Through"] = formats.format_micros(formats.now_micros())
     if _flag(xreq, "attachments"):
         body = json.dumps(document, separators=(",", ":")).encode()

@@ -167,20 +167,3 @@ def activity_ids(statement: dict) -> set[str]:
         for items in ((holder.get("context") or {}).get("contextActivities") or {}).values():
             found.update(a["id"] for a in items)
     return found
-
-
-_ONLY_2 = ("contextAgents", "contextGroups")
-
-
-def only_in_2(statement: dict) -> str | None:
-    """Return where a statement holds a property xAPI 1.0.3 cannot express, or None.
-
-    Those are xAPI 2.0's contextAgents and contextGroups, in the context or a SubStatement's.
-    """
-    for holder, where in ((statement, "context"), (statement.get("object"), "object.context")):
-        context = holder.get("context") if isinstance(holder, dict) else None
-        if context:
-            for key in _ONLY_2:
-                if key in context:
-                    return f"{where}.{key}"
-    return None
