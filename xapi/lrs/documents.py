@@ -84,19 +84,34 @@ def get_document(engine: Engine, scope: Scope, doc_id: str) -> Doc | None:
     return Doc(row.content_type, bytes(row.content), row.etag, row.updated_us) if row else None
 
 
-def list_ids(engine: Engine, scope: Scope, since_us: int | None = None) -> list[str]:
-    """Return the ids of the documents in a scope, optionally only those updated after since."""
-    stmt = select(_T.c.doc_id).where(*_where(scope)).order_by(_T.c.doc_id)
+def list_documents(
+    engine: Engine, scope: Scope, since_us: int | None = None
+) -> tuple[list[str], int | None]:
+    """Return the ids of a scope's documents (updated after `since_us`) and the latest update."""
+    stmt = select(_T.c.doc_id, _T.c.updated_us).where(*_where(scope)).order_by(_T.c.doc_id)
     if since_us is not None:
         stmt = stmt.where(_T.c.updated_us > since_us)
     with engine.connect() as conn:
-        return list(dict.fromkeys(conn.execute(stmt).scalars()))
+        rows = conn.execute(stmt).all()
+    return list(dict.fromkeys(r.doc_id for r in rows)), max(
+        (r.updated_us for r in rows), default=None
+    )
+
+
+def list_ids(engine: Engine, scope: Scope, since_us: int | None = None) -> list[str]:
+    """Return the ids of the documents in a scope, optionally only those updated after since."""
+    return list_documents(engine, scope, since_us)[0]
 
 
 def check_preconditions(
     held: Doc | None, if_match: str | None, if_none_match: str | None, *, require: bool
 ) -> None:
-    """Apply If-Match / If-None-Match (412) and, when `require`, insist on one of them (409)."""
+    """Apply If-Match / If-None-Match (412) and, when `require`, insist on one of them.
+
+    Without either header a PUT that would overwrite a document is a 409 Conflict, and one
+    that would create a document a 400: xAPI 1.0.3 Communication 3.1 (and 2.0's 5.1.4) has
+    the client send one of them on every PUT to the Agent and Activity Profile resources.
+    """
     if if_match is not None:
         tags = {t.strip() for t in if_match.split(",")}
         if held is None or ("*" not in tags and held.etag not in tags):
@@ -105,10 +120,15 @@ def check_preconditions(
         tags = {t.strip() for t in if_none_match.split(",")}
         if held is not None and ("*" in tags or held.etag in tags):
             raise PreconditionFailed("If-None-Match: the document already exists.")
-    if require and held is not None and if_match is None and if_none_match is None:
-        raise Conflict(
-            "The document exists: send If-Match with its ETag, or If-None-Match: * "
-            "to create it only if absent."
+    if require and if_match is None and if_none_match is None:
+        if held is not None:
+            raise Conflict(
+                "The document exists: check its current content, then send If-Match with its "
+                "ETag to replace it."
+            )
+        raise BadRequest(
+            "If-None-Match: a PUT to a profile needs If-None-Match: * to create the document "
+            "(or If-Match with the ETag of the document it replaces)."
         )
 
 
@@ -122,7 +142,10 @@ def _json_object(content: bytes, what: str) -> dict:
     except ValueError:
         value = None
     if not isinstance(value, dict):
-        raise BadRequest(f"{what} must be a JSON object to be merged.")
+        raise BadRequest(
+            f"{what} is not a JSON object: a POST merges the properties of a JSON object "
+            "into the document."
+        )
     return value
 
 
@@ -140,8 +163,12 @@ def save_document(
 ) -> str:
     """Store (PUT) or merge (POST) a document; return its new ETag.
 
-    A merge onto no document stores the posted one as it is, whatever its type.
+    A merge onto no document stores the posted one as it is, whatever its type, except that a
+    posted `application/json` document must be a JSON object whether or not a document is
+    stored (xAPI 1.0.3 Communication 2.2: 400 when it "cannot be parsed as a JSON Object").
     """
+    if merge and _is_json(content_type):
+        _json_object(content, "The posted document")
 
     def work() -> str:
         with indexing.transaction(engine) as conn:

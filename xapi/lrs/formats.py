@@ -14,11 +14,18 @@ _TIMESTAMP = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"
     r"(Z|[+-]\d{2}(?::?\d{2})?)$"
 )
+# RFC 3339 (xAPI 2.0) also allows a lower-case t or z, and a space between date and time.
+_TIMESTAMP_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"
+    r"([Zz]|[+-]\d{2}(?::?\d{2})?)$"
+)
+_UTC_FORM = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
 _NUM = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(
     rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$"
     rf"|^P{_NUM}W$"
 )
+_SECONDS = re.compile(r"(\d+)(?:[.,](\d*))?S$")
 _MAILTO = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
 _SHA2 = re.compile(r"^[0-9a-fA-F]{56,128}$")
@@ -71,19 +78,35 @@ def is_version(value: object) -> bool:
     return isinstance(value, str) and bool(_VERSION.match(value))
 
 
+def duration_hundredths(value: str) -> str:
+    """Return a duration with its seconds cut to hundredths (`PT0.1237S` → `PT0.12S`).
+
+    `PT1S`, `PT1.0S` and `PT1.009S` all give `PT1.00S`, so they compare equal.
+    """
+    m = _SECONDS.search(value)
+    if m is None:
+        return value
+    whole, fraction = m.groups()
+    return f"{value[: m.start()]}{whole}.{(fraction or '')[:2].ljust(2, '0')}S"
+
+
 _ZONES: dict[str, timezone] = {"Z": UTC, "+00:00": UTC, "+0000": UTC, "+00": UTC}
 
 
-def parse_timestamp(value: object) -> datetime | None:
-    """Return the aware datetime of an ISO 8601 timestamp with a zone, or None if malformed."""
+def parse_timestamp(value: object, *, rfc3339: bool = False) -> datetime | None:
+    """Return the aware datetime of an ISO 8601 timestamp with a zone, or None if malformed.
+
+    With `rfc3339` (xAPI 2.0) the RFC 3339 spellings are accepted too: `t`, `z`, a space.
+    """
     if not isinstance(value, str):
         return None
-    m = _TIMESTAMP.match(value)
+    m = (_TIMESTAMP_RFC3339 if rfc3339 else _TIMESTAMP).match(value)
     if not m:
         return None
     year, month, day, hour, minute, second, frac, zone = m.groups()
     if zone == "-00" or zone in {"-00:00", "-0000"}:
         return None
+    zone = "Z" if zone == "z" else zone
     tz = _ZONES.get(zone)
     if tz is None:
         sign = -1 if zone[0] == "-" else 1
@@ -118,3 +141,20 @@ def format_micros(micros: int) -> str:
 def now_micros() -> int:
     """Return the current time in microseconds since the epoch."""
     return to_micros(datetime.now(UTC))
+
+
+def in_utc(value: str) -> str:
+    """Return a valid timestamp written in UTC (`…Z`), its fraction of a second kept as sent.
+
+    xAPI 2.0 (4.2.7) has the LRS convert timestamps to UTC; 1.0.3 (Data 4.5) recommends
+    returning them in UTC. A timestamp already in that form is returned as it is.
+    """
+    if _UTC_FORM.match(value):
+        return value
+    m = _TIMESTAMP_RFC3339.match(value)
+    moment = parse_timestamp(value, rfc3339=True)
+    if m is None or moment is None:
+        return value
+    frac = m.group(7)
+    whole = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{whole}.{frac}Z" if frac else f"{whole}Z"

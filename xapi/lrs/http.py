@@ -13,16 +13,18 @@ from werkzeug.exceptions import HTTPException
 from xapi.lrs import formats, http_documents, http_statements
 from xapi.lrs.credentials import Authenticator
 from xapi.lrs.errors import XapiError
-from xapi.lrs.http_request import EXTENSION_KEY, VERSION, Lrs, json_response
+from xapi.lrs.http_request import EXTENSION_KEY, Lrs, answer_version, json_response
 from xapi.lrs.persons import NoLinks, PersonResolver
 
 PREFIX = "/xapi"
+VERSION_HEADER = "X-Experience-API-Version"
 
 
 def _version_header(response: Response) -> Response:
     if request.path.startswith(PREFIX + "/") or request.path == PREFIX:
         xreq = g.get("xreq")
-        response.headers["X-Experience-API-Version"] = xreq.version if xreq else VERSION
+        version = xreq.version if xreq else answer_version(request.headers.get(VERSION_HEADER))
+        response.headers["X-Experience-API-Version"] = version
     xreq = g.get("xreq")
     method = xreq.method if xreq else request.method
     if request.path.startswith(PREFIX + "/statements") and method in {"GET", "HEAD"}:

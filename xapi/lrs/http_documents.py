@@ -19,7 +19,6 @@ from xapi.lrs.http_request import (
     lrs,
     require,
     start,
-    x_request,
 )
 from xapi.lrs.lookup_keys import agent_ifi
 
@@ -44,7 +43,7 @@ def _agent(xreq: XRequest, name: str = "agent") -> dict:
 def _since(xreq: XRequest) -> int | None:
     if "since" not in xreq.args:
         return None
-    moment = formats.parse_timestamp(xreq.args["since"])
+    moment = formats.parse_timestamp(xreq.args["since"], rfc3339=xreq.is_2)
     if moment is None:
         raise Invalid("since", "must be an ISO 8601 timestamp with a time zone.")
     return formats.to_micros(moment)
@@ -56,7 +55,10 @@ def _serve(xreq: XRequest, scope: Scope, id_name: str, *, require_precondition: 
     engine = lrs().engine
     if xreq.method in {"GET", "HEAD"}:
         if doc_id is None:
-            return json_response(documents.list_ids(engine, scope, _since(xreq)))
+            # The newest document's time (xAPI 1.0.3 Communication 2.2, a SHOULD* there).
+            ids, latest = documents.list_documents(engine, scope, _since(xreq))
+            headers = {"Last-Modified": http_date(latest)} if latest is not None else {}
+            return json_response(ids, headers=headers)
         # With an id, since is checked but has nothing to select (xAPI 1.0.3 Communication 2.3).
         _since(xreq)
         doc = documents.get_document(engine, scope, doc_id)
@@ -144,15 +146,17 @@ _ANY = ("statements/read", "statements/read/mine", "all/read", "define", "profil
 
 
 def activities() -> Response:
-    """Return the LRS's canonical Activity object."""
+    """Return the LRS's canonical Activity object.
+
+    An activity the LRS has never seen is still an Activity: its object has just the id (xAPI
+    1.0.3 Communication 2.5 SHOULD, 2.0 4.1.6.4 shall).
+    """
     xreq = start()
     require(xreq, *_ANY)
     allowed_args(xreq, {"activityId"})
     activity_id = p.iri(_required(xreq, "activityId"), "activityId")
     found = query.get_activity(lrs().engine, activity_id)
-    if found is None:
-        raise NotFound("activityId: the LRS holds no activity with this id.")
-    return json_response(found)
+    return json_response(found or {"objectType": "Activity", "id": activity_id})
 
 
 def agents() -> Response:
@@ -172,15 +176,13 @@ def agents() -> Response:
 
 
 def about() -> Response:
-    """Describe the LRS: the xAPI versions it speaks.
+    """Describe the LRS: the xAPI versions it speaks, 1.0.x and 2.0.0, to every client.
 
-    xAPI 1.0.3 allows only 0.9, 0.95 and 1.0.x here, so 2.0.0 is listed to clients that ask in
-    xAPI 2.0 (`X-Experience-API-Version: 2.0.x`).
+    About needs no version header (xAPI 1.0.3 Communication 2.8, 2.0 4.1.6.7); the answer is
+    in the version the request names, 1.0.3 when it names none or one the LRS does not speak.
     """
-    xreq = x_request()
-    asked = xreq.headers.get("x-experience-api-version", "")
-    versions = VERSIONS if asked.startswith("2.") else [v for v in VERSIONS if v.startswith("1.")]
-    return json_response({"version": versions, "extensions": {}})
+    start(needs_version=False)
+    return json_response({"version": VERSIONS, "extensions": {}})
 
 
 def register(bp: Blueprint) -> None:

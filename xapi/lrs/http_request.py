@@ -2,6 +2,10 @@
 
 A view calls `start()` to unfold the alternate request syntax and check the version header,
 `require(...)` for the scopes it needs, and answers with `json_response`. No SQL here.
+
+Each request is served in the xAPI version its `X-Experience-API-Version` header names: 1.0.x
+requests in 1.0.3, 2.0.x requests in 2.0.0 (the answer's header says which). A request that
+names no version (only About may) is answered in 1.0.3.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from xapi.lrs.persons import NoLinks, PersonResolver
 
 EXTENSION_KEY = "leadpath.lrs"
 VERSION = "1.0.3"
+VERSION_2 = "2.0.0"
 VERSIONS = ["1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0"]
 _HEADER_FIELDS = {
     "authorization",
@@ -56,7 +61,13 @@ class XRequest:
     body: bytes
     principal: Principal | None = None
     version: str = VERSION
+    alternate: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_2(self) -> bool:
+        """Return True when the request is served in xAPI 2.0."""
+        return self.version == VERSION_2
 
     @property
     def content_type(self) -> str:
@@ -111,21 +122,31 @@ def _unfold() -> XRequest:
             else:
                 args[name] = value
         headers.pop("content-length", None)
-        return XRequest(method, headers, args, body)
+        return XRequest(method, headers, args, body, alternate=True)
     return XRequest(request.method, headers, args, request.get_data())
 
 
+def answer_version(value: str | None) -> str:
+    """Return the version a request is served in, from its X-Experience-API-Version value."""
+    value = (value or "").strip()
+    if formats.is_version(value) and value.startswith("2."):
+        return VERSION_2
+    return VERSION
+
+
 def check_version(xreq: XRequest) -> None:
-    """Require a supported X-Experience-API-Version header."""
+    """Require a supported X-Experience-API-Version header and serve the request in it."""
     value = xreq.headers.get("x-experience-api-version")
     if value is None:
-        raise BadRequest("X-Experience-API-Version: the header is required (e.g. 1.0.3).")
+        raise BadRequest(
+            "X-Experience-API-Version: the header is required (1.0.3 or 2.0.0, for example)."
+        )
     if not formats.is_version(value.strip()):
         raise BadRequest(
             f"X-Experience-API-Version: {value!r} is not a supported version; "
             f"use one of {', '.join(VERSIONS)}."
         )
-    xreq.version = "2.0.0" if value.startswith("2.") else VERSION
+    xreq.version = answer_version(value)
 
 
 def authenticate(xreq: XRequest) -> Principal:
@@ -156,10 +177,20 @@ def require(xreq: XRequest, *scopes: str) -> Principal:
 
 
 def start(*, needs_version: bool = True) -> XRequest:
-    """Unfold the request and check its version header."""
+    """Unfold the request and check its version header (About's may be absent or unknown).
+
+    xAPI 2.0 removed the alternate request syntax, so a request that uses it in 2.0 is refused.
+    """
     xreq = x_request()
     if needs_version:
         check_version(xreq)
+    else:
+        xreq.version = answer_version(xreq.headers.get("x-experience-api-version"))
+    if xreq.alternate and xreq.is_2:
+        raise BadRequest(
+            "method: xAPI 2.0 has no alternate request syntax; send the request with its own "
+            "HTTP method, headers and query string (or in xAPI 1.0.3)."
+        )
     return xreq
 
 

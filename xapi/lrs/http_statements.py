@@ -213,7 +213,7 @@ def _parse_query(xreq: XRequest) -> tuple[query.StatementQuery, dict]:
         q.registration = p.uuid(args["registration"], "registration")
     for name in ("since", "until"):
         if name in args:
-            moment = formats.parse_timestamp(args[name])
+            moment = formats.parse_timestamp(args[name], rfc3339=xreq.is_2)
             if moment is None:
                 raise Invalid(name, "must be an ISO 8601 timestamp with a time zone.")
             setattr(q, f"{name}_us", formats.to_micros(moment))

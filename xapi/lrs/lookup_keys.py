@@ -3,8 +3,9 @@
 Kinds: `a` agent, `v` activity, `B` verb, `R` registration, `N` learner (account name of the
 actor), `G` grouping (course) activity. Each key is *direct* or not: an agent key is direct when
 the agent (or a member of the group) is the actor or object, an activity key when the activity is
-the object; the other uses (authority, instructor, team, context activities, SubStatement) make
-the key match only the `related_agents` / `related_activities` forms of a query.
+the object; the other uses (authority, instructor, team, xAPI 2.0's contextAgents and
+contextGroups, context activities, SubStatement) make the key match only the `related_agents` /
+`related_activities` forms of a query.
 """
 
 from __future__ import annotations
@@ -47,6 +48,16 @@ def _agents(actor: Any) -> Iterator[dict]:
         yield from (m for m in actor.get("member", []) if isinstance(m, dict))
 
 
+def _context_actors(context: dict) -> Iterator[Any]:
+    """Yield the context's instructor, team and the agents and groups of contextAgents/Groups."""
+    yield context.get("instructor")
+    yield context.get("team")
+    for item in context.get("contextAgents") or ():
+        yield item.get("agent")
+    for item in context.get("contextGroups") or ():
+        yield item.get("group")
+
+
 def _context_activities(context: dict) -> Iterator[tuple[str, str]]:
     for kind, items in (context.get("contextActivities") or {}).items():
         for item in items if isinstance(items, list) else [items]:
@@ -80,15 +91,10 @@ def statement_keys(statement: dict) -> dict[int, bool]:
             related.append(("v", activity_id))
             if ca_kind == "grouping":
                 direct.append(("G", activity_id))
-        holders += [context.get("instructor"), context.get("team")]
+        holders.extend(_context_actors(context))
     if kind == "SubStatement":
         sub_context = obj.get("context") or {}
-        holders += [
-            obj["actor"],
-            obj["object"],
-            sub_context.get("instructor"),
-            sub_context.get("team"),
-        ]
+        holders += [obj["actor"], obj["object"], *_context_actors(sub_context)]
         if obj["object"].get("objectType", "Activity") == "Activity":
             related.append(("v", obj["object"]["id"]))
         related.extend(("v", a) for _, a in _context_activities(sub_context))

@@ -11,7 +11,11 @@ _IGNORED = ("id", "stored", "authority", "version", "timestamp")
 
 
 def _normal(value: Any, key: str | None = None) -> Any:
-    """Return a comparable form: sorted keys, lower-case language tags and UUIDs, instants."""
+    """Return a comparable form: lower-case language tags and UUIDs, instants, durations.
+
+    A duration counts to the hundredth of a second: xAPI 1.0.3 Data 4.6 and 2.0 4.2.7 leave
+    finer precision out of every comparison (a signed statement's among them).
+    """
     if isinstance(value, dict):
         if key in {"display", "name", "description"} and all(
             isinstance(v, str) for v in value.values()
@@ -27,6 +31,8 @@ def _normal(value: Any, key: str | None = None) -> Any:
     if isinstance(value, str) and key == "timestamp":
         moment = formats.parse_timestamp(value)
         return formats.to_micros(moment) if moment else value
+    if isinstance(value, str) and key == "duration":
+        return formats.duration_hundredths(value)
     return value
 
 
@@ -75,6 +81,9 @@ def _ids_body(statement: dict) -> dict:
         for key in ("instructor", "team"):
             if key in context:
                 context[key] = _agent_ids(context[key])
+        for key, member in (("contextAgents", "agent"), ("contextGroups", "group")):
+            if key in context:
+                context[key] = [{**item, member: _agent_ids(item[member])} for item in context[key]]
         if "contextActivities" in context:
             context["contextActivities"] = {
                 k: [{"id": a["id"]} for a in v] for k, v in context["contextActivities"].items()

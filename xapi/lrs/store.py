@@ -27,17 +27,26 @@ def dumps(value: Any) -> str:
 
 
 def prepare(
-    statements: list[Any], authority: dict, *, keep: bool = False, allow_2: bool = False
+    statements: list[Any], authority: dict, *, keep: bool = False, xapi_version: str = "1.0.3"
 ) -> list[dict]:
     """Validate a batch and set id, stored, authority, version and timestamp on each statement.
 
-    With `keep` (reloading an export) a statement's own stored and authority are kept.
+    `xapi_version` is the version the statements were sent in: a statement without `version`
+    is given 1.0.0 in 1.0.x (xAPI 1.0.3 Data 2.4.10) and 2.0.0 in 2.0. Timestamps are written
+    in UTC (`in_utc`). With `keep` (reloading an export) a statement's own stored and authority
+    are kept.
     """
-    validate_statements(statements, allow_2=allow_2)
+    is_2 = xapi_version.startswith("2.")
+    validate_statements(statements, allow_2=is_2)
     stored = formats.format_micros(formats.now_micros())
+    default_version = "2.0.0" if is_2 else "1.0.0"
     seen: set[str] = set()
     for i, statement in enumerate(statements):
         normalize(statement)
+        for holder in (statement, statement["object"]):
+            timestamp = holder.get("timestamp")
+            if timestamp is not None and (timestamp[-1:] != "Z" or timestamp[10:11] != "T"):
+                holder["timestamp"] = formats.in_utc(timestamp)
         if "id" not in statement:
             statement["id"] = str(uuid.uuid4())
         lowered = statement["id"].lower()
@@ -50,7 +59,7 @@ def prepare(
             statement["stored"] = stored
         if not (keep and "authority" in statement):
             statement["authority"] = authority
-        statement.setdefault("version", "1.0.0")
+        statement.setdefault("version", default_version)
         statement.setdefault("timestamp", stored)
     return statements
 
@@ -75,7 +84,7 @@ def store_statements(
     whose content is not sent (both for reloading an export). Without `define` (a key lacking
     the define scope) new activities are recorded but known definitions are left unchanged.
     """
-    prepare(statements, authority, keep=keep_stored, allow_2=xapi_version.startswith("2."))
+    prepare(statements, authority, keep=keep_stored, xapi_version=xapi_version)
     parts = {k.lower(): v for k, v in (attachments or {}).items()}
     att.check_attachments(statements, parts, require_parts=require_parts)
     rows = _rows(statements)

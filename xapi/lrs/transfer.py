@@ -224,8 +224,14 @@ def import_statements(
     pending_bytes = 0
 
     def store(statements: list[dict]) -> None:
+        # An export holds statements of both versions; each keeps the version it was stored with.
         store_statements(
-            engine, statements, authority=authority, keep_stored=True, require_parts=False
+            engine,
+            statements,
+            authority=authority,
+            keep_stored=True,
+            require_parts=False,
+            xapi_version="2.0.0",
         )
 
     def flush() -> None:

@@ -1,4 +1,7 @@
-"""Validation of whole statements against the MUST/SHALL rules of xAPI 1.0.3 (Part Two, Part Three).
+"""Validation of whole statements against the MUST/SHALL rules of xAPI 1.0.3 and 2.0.
+
+A statement sent in xAPI 2.0 (`allow_2`) may also carry a 2.0.x `version`, `contextAgents` and
+`contextGroups` (in its context and a SubStatement's), and RFC 3339 timestamps.
 
 `validate_statements` checks a batch and raises `Invalid` naming the statement index and the field;
 nothing is stored unless every statement of the batch passes.
@@ -48,6 +51,7 @@ _CONTEXT_KEYS = {
     "statement",
     "extensions",
 }
+_CONTEXT_2_KEYS = {"contextAgents", "contextGroups"}
 _CONTEXT_ACTIVITY_KEYS = {"parent", "grouping", "category", "other"}
 
 
@@ -63,9 +67,9 @@ def validate_statement(value: Any, path: str = "statement", *, allow_2: bool = F
     p.obj(value, path, _STATEMENT_KEYS, ("actor", "verb", "object"))
     if "id" in value:
         p.uuid(value["id"], f"{path}.id")
-    _body(value, path, sub=False)
+    _body(value, path, sub=False, allow_2=allow_2)
     if "stored" in value:
-        p.timestamp(value["stored"], f"{path}.stored")
+        p.timestamp(value["stored"], f"{path}.stored", rfc3339=allow_2)
     if "authority" in value:
         _authority(value["authority"], f"{path}.authority")
     version = value.get("version")
@@ -79,16 +83,16 @@ def validate_statement(value: Any, path: str = "statement", *, allow_2: bool = F
             raise Invalid(f"{path}.object", "must be a StatementRef in a voiding statement.")
 
 
-def _body(value: dict, path: str, *, sub: bool) -> None:
+def _body(value: dict, path: str, *, sub: bool, allow_2: bool) -> None:
     p.actor(value["actor"], f"{path}.actor")
     _verb(value["verb"], f"{path}.verb")
-    _object(value["object"], f"{path}.object", sub=sub)
+    _object(value["object"], f"{path}.object", sub=sub, allow_2=allow_2)
     if "result" in value:
         _result(value["result"], f"{path}.result")
     if "context" in value:
-        _context(value["context"], f"{path}.context", value["object"])
+        _context(value["context"], f"{path}.context", value["object"], allow_2=allow_2)
     if "timestamp" in value:
-        p.timestamp(value["timestamp"], f"{path}.timestamp")
+        p.timestamp(value["timestamp"], f"{path}.timestamp", rfc3339=allow_2)
     if "attachments" in value:
         _attachments(value["attachments"], f"{path}.attachments")
 
@@ -100,7 +104,7 @@ def _verb(value: Any, path: str) -> None:
         p.language_map(value["display"], f"{path}.display")
 
 
-def _object(value: Any, path: str, *, sub: bool) -> None:
+def _object(value: Any, path: str, *, sub: bool, allow_2: bool) -> None:
     if not isinstance(value, dict):
         raise Invalid(path, "must be a JSON object.")
     kind = value.get("objectType", "Activity")
@@ -116,7 +120,7 @@ def _object(value: Any, path: str, *, sub: bool) -> None:
         if sub:
             raise Invalid(f"{path}.objectType", "a SubStatement must not contain a SubStatement.")
         p.obj(value, path, _SUBSTATEMENT_KEYS, ("objectType", "actor", "verb", "object"))
-        _body(value, path, sub=True)
+        _body(value, path, sub=True, allow_2=allow_2)
     else:
         raise Invalid(
             f"{path}.objectType", "must be Activity, Agent, Group, StatementRef or SubStatement."
@@ -163,7 +167,19 @@ def _score(value: Any, path: str) -> None:
         raise Invalid(f"{path}.raw", "must not be greater than max.")
 
 
-def _context(value: Any, path: str, target: Any) -> None:
+def _context(value: Any, path: str, target: Any, *, allow_2: bool) -> None:
+    if isinstance(value, dict) and not _CONTEXT_2_KEYS.isdisjoint(value):
+        if not allow_2:
+            key = sorted(_CONTEXT_2_KEYS.intersection(value))[0]
+            raise Invalid(
+                f"{path}.{key}",
+                "is an xAPI 2.0 property: send the statement with X-Experience-API-Version: 2.0.0.",
+            )
+        if "contextAgents" in value:
+            p.context_agents(value["contextAgents"], f"{path}.contextAgents")
+        if "contextGroups" in value:
+            p.context_groups(value["contextGroups"], f"{path}.contextGroups")
+        value = {k: v for k, v in value.items() if k not in _CONTEXT_2_KEYS}
     p.obj(value, path, _CONTEXT_KEYS)
     if "registration" in value:
         p.uuid(value["registration"], f"{path}.registration")

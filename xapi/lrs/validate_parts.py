@@ -95,9 +95,9 @@ def uuid(value: Any, path: str) -> str:
     return value
 
 
-def timestamp(value: Any, path: str) -> None:
-    """Check an ISO 8601 timestamp with a time zone."""
-    if formats.parse_timestamp(value) is None:
+def timestamp(value: Any, path: str, *, rfc3339: bool = False) -> None:
+    """Check an ISO 8601 timestamp with a time zone (with `rfc3339`, RFC 3339's forms too)."""
+    if formats.parse_timestamp(value, rfc3339=rfc3339) is None:
         raise Invalid(
             path, "must be an ISO 8601 timestamp with a time zone, e.g. 2024-05-01T12:00:00.000Z."
         )
@@ -253,3 +253,39 @@ def statement_ref(value: Any, path: str) -> None:
     """Check a StatementRef: objectType and a UUID id only."""
     obj(value, path, {"objectType", "id"}, ("objectType", "id"))
     uuid(value["id"], f"{path}.id")
+
+
+def _relevant_types(value: dict, path: str) -> None:
+    if "relevantTypes" not in value:
+        return
+    types = value["relevantTypes"]
+    if not isinstance(types, list) or not types:
+        raise Invalid(f"{path}.relevantTypes", "must be an array of at least one IRI.")
+    for i, item in enumerate(types):
+        iri(item, f"{path}.relevantTypes[{i}]")
+
+
+def context_agents(value: Any, path: str) -> None:
+    """Check xAPI 2.0 contextAgents: contextAgent objects, each an Agent with relevant types."""
+    if not isinstance(value, list):
+        raise Invalid(path, "must be an array of contextAgent objects.")
+    for i, item in enumerate(value):
+        where = f"{path}[{i}]"
+        obj(item, where, {"objectType", "agent", "relevantTypes"}, ("objectType", "agent"))
+        if item["objectType"] != "contextAgent":
+            raise Invalid(f"{where}.objectType", 'must be "contextAgent".')
+        agent(item["agent"], f"{where}.agent")
+        _relevant_types(item, where)
+
+
+def context_groups(value: Any, path: str) -> None:
+    """Check xAPI 2.0 contextGroups: contextGroup objects, each a Group with relevant types."""
+    if not isinstance(value, list):
+        raise Invalid(path, "must be an array of contextGroup objects.")
+    for i, item in enumerate(value):
+        where = f"{path}[{i}]"
+        obj(item, where, {"objectType", "group", "relevantTypes"}, ("objectType", "group"))
+        if item["objectType"] != "contextGroup":
+            raise Invalid(f"{where}.objectType", 'must be "contextGroup".')
+        group(item["group"], f"{where}.group")
+        _relevant_types(item, where)

@@ -231,3 +231,37 @@ def test_bad_signatures_are_refused(client, headers, make_statement, signer, pro
         "/xapi/statements", data=body, content_type=content_type, headers=headers
     )
     assert response.status_code == 400 and "signature" in response.json["message"]
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+@pytest.mark.parametrize(
+    "signed,sent,accepted",
+    [
+        ("PT0.12S", "PT0.1237S", True),
+        ("PT0.1237S", "PT0.12S", True),
+        ("PT1S", "PT1.009S", True),
+        ("PT0.12S", "PT0.13S", False),
+    ],
+)
+def test_signed_durations_compare_to_the_hundredth_of_a_second(
+    client, headers_for, make_statement, signer, version, signed, sent, accepted
+):
+    """Data 4.6 (2.0: 4.2.7): precision beyond 0.01 s is not part of the comparison."""
+    key, x5c = signer
+    statement = make_statement(result={"duration": signed})
+    jws = sign(statement, key, x5c)
+    statement["result"]["duration"] = sent
+    statement["attachments"] = [attachment(jws, SIGNATURE, "application/octet-stream")]
+    content_type, body = multipart(
+        json.dumps(statement).encode(), [("application/octet-stream", jws)]
+    )
+    response = client.post(
+        "/xapi/statements",
+        data=body,
+        content_type=content_type,
+        headers=headers_for("all", version=version),
+    )
+    if accepted:
+        assert response.status_code == 200, response.json
+    else:
+        assert response.status_code == 400 and "signature" in response.json["message"]

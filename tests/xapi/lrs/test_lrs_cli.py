@@ -184,6 +184,29 @@ def test_import_reads_an_export_without_attachment_lines(
     assert held["attachments"] == statement["attachments"]
 
 
+def test_an_export_holding_xapi_2_and_1_0_3_statements_imports_whole(
+    run, make_statement, make_app, empty_store, tmp_path, new_id
+):
+    """Each statement keeps the version it was stored with; 2.0 properties come back too."""
+    coach = {"objectType": "Agent", "mbox": "mailto:coach@example.org"}
+    v2 = make_statement(
+        id=new_id(),
+        version="2.0.0",
+        context={"contextAgents": [{"objectType": "contextAgent", "agent": coach}]},
+    )
+    v1 = make_statement(id=new_id(), version="1.0.0")
+    for statement in (v2, v1):
+        statement["stored"] = "2024-05-01T10:00:00.000000Z"
+    dump = tmp_path / "mixed.jsonl"
+    dump.write_text("".join(json.dumps(s) + "\n" for s in (v2, v1)))
+    loaded = run("lrs", "import", str(dump), database=empty_store)
+    assert loaded.exit_code == 0 and "2 statements loaded, 0 refused" in loaded.output
+    engine = make_app(database_url=empty_store).extensions["leadpath.db"].engine
+    held = get_statement(engine, v2["id"])[0]
+    assert held["version"] == "2.0.0" and held["context"] == v2["context"]
+    assert get_statement(engine, v1["id"])[0]["version"] == "1.0.0"
+
+
 def test_import_refuses_an_attachment_line_whose_content_does_not_match_its_sha2(
     run, empty_store, tmp_path
 ):
@@ -224,7 +247,7 @@ def test_erase_agent_removes_statements_and_documents_and_keeps_an_audit(
         "/xapi/agents/profile",
         query_string={"agent": json.dumps(agent), "profileId": "p"},
         json={"x": 1},
-        headers=headers,
+        headers={**headers, "If-None-Match": "*"},
     )
     result = run(
         "lrs",

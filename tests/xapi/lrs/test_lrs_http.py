@@ -40,11 +40,15 @@ def test_about_needs_no_credentials_and_lists_versions(client):
     assert "1.0.3" in response.json["version"] and response.json["extensions"] == {}
 
 
-def test_about_lists_only_1_0_versions_unless_asked_in_xapi_2(client):
-    plain = client.get("/xapi/about").json["version"]
-    assert plain == ["1.0.0", "1.0.1", "1.0.2", "1.0.3"]
-    asked = client.get("/xapi/about", headers={"X-Experience-API-Version": "2.0.0"})
-    assert "2.0.0" in asked.json["version"]
+@pytest.mark.parametrize(
+    "asked,answered", [(None, "1.0.3"), ("1.0.3", "1.0.3"), ("2.0.0", "2.0.0")]
+)
+def test_about_lists_both_versions_in_the_version_asked(client, asked, answered):
+    """Communication 2.8 (2.0: 4.1.6.7): 1.0.3 and 2.0.0, whatever the client speaks."""
+    headers = {"X-Experience-API-Version": asked} if asked else {}
+    response = client.get("/xapi/about", headers=headers)
+    assert response.json["version"] == ["1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0"]
+    assert response.headers["X-Experience-API-Version"] == answered
 
 
 def test_missing_or_wrong_credentials_get_401_with_a_challenge(client, headers):

@@ -28,6 +28,11 @@ def params_for(kind, agent, activity):
     return {"agent": agent}
 
 
+def create(headers, kind):
+    """Return the headers of a PUT that creates a document (profiles need If-None-Match)."""
+    return headers if kind == "state" else {**headers, "If-None-Match": "*"}
+
+
 @pytest.fixture(params=list(RESOURCES))
 def resource(request, agent, activity):
     path, id_name = RESOURCES[request.param]
@@ -35,10 +40,14 @@ def resource(request, agent, activity):
 
 
 def test_put_then_get_returns_content_type_and_sha1_etag(client, headers, resource):
-    _, path, id_name, params = resource
+    kind, path, id_name, params = resource
     q = {**params, id_name: "doc1"}
     put = client.put(
-        path, query_string=q, data=b"hello", headers=headers, content_type="text/plain"
+        path,
+        query_string=q,
+        data=b"hello",
+        headers=create(headers, kind),
+        content_type="text/plain",
     )
     assert put.status_code == 204
     got = client.get(path, query_string=q, headers=headers)
@@ -79,9 +88,26 @@ def test_if_match_and_if_none_match_give_412(client, headers, resource):
 def test_profiles_need_a_precondition_to_overwrite_state_does_not(client, headers, resource):
     kind, path, id_name, params = resource
     q = {**params, id_name: "doc3"}
-    assert client.put(path, query_string=q, json={"a": 1}, headers=headers).status_code == 204
+    assert (
+        client.put(path, query_string=q, json={"a": 1}, headers=create(headers, kind)).status_code
+        == 204
+    )
     again = client.put(path, query_string=q, json={"a": 2}, headers=headers)
     assert again.status_code == (204 if kind == "state" else 409)
+    expected = {"a": 2} if kind == "state" else {"a": 1}
+    assert client.get(path, query_string=q, headers=headers).json == expected
+
+
+def test_profile_put_without_a_concurrency_header_is_refused_xapi_00273(client, headers, resource):
+    """Communication 3.1: a PUT to a profile carries If-Match or If-None-Match (XAPI-00273)."""
+    kind, path, id_name, params = resource
+    q = {**params, id_name: "doc-no-header"}
+    response = client.put(path, query_string=q, json={"a": 1}, headers=headers)
+    if kind == "state":  # "The State Resource will permit PUT ... without concurrency headers"
+        assert response.status_code == 204
+        return
+    assert response.status_code == 400 and "If-None-Match" in response.json["message"]
+    assert client.get(path, query_string=q, headers=headers).status_code == 404
 
 
 def test_post_merges_json_objects(client, headers, resource):
@@ -98,9 +124,11 @@ def test_post_merges_json_objects(client, headers, resource):
 
 
 def test_post_onto_a_non_json_document_is_refused(client, headers, resource):
-    _, path, id_name, params = resource
+    kind, path, id_name, params = resource
     q = {**params, id_name: "doc5"}
-    client.put(path, query_string=q, data=b"text", headers=headers, content_type="text/plain")
+    client.put(
+        path, query_string=q, data=b"text", headers=create(headers, kind), content_type="text/plain"
+    )
     assert (
         client.post(
             path, query_string=q, json={"a": 1}, headers={**headers, "If-Match": "*"}
@@ -133,9 +161,12 @@ def test_listing_ids_with_since_and_deleting(client, headers, resource):
 
 
 def test_a_single_document_get_checks_since_but_is_not_filtered_by_it(client, headers, resource):
-    _, path, id_name, params = resource
+    kind, path, id_name, params = resource
     q = {**params, id_name: "doc8"}
-    assert client.put(path, query_string=q, json={"a": 1}, headers=headers).status_code == 204
+    assert (
+        client.put(path, query_string=q, json={"a": 1}, headers=create(headers, kind)).status_code
+        == 204
+    )
     later = {**q, "since": "2999-01-01T00:00:00Z"}
     assert client.get(path, query_string=later, headers=headers).json == {"a": 1}
     bad = client.get(path, query_string={**q, "since": "not a timestamp"}, headers=headers)
@@ -195,10 +226,16 @@ def test_activities_resource_returns_the_canonical_definition(client, headers, m
         "/xapi/activities", query_string={"activityId": statement["object"]["id"]}, headers=headers
     )
     assert got.json["definition"]["name"] == {"en-GB": "Self-assessment"}
+
+
+def test_an_unknown_activity_is_still_returned_as_an_activity_object(client, headers, unique):
+    """Communication 2.5 (2.0: 4.1.6.4): with no canonical definition, still an Activity."""
+    activity_id = f"https://none.example/never-seen/{unique}"
     unknown = client.get(
-        "/xapi/activities", query_string={"activityId": "https://none.example"}, headers=headers
+        "/xapi/activities", query_string={"activityId": activity_id}, headers=headers
     )
-    assert unknown.status_code == 404
+    assert unknown.status_code == 200
+    assert unknown.json == {"objectType": "Activity", "id": activity_id}
 
 
 def test_agents_resource_returns_a_person(client, headers):
@@ -212,7 +249,7 @@ def test_agents_resource_returns_a_person(client, headers):
 def test_post_onto_no_document_stores_it_as_a_put_whatever_its_type(client, headers, resource):
     _, path, id_name, params = resource
     for n, (body, content_type) in enumerate(
-        [(b"1", "application/x-www-form-urlencoded"), (b"true", "application/json")]
+        [(b"1", "application/x-www-form-urlencoded"), (b'{"a": 1}', "application/json")]
     ):
         q = {**params, id_name: f"doc6-{n}"}
         posted = client.post(
@@ -224,21 +261,27 @@ def test_post_onto_no_document_stores_it_as_a_put_whatever_its_type(client, head
 
 
 def test_an_empty_post_and_a_delete_with_a_body_are_refused(client, headers, resource):
-    _, path, id_name, params = resource
+    kind, path, id_name, params = resource
     q = {**params, id_name: "doc9"}
     empty = client.post(path, query_string=q, headers=headers)
     assert empty.status_code == 400 and "no document" in empty.json["message"]
     assert client.get(path, query_string=q, headers=headers).status_code == 404
-    assert client.put(path, query_string=q, json={"a": 1}, headers=headers).status_code == 204
+    assert (
+        client.put(path, query_string=q, json={"a": 1}, headers=create(headers, kind)).status_code
+        == 204
+    )
     with_body = client.delete(path, query_string=q, json={"a": 1}, headers=headers)
     assert with_body.status_code == 400 and "without a body" in with_body.json["message"]
     assert client.get(path, query_string=q, headers=headers).json == {"a": 1}
 
 
 def test_post_onto_a_document_needs_a_json_content_type(client, headers, resource):
-    _, path, id_name, params = resource
+    kind, path, id_name, params = resource
     q = {**params, id_name: "doc7"}
-    assert client.put(path, query_string=q, json={"a": 1}, headers=headers).status_code == 204
+    assert (
+        client.put(path, query_string=q, json={"a": 1}, headers=create(headers, kind)).status_code
+        == 204
+    )
     response = client.post(
         path,
         query_string=q,
@@ -264,3 +307,86 @@ def test_only_keys_with_define_change_a_known_definition(client, headers_for, ma
     client.post("/xapi/statements", json=renamed, headers=definer)
     got = client.get("/xapi/activities", query_string=query, headers=writer).json
     assert got["definition"]["name"] == {"en-GB": "Renamed"}
+
+
+@pytest.mark.parametrize("body", [b'{"a": 1}[', b"[1, 2]", b'"text"', b"\xff"])
+@pytest.mark.parametrize("stored", [False, True])
+def test_a_posted_json_document_that_is_not_an_object_is_refused_xapi_00314(
+    client, headers, resource, body, stored
+):
+    """Communication 2.2 (XAPI-00314): 400 whether or not a document is stored, nothing kept."""
+    kind, path, id_name, params = resource
+    q = {**params, id_name: f"not-object-{stored}-{body.hex()}"}
+    if stored:
+        client.put(path, query_string=q, json={"kept": True}, headers=create(headers, kind))
+    response = client.post(
+        path, query_string=q, data=body, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 400 and "JSON object" in response.json["message"]
+    got = client.get(path, query_string=q, headers=headers)
+    if stored:
+        assert got.json == {"kept": True}
+    else:
+        assert got.status_code == 404
+
+
+def _post(client, headers, statements):
+    response = client.post("/xapi/statements", json=statements, headers=headers)
+    assert response.status_code == 200, response.json
+
+
+def _activity(activity_id, **definition):
+    return {"objectType": "Activity", "id": activity_id, "definition": definition}
+
+
+def _canonical(client, headers, activity_id):
+    got = client.get("/xapi/activities", query_string={"activityId": activity_id}, headers=headers)
+    return got.json["definition"]
+
+
+@pytest.mark.parametrize("one_batch", [True, False], ids=["one batch", "two requests"])
+def test_definitions_are_merged_per_language_xapi_00254(
+    client, headers, make_statement, unique, one_batch
+):
+    """Communication 2.5 (XAPI-00254): the Activity holds every language statements gave."""
+    activity_id = f"https://leadpath.example/activities/merge-{unique}-{one_batch}"
+    first, second = make_statement(), make_statement()
+    first["object"] = _activity(
+        activity_id, name={"en-GB": "Meeting", "en-US": "Meeting (US)"}, type="https://t.example/a"
+    )
+    second["object"] = _activity(
+        activity_id,
+        name={"en-GB": "Example meeting", "fr-FR": "Réunion"},
+        description={"en-GB": "One meeting"},
+    )
+    if one_batch:
+        _post(client, headers, [first, second])
+    else:
+        _post(client, headers, [first])
+        _post(client, headers, [second])
+    assert _canonical(client, headers, activity_id) == {
+        "name": {"en-GB": "Example meeting", "en-US": "Meeting (US)", "fr-FR": "Réunion"},
+        "description": {"en-GB": "One meeting"},
+        "type": "https://t.example/a",
+    }
+
+
+def test_definitions_merge_extensions_per_key_and_replace_other_keys(
+    client, headers, make_statement, unique
+):
+    activity_id = f"https://leadpath.example/activities/merge-ext-{unique}"
+    first, second = make_statement(), make_statement()
+    first["object"] = _activity(
+        activity_id,
+        extensions={"https://x.example/a": 1, "https://x.example/b": 1},
+        moreInfo="https://old.example",
+    )
+    second["object"] = _activity(
+        activity_id, extensions={"https://x.example/b": 2}, moreInfo="https://new.example"
+    )
+    _post(client, headers, [first])
+    _post(client, headers, [second])
+    assert _canonical(client, headers, activity_id) == {
+        "extensions": {"https://x.example/a": 1, "https://x.example/b": 2},
+        "moreInfo": "https://new.example",
+    }

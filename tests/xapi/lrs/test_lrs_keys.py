@@ -78,3 +78,33 @@ def test_keys_stored_in_the_earlier_comma_form_are_read():
         -7: False,
         123456789012: True,
     }
+
+
+def test_context_agents_and_groups_are_related_keys_in_statements_and_substatements():
+    """xAPI 2.0: contextAgents and contextGroups are matched by related_agents only."""
+    coach = {"objectType": "Agent", "mbox": "mailto:coach@x.org"}
+    team = {
+        "objectType": "Group",
+        "mbox": "mailto:team@x.org",
+        "member": [{"mbox": "mailto:m@x.org"}],
+    }
+    assessor = {"objectType": "Agent", "openid": "https://assessor.example"}
+    statement = {
+        "actor": ACTOR,
+        "verb": {"id": "https://v"},
+        "object": {
+            "objectType": "SubStatement",
+            "actor": ACTOR,
+            "verb": {"id": "https://v2"},
+            "object": {"id": "https://inner"},
+            "context": {"contextAgents": [{"objectType": "contextAgent", "agent": assessor}]},
+        },
+        "context": {
+            "contextAgents": [{"objectType": "contextAgent", "agent": coach}],
+            "contextGroups": [{"objectType": "contextGroup", "group": team}],
+        },
+    }
+    found = lookup_keys.statement_keys(statement)
+    ifi = lookup_keys.agent_ifi
+    for related in (coach, team, {"mbox": "mailto:m@x.org"}, assessor):
+        assert found[lookup_keys.key_hash("a", ifi(related))] is False

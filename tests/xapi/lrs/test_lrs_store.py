@@ -6,11 +6,11 @@ from xapi.lrs.errors import BadRequest, Conflict
 AUTHORITY = authority_for("store-test", "store test", "https://leadpath.example")
 
 
-def test_store_sets_lrs_fields_and_keeps_a_given_timestamp(engine, make_statement):
+def test_store_sets_lrs_fields_and_keeps_a_given_timestamp_in_utc(engine, make_statement):
     statement = make_statement(timestamp="2024-05-01T12:00:00+01:00")
     (sid,) = store_statements(engine, [statement], authority=AUTHORITY)
     held, voided = get_statement(engine, sid)
-    assert not voided and held["timestamp"] == "2024-05-01T12:00:00+01:00"
+    assert not voided and held["timestamp"] == "2024-05-01T11:00:00Z"
     assert held["authority"] == AUTHORITY and held["version"] == "1.0.0"
 
 
@@ -28,6 +28,23 @@ def test_restoring_an_equal_statement_is_a_no_op(engine, make_statement, new_id)
     with pytest.raises(Conflict):
         store_statements(engine, [again], authority=AUTHORITY)
     assert store_statements(engine, [make_statement(id=sid.upper())], authority=AUTHORITY)
+
+
+def test_a_statement_sent_again_with_a_finer_duration_is_the_same_statement(
+    engine, make_statement, new_id
+):
+    """Data 4.6: precision beyond 0.01 s is not included when statements are compared."""
+    sid = new_id()
+    store_statements(
+        engine, [make_statement(id=sid, result={"duration": "PT4.12S"})], authority=AUTHORITY
+    )
+    again = make_statement(id=sid, result={"duration": "PT4.1299S"})
+    assert store_statements(engine, [again], authority=AUTHORITY) == [sid]
+    assert get_statement(engine, sid)[0]["result"]["duration"] == "PT4.12S"
+    with pytest.raises(Conflict):
+        store_statements(
+            engine, [make_statement(id=sid, result={"duration": "PT4.13S"})], authority=AUTHORITY
+        )
 
 
 def test_a_conflict_in_a_batch_stores_nothing(engine, make_statement, new_id):
