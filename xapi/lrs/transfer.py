@@ -13,8 +13,9 @@ import binascii
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, and_, delete, func, insert, or_, select
@@ -201,32 +202,90 @@ def csv_row(statement: dict, voided: bool = False) -> list:
     ]
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A statement an import did not store: where it was read, its id, and why."""
+
+    where: int
+    statement_id: str | None
+    reason: str
+
+
 @dataclass
 class ImportCounts:
-    """What an import did."""
+    """What an import did: statements stored, already held with this content, refused."""
 
-    accepted: int = 0
-    conflicting: int = 0
+    stored: int = 0
+    held: int = 0
     attachments: int = 0
+    refused: list[Refusal] = field(default_factory=list)
+
+    @property
+    def read(self) -> int:
+        """Return how many statements were read and settled."""
+        return self.stored + self.held + len(self.refused)
+
+    def refusal_reasons(self) -> dict[str, int]:
+        """Return how many statements were refused for each kind of reason, most first."""
+        kinds = Counter(
+            "id held with other content" if r.reason == HELD_OTHERWISE else "invalid"
+            for r in self.refused
+        )
+        return dict(kinds.most_common())
+
+
+HELD_OTHERWISE = "the id is already stored with other content"
+_BATCH_INDEX = re.compile(r"^statement\[\d+\]")  # a place in a batch, not in the file
+
+
+def _held_ids(engine: Engine, statements: list[dict]) -> set[str]:
+    """Return the ids of the statements the store holds already (lower case)."""
+    ids = [
+        s["id"].lower() for s in statements if isinstance(s, dict) and isinstance(s.get("id"), str)
+    ]
+    if not ids:
+        return set()
+    with engine.connect() as conn:
+        return set(conn.execute(select(_S.c.id).where(_S.c.id.in_(ids))).scalars())
 
 
 def import_statements(
-    engine: Engine, lines: Iterable[dict], authority: dict, batch: int = 500
+    engine: Engine,
+    lines: Iterable[tuple[int, dict]],
+    authority: dict,
+    batch: int = 500,
+    counts: ImportCounts | None = None,
 ) -> ImportCounts:
-    """Reload an export's lines, idempotent by id (statements) and by digest (attachments).
+    """Reload an export's (line number, line) pairs, idempotent by id and by digest.
 
     Attachment content is stored before the statements read after it are; statements whose
-    attachment content is not in the export (older exports) are accepted without it.
+    attachment content is not in the export (older exports) are accepted without it. A
+    statement the store cannot take (invalid, or its id held with other content) is refused
+    and the import goes on; `counts` (filled as batches are written, so a caller stopped by a
+    bad line still knows what was stored) lists each refusal with its line and reason. Held
+    statements are those stored before their batch was written.
     """
-    counts = ImportCounts()
-    chunk: list[dict] = []
+    counts = counts if counts is not None else ImportCounts()
+    chunk: list[tuple[int, dict]] = []
     pending: dict[str, tuple[str, bytes]] = {}
     pending_bytes = 0
 
     def store(statements: list[dict]) -> None:
+        held = _held_ids(engine, statements)
         store_statements(
             engine, statements, authority=authority, keep_stored=True, require_parts=False
         )
+        counts.held += len(held)
+        counts.stored += len(statements) - len(held)
+
+    def refuse(where: int, statement: dict, exc: XapiError) -> None:
+        reason = (
+            HELD_OTHERWISE
+            if isinstance(exc, Conflict)
+            else _BATCH_INDEX.sub("statement", exc.message)
+        )
+        sid = statement.get("id") if isinstance(statement, dict) else None
+        counts.refused.append(Refusal(where, sid if isinstance(sid, str) else None, reason))
 
     def flush() -> None:
         nonlocal pending_bytes
@@ -236,18 +295,16 @@ def import_statements(
         if not chunk:
             return
         try:
-            store(chunk)
-            counts.accepted += len(chunk)
-        except Conflict:
-            for statement in chunk:
+            store([statement for _, statement in chunk])
+        except (BadRequest, Conflict):
+            for where, statement in chunk:
                 try:
                     store([statement])
-                    counts.accepted += 1
-                except Conflict:
-                    counts.conflicting += 1
+                except (BadRequest, Conflict) as exc:
+                    refuse(where, statement, exc)
         chunk.clear()
 
-    for line in lines:
+    for where, line in lines:
         if is_attachment_line(line):
             sha2, content_type, content = parse_attachment_line(line)
             pending[sha2] = (content_type, content)
@@ -255,7 +312,7 @@ def import_statements(
             if pending_bytes >= PENDING_BYTES:
                 flush()
             continue
-        chunk.append(line)
+        chunk.append((where, line))
         if len(chunk) >= batch:
             flush()
     flush()
