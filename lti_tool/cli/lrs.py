@@ -199,10 +199,10 @@ def import_(file) -> None:
     refused with its line and reason and the rest load. Exit status 1 when any was refused.
     Exports without attachment lines load too (their statements without attachment content).
     """
-    from xapi.lrs import authority_for, transfer
+    from xapi.lrs import authority_for, reload
     from xapi.lrs.errors import XapiError
 
-    counts = transfer.ImportCounts()
+    counts = reload.ImportCounts()
     number = 0
     try:
         size = os.fstat(file.fileno()).st_size if file.seekable() else None
@@ -233,7 +233,7 @@ def import_(file) -> None:
                     raise click.ClickException(
                         f"Line {number} is not JSON. " + _stopped(counts)
                     ) from None
-                is_statement = item is not None and not transfer.is_attachment_line(item)
+                is_statement = item is not None and not reload.is_attachment_line(item)
                 statements += is_statement
                 bar.update(len(line) if by_bytes else int(is_statement), statements)
                 if item is not None:
@@ -241,7 +241,7 @@ def import_(file) -> None:
 
         authority = authority_for("leadpath-import", "leadpath import", settings.base_url)
         try:
-            transfer.import_statements(database.engine, lines(), authority, counts=counts)
+            reload.import_statements(database.engine, lines(), authority, counts=counts)
         except XapiError as exc:
             # An attachment line that does not hold what it claims (statements are refused
             # one by one instead), or a database too busy to write.
