@@ -1,7 +1,4 @@
-"""`leadpath lrs …`: the embedded LRS's keys, export, import and erasure; `lrs destination`.
-
-`lrs destination` manages the LRSs the forwarder sends statements to.
-"""
+"""`leadpath lrs export|import|erase-agent`: the embedded LRS's statements out, back in, erased."""
 
 from __future__ import annotations
 
@@ -11,100 +8,7 @@ import sys
 
 import click
 
-from lti_tool.cli.common import (
-    SafeCsvWriter,
-    json_option,
-    open_database,
-    plural,
-    progressbar,
-    summary,
-)
-from xapi.outbox.destinations import (
-    DestinationError,
-    add_destination,
-    list_destinations,
-    remove_destination,
-    resume_destination,
-)
-
-lrs = click.Group("lrs", help="Manage learning record stores (destinations, credentials).")
-
-
-@lrs.group("credentials")
-def credentials() -> None:
-    """Manage keys of the embedded LRS."""
-
-
-SCOPE_MEANINGS = {
-    "statements/write": "store statements",
-    "statements/read": "read every statement",
-    "statements/read/mine": "read the statements stored with this key",
-    "state": "read and write State documents",
-    "define": "define or update activity definitions",
-    "profile": "read and write Activity and Agent Profile documents",
-    "all/read": "read everything",
-    "all": "everything",
-}
-
-
-def _scopes_help() -> str:
-    from xapi.lrs import SCOPES
-
-    described = [
-        f"{scope} ({SCOPE_MEANINGS[scope]})" if scope in SCOPE_MEANINGS else scope
-        for scope in SCOPES
-    ]
-    return "Comma-separated, e.g. statements/write,state. One or more of: " + "; ".join(described)
-
-
-@credentials.command("add")
-@click.option("--name", required=True, help="Who the key is for, e.g. forwarder.")
-@click.option("--scopes", required=True, help=_scopes_help())
-@click.option("--json", "as_json", is_flag=True, help='Print {"key": …, "secret": …}.')
-def credentials_add(name: str, scopes: str, as_json: bool) -> None:
-    """Create a key and print its secret (shown once; only a hash is stored)."""
-    from xapi.lrs import create_credential, parse_scopes
-
-    try:
-        wanted = parse_scopes(scopes)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--scopes") from None
-    with open_database() as (_, database):
-        key, secret = create_credential(database.engine, name, wanted)
-    if as_json:
-        click.echo(json.dumps({"key": key, "secret": secret}))
-    else:
-        click.echo(f"key:    {key}\nsecret: {secret}\nscopes: {','.join(wanted)}")
-        click.echo("The secret is shown only this once; keep it now.", err=True)
-
-
-@credentials.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON lines, one key a line.")
-def credentials_list(as_json: bool) -> None:
-    """List keys (never secrets)."""
-    from xapi.lrs import list_credentials
-
-    with open_database() as (_, database):
-        engine = database.engine
-        for row in list_credentials(engine):
-            if as_json:
-                click.echo(json.dumps(row, default=str))
-            else:
-                state = f"revoked {row['revoked_at']:%Y-%m-%d}" if row["revoked_at"] else "active"
-                click.echo(f"{row['key']}  {row['name']}  {row['scopes']}  {state}")
-
-
-@credentials.command("revoke")
-@click.argument("key")
-def credentials_revoke(key: str) -> None:
-    """Revoke a key (running servers stop accepting it within 30 seconds)."""
-    from xapi.lrs import revoke_credential
-
-    with open_database() as (_, database):
-        engine = database.engine
-        if not revoke_credential(engine, key):
-            raise click.ClickException(f"No active key {key}.")
-        click.echo(f"Revoked {key}.")
+from lti_tool.cli.common import SafeCsvWriter, open_database, plural, progressbar, summary
 
 
 def _since(value: str | None) -> int | None:
@@ -121,7 +25,7 @@ def _since(value: str | None) -> int | None:
     return formats.to_micros(moment)
 
 
-@lrs.command("export")
+@click.command("export")
 @click.option("--since", help="Only statements stored after this ISO 8601 timestamp (with zone).")
 @click.option(
     "--format",
@@ -189,7 +93,7 @@ def _stopped(counts) -> str:
     )
 
 
-@lrs.command("import")
+@click.command("import")
 @click.argument("file", type=click.File("rb"))
 def import_(file) -> None:
     """Load a JSON-lines export (FILE, or - for stdin) with its attachments.
@@ -257,7 +161,7 @@ def import_(file) -> None:
         sys.exit(1)
 
 
-@lrs.command("erase-agent")
+@click.command("erase-agent")
 @click.option(
     "--agent",
     "agent_json",
@@ -285,98 +189,3 @@ def erase_agent(agent_json: str, requested_by: str, reason: str, yes: bool) -> N
         except XapiError as exc:
             raise click.ClickException(exc.message) from None
         click.echo(f"Erased {statements} statements and {documents} documents; audit record kept.")
-
-
-@lrs.group("destination")
-def destination() -> None:
-    """LRSs statements are forwarded to (besides LEADPATH_LRS_<NAME>_ENDPOINT settings)."""
-
-
-@destination.command("add")
-@click.option("--name", required=True, help="A name for the LRS, used by the other commands.")
-@click.option("--endpoint", required=True, help="xAPI endpoint, e.g. https://lrs.example/xapi")
-@click.option("--key", required=True, help="The LRS's key for leadpath (HTTP Basic username).")
-@click.option(
-    "--secret",
-    required=True,
-    prompt="The LRS's secret",
-    hide_input=True,
-    help="Its secret (HTTP Basic password; asked for when not given, so it stays out of "
-    "the shell's history).",
-)
-@click.option("--platform", "platforms", multiple=True, help="Only statements from this issuer.")
-@click.option("--course", "courses", multiple=True, help="Only statements of this course.")
-def destination_add(name, endpoint, key, secret, platforms, courses) -> None:
-    """Add an LRS the forwarder sends statements to (all, or those of some platforms/courses)."""
-    try:
-        with (
-            open_database(sync_destinations=True) as (_, database),
-            database.transaction() as session,
-        ):
-            add_destination(
-                session,
-                name=name,
-                endpoint=endpoint,
-                key=key,
-                secret=secret,
-                platforms=platforms,
-                courses=courses,
-            )
-    except DestinationError as exc:
-        raise click.UsageError(str(exc)) from None
-    click.echo(f"Added LRS destination {name}.")
-
-
-@destination.command("list")
-@json_option
-def destination_list(as_json: bool) -> None:
-    """List destination LRSs: name, source (settings or cli), endpoint, state."""
-    with open_database(sync_destinations=True) as (_, database), database.sessions() as session:
-        rows = list_destinations(session)
-        listed = [
-            {
-                "name": row.name,
-                "source": row.source,
-                "endpoint": row.endpoint,
-                "active": row.active,
-                "paused": row.paused_at is not None,
-                "pause_reason": row.pause_reason if row.paused_at else None,
-            }
-            for row in rows
-        ]
-    if as_json:
-        click.echo(json.dumps(listed, indent=2))
-        return
-    for row in listed:
-        paused = f" PAUSED: {row['pause_reason']}" if row["paused"] else ""
-        active = "" if row["active"] else " (inactive)"
-        click.echo(f"{row['name']}\t{row['source']}\t{row['endpoint']}{active}{paused}")
-
-
-@destination.command("remove")
-@click.option("--name", required=True, help="The destination's name (see `lrs destination list`).")
-def destination_remove(name: str) -> None:
-    """Remove a destination added with `add` (its undelivered statements are dropped)."""
-    try:
-        with open_database() as (_, database), database.transaction() as session:
-            remove_destination(session, name)
-    except DestinationError as exc:
-        raise click.UsageError(str(exc)) from None
-    click.echo(f"Removed LRS destination {name}.")
-
-
-@destination.command("resume")
-@click.option("--name", required=True, help="The destination's name (see `lrs destination list`).")
-def destination_resume(name: str) -> None:
-    """Resume a destination paused after its LRS refused the credentials."""
-    try:
-        with open_database() as (_, database), database.transaction() as session:
-            resumed = resume_destination(session, name)
-    except DestinationError as exc:
-        raise click.UsageError(str(exc)) from None
-    click.echo(f"Resumed {name}." if resumed else f"{name} was not paused.")
-
-
-def register(cli: click.Group) -> None:
-    """Add the lrs command group."""
-    cli.add_command(lrs)
