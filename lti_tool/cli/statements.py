@@ -25,6 +25,7 @@ from lti_tool.cli.common import (
 )
 from xapi.reader import EmbeddedTransport, HttpTransport, ReadError, Reading, read_statements
 from xapi.statements.vocabulary import ALL_CONCEPTS
+from xapi.summary import in_words
 
 VERBS = {c.ref.rsplit("/", 1)[-1]: c for c in ALL_CONCEPTS if c.kind == "Verb"}
 
@@ -90,46 +91,6 @@ def query_parameters(options: dict, base_url: str) -> dict[str, str]:
     return params
 
 
-def _text(language_map: dict | None) -> str:
-    if not language_map:
-        return ""
-    for tag in ("en-GB", "en", "en-US"):
-        if tag in language_map:
-            return language_map[tag]
-    return next(iter(language_map.values()))
-
-
-def _who(agent: dict) -> str:
-    if agent.get("name"):
-        return agent["name"]
-    if "account" in agent:
-        return agent["account"].get("name", "")
-    return agent.get("mbox") or agent.get("openid") or agent.get("mbox_sha1sum") or "(group)"
-
-
-def _what(obj: dict) -> str:
-    if obj.get("objectType") in ("Agent", "Group"):
-        return _who(obj)
-    if obj.get("objectType") == "SubStatement":
-        return "(sub-statement)"
-    name = _text((obj.get("definition") or {}).get("name"))
-    return name or obj.get("id", "")
-
-
-def _result(result: dict | None) -> str:
-    if not result:
-        return ""
-    bits = []
-    scaled = (result.get("score") or {}).get("scaled")
-    if scaled is not None:
-        bits.append(f"{scaled:.0%}")
-    if "success" in result:
-        bits.append("passed" if result["success"] else "not passed")
-    if result.get("completion"):
-        bits.append("complete")
-    return " ".join(bits)
-
-
 class TableWriter:
     """Rows for people: when stored, who, did what, to what, with what result."""
 
@@ -149,16 +110,8 @@ class TableWriter:
 
     def write(self, statement: dict) -> None:
         """Write one statement's row."""
-        verb = statement.get("verb", {})
-        self._row(
-            [
-                statement.get("stored", "")[:19].replace("T", " "),
-                _who(statement.get("actor", {})),
-                _text(verb.get("display")) or verb.get("id", "").rsplit("/", 1)[-1],
-                _what(statement.get("object", {})),
-                _result(statement.get("result")),
-            ]
-        )
+        said = in_words(statement)
+        self._row([said.stored, said.actor, said.verb, said.object, said.result])
 
 
 class JsonLinesWriter:
