@@ -225,3 +225,27 @@ def test_two_instances_keep_their_own_control_sockets(tmp_path):
                 process.wait(timeout=30)
     first_log = (tmp_path / "first.log").read_text()
     assert f"Created the database at sqlite:///{first_data}/leadpath.db" in first_log
+
+
+def test_the_gunicorn_config_file_puts_the_control_socket_in_the_data_directory(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADPATH_")}
+    env["LEADPATH_DATA_DIR"] = str(tmp_path / "var")
+    config = Path(__file__).resolve().parents[3] / "config" / "gunicorn.conf.py"
+    printed = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", str(config), "--print-config"],
+        env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path, check=True,
+    ).stdout  # fmt: skip
+    settings = dict(
+        (name.strip(), value.strip())
+        for name, _, value in (line.partition("=") for line in printed.splitlines())
+    )
+    assert settings["control_socket"] == str(tmp_path / "var" / "gunicorn.ctl")
+    assert settings["control_socket_mode"] == str(0o600)
+
+
+def test_a_data_directory_too_deep_for_a_unix_socket_turns_the_socket_off(tmp_path):
+    from lti_tool.server import control_settings
+
+    deep = tmp_path / ("d" * 100)
+    assert control_settings(deep) == {"control_socket_disable": True}
+    assert control_settings(tmp_path)["control_socket"] == str(tmp_path / "gunicorn.ctl")
