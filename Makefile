@@ -2,7 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+# Two stamps: the server's own dependencies (all `make run` needs), and the test tools
+# (pytest, playwright, ruff, vulture, lti1p3platform …) that only `make test` and `make lint` add.
+STAMP := $(VENV)/.installed-server
+TEST_STAMP := $(VENV)/.installed-test
 NODE_STAMP := tests/node/node_modules/.installed
 export LEADPATH_DATA_DIR ?= $(CURDIR)/var
 
@@ -11,8 +14,12 @@ export LEADPATH_DATA_DIR ?= $(CURDIR)/var
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e .
 	@touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(TEST_STAMP)
 
 # Node packages used by tests (xAPI validator, axe-core); skipped when npm is absent.
 $(NODE_STAMP): tests/node/package.json
@@ -21,28 +28,29 @@ $(NODE_STAMP): tests/node/package.json
 	else echo "npm not found: xAPI validator and accessibility tests will skip"; fi
 
 bootstrap: $(STAMP)
-	@mkdir -p var
+	@mkdir -p "$(LEADPATH_DATA_DIR)"
 	$(VENV)/bin/leadpath db upgrade
 	$(VENV)/bin/leadpath keys ensure
 
-run: bootstrap
+# `leadpath serve` creates the keys and the database itself (and says so).
+run: $(STAMP)
 	LEADPATH_DEMO=$${LEADPATH_DEMO:-true} \
 	LEADPATH_REGISTRATION_PRIVATE_ADDRESSES=$${LEADPATH_REGISTRATION_PRIVATE_ADDRESSES:-true} \
 	$(VENV)/bin/leadpath serve --host 127.0.0.1 --port 8000
 
-test: bootstrap $(NODE_STAMP)
+test: $(TEST_STAMP) $(NODE_STAMP)
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgresql
 
-test-sqlite:
+test-sqlite: $(TEST_STAMP)
 	$(PY) -m pytest -q --db=sqlite
 
 # Runs the suite again on PostgreSQL; without a server it skips visibly (fails under CI=true).
-test-postgresql:
+test-postgresql: $(TEST_STAMP)
 	$(PY) -m pytest -q --db=postgresql
 
 # Style, formatting and dead code (vulture's settings are in pyproject.toml).
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/vulture

@@ -11,17 +11,29 @@ import os
 import sys
 
 # Each worker applies leadpath's per-process (glibc memory) settings as it starts.
-from lti_tool.server import post_fork  # noqa: F401 - read by gunicorn as its post_fork hook
+from lti_tool.server import control_settings, post_fork  # noqa: F401 - post_fork: gunicorn's hook
+from lti_tool.settings import SettingsError, load_settings
 
 
 def on_starting(_server):
     """Stop with one line, before any worker starts, when a LEADPATH_ setting is wrong."""
-    from lti_tool.settings import SettingsError, load_settings
-
     try:
         load_settings()
     except SettingsError as exc:
         sys.exit(f"Error: {exc}")
+
+
+def _data_dir():
+    try:
+        return load_settings().data_dir
+    except SettingsError:
+        return None  # on_starting stops gunicorn with the setting's name
+
+
+# gunicorn's control socket (for `gunicornc`) lives in this instance's data directory, so two
+# instances on one machine never share one; see lti_tool/server.py.
+if (_dir := _data_dir()) is not None:
+    globals().update(control_settings(_dir))
 
 
 wsgi_app = "lti_tool:create_app()"

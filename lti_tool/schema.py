@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData, create_engine, make_url, pool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -33,10 +36,69 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "heads") -> None:
-    """Migrate the database to the newest revision of every branch (an SQLite file 0600)."""
+@dataclass(frozen=True)
+class Migration:
+    """What `upgrade` did: the database's revisions before and after (empty: a new database)."""
+
+    database: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    applied: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """Say in one line what happened, for the person who ran it."""
+        if not self.before:
+            made = "" if self.database.startswith("sqlite") else "leadpath's tables in "
+            return f"Created {made}the database at {self.database} ({_revisions(self.after)})."
+        if self.before == self.after:
+            return f"The database at {self.database} is up to date ({_revisions(self.after)})."
+        return (
+            f"Upgraded the database at {self.database} from {_revisions(self.before)} "
+            f"to {_revisions(self.after)} (applied {', '.join(self.applied)})."
+        )
+
+
+def _revisions(heads: tuple[str, ...]) -> str:
+    return "revision " + heads[0] if len(heads) == 1 else "revisions " + ", ".join(heads)
+
+
+def current_revisions(database_url: str) -> tuple[str, ...]:
+    """Return the revisions the database is at, sorted; empty when it has no leadpath schema."""
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+    finally:
+        engine.dispose()
+
+
+def upgrade(database_url: str, revision: str = "heads") -> Migration:
+    """Migrate the database to the newest revision of every branch (an SQLite file 0600).
+
+    Says what was done.
+    """
     from lti_tool.db import protect_sqlite
 
+    cfg = alembic_config(database_url)
+    protect_sqlite(database_url)  # before anything opens (and so creates) an SQLite file
+    before = current_revisions(database_url)
+    command.upgrade(cfg, revision)
     protect_sqlite(database_url)
-    command.upgrade(alembic_config(database_url), revision)
-    protect_sqlite(database_url)
+    after = current_revisions(database_url)
+    script = ScriptDirectory.from_config(cfg)
+    applied = _lineage(script, after) - _lineage(script, before)
+    shown = make_url(database_url).render_as_string(hide_password=True)
+    return Migration(shown, before, after, tuple(sorted(applied)))
+
+
+def _lineage(script: ScriptDirectory, heads: tuple[str, ...]) -> set[str]:
+    """Return the revisions `heads` stand on, themselves included."""
+    found: set[str] = set()
+    todo = list(heads)
+    while todo:
+        revision = script.get_revision(todo.pop())
+        if revision is not None and revision.revision not in found:
+            found.add(revision.revision)
+            down = revision.down_revision or ()
+            todo.extend((down,) if isinstance(down, str) else down)
+    return found

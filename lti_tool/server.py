@@ -2,11 +2,37 @@
 
 `post_fork` is the hook both `leadpath serve` and `config/gunicorn.conf.py` give gunicorn: each
 worker process applies leadpath's per-process settings as it starts.
+
+Gunicorn 25.1 and later open a control socket for `gunicornc`, by default one path per user
+($XDG_RUNTIME_DIR or ~/.gunicorn), so a second instance took over the first one's socket and
+stopping either removed it. leadpath keeps it in the instance's data directory instead
+(`control_settings`), one per instance, readable by its owner only.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from gunicorn.app.base import BaseApplication
+from gunicorn.config import Config
+
+CONTROL_SOCKET = "gunicorn.ctl"
+# A Unix socket path is limited to 107 bytes on Linux (sun_path); beyond that, none is opened.
+MAX_SOCKET_PATH = 107
+
+
+def control_settings(data_dir: Path) -> dict:
+    """Return gunicorn settings putting its control socket in `data_dir` (or turning it off).
+
+    Turned off when the path would be too long for a Unix socket; empty for a gunicorn
+    without control sockets (before 25.1).
+    """
+    if "control_socket" not in Config().settings:
+        return {}
+    path = Path(data_dir).resolve() / CONTROL_SOCKET
+    if len(str(path).encode()) > MAX_SOCKET_PATH:
+        return {"control_socket_disable": True}
+    return {"control_socket": str(path), "control_socket_mode": 0o600}
 
 
 def post_fork(server, worker) -> None:
@@ -35,10 +61,11 @@ class LeadpathServer(BaseApplication):
         return create_app()
 
 
-def run(host: str, port: int, workers: int) -> None:
+def run(host: str, port: int, workers: int, data_dir: Path) -> None:
     """Serve on host:port with `workers` processes (threads for the LMS iframe's parallel loads)."""
     LeadpathServer(
         {
+            **control_settings(data_dir),
             "bind": f"{host}:{port}",
             "workers": workers,
             "threads": 4,

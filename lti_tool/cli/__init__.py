@@ -15,7 +15,11 @@ from lti_tool.cli.common import settings_from_env
 from lti_tool.settings import SettingsError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Settings come from LEADPATH_ environment variables (see the README); "
+    "`leadpath COMMAND --help` tells more of each command.",
+)
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """leadpath: an LTI 1.3 tool for NHS Leadership Framework assessments."""
@@ -39,6 +43,7 @@ def build() -> click.Group:
             outbox,
             platform,
             serve,
+            statements,
         )
 
         for module in (
@@ -54,6 +59,7 @@ def build() -> click.Group:
             outbox,
             platform,
             serve,
+            statements,
         ):
             module.register(cli)
     return cli

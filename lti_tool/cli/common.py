@@ -1,11 +1,18 @@
-"""What the command modules share: settings from the environment, the database, ages for people."""
+"""What the command modules share: settings, the database, progress, summaries, safe CSV.
+
+Talking to people: a long command draws click's progress bar on stderr while stderr is a
+terminal (nothing at all otherwise), and ends with a one-line summary. A command whose stdout
+is data (an export, a query) writes that summary to stderr, so stdout stays data when piped.
+"""
 
 from __future__ import annotations
 
+import csv
 import json
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -67,3 +74,75 @@ def format_age(seconds: float | None) -> str:
         if seconds >= size:
             return f"{seconds / size:.1f}{unit}"
     return f"{seconds:.0f}s"
+
+
+T = TypeVar("T")
+
+
+def on_terminal() -> bool:
+    """Whether stderr, where progress is drawn, is a terminal."""
+    return sys.stderr.isatty()
+
+
+def progressbar(
+    iterable: Iterable[T] | None = None,
+    *,
+    length: int | None = None,
+    label: str,
+    show_pos: bool = True,
+    item_show_func: Callable[[Any], str | None] | None = None,
+):
+    """Return click's progress bar on stderr, hidden unless stderr is a terminal.
+
+    Give `length` (and call `update`) or an `iterable` (and iterate the bar); an iterable
+    without a length draws a moving mark beside the count instead of a filling bar.
+    """
+    if iterable is None and length is None:
+        iterable = (item for item in ())  # no length hint: counted by update() alone
+    return click.progressbar(
+        iterable,
+        length=length,
+        label=label,
+        file=sys.stderr,
+        hidden=not on_terminal(),
+        show_pos=show_pos,
+        show_percent=length is not None,
+        item_show_func=item_show_func,
+        width=30,
+    )
+
+
+def summary(line: str, *, data_on_stdout: bool = False) -> None:
+    """Print a command's one-line summary (on stderr when stdout carries its data)."""
+    click.echo(line, err=data_on_stdout)
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """Return "1 statement", "2,500 statements": the count, grouped, and the right noun."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+# A cell starting with one of these is read as a formula by spreadsheet programs (CSV
+# injection); a leading apostrophe makes them show the text instead, as OWASP advises.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: Any) -> Any:
+    """Return a CSV cell that spreadsheets show as text, never run as a formula.
+
+    Numbers are left alone: a negative score is a number, not a formula.
+    """
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+class SafeCsvWriter:
+    """A `csv.writer` whose every text cell is made `spreadsheet_safe`."""
+
+    def __init__(self, output: IO[str]):
+        self._writer = csv.writer(output)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        """Write one row."""
+        self._writer.writerow([spreadsheet_safe(cell) for cell in row])

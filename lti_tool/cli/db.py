@@ -15,8 +15,7 @@ def register(cli: click.Group) -> None:
 
     @db.command("upgrade")
     def upgrade() -> None:
-        """Migrate the database to the newest schema."""
+        """Create the database, or migrate it to the newest schema; say which."""
         settings = settings_from_env()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        schema.upgrade(settings.database_url)
-        click.echo("Database is up to date.")
+        click.echo(schema.upgrade(settings.database_url).describe())

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from lti_tool.cli.common import settings_from_env
+from lti_tool.cli.common import progressbar, settings_from_env, summary
 
 
 def register(cli: click.Group) -> None:
@@ -38,9 +36,6 @@ def register(cli: click.Group) -> None:
             raise click.UsageError(
                 "The demo is off: set LEADPATH_DEMO=true (make run does) to seed demo data."
             )
-        if sys.stderr.isatty():
-            with click.progressbar(length=learners, label="Seeding", file=sys.stderr) as bar:
-                summary = seed_demo(learners, rng_seed=rng_seed, progress=bar.update)
-        else:
-            summary = seed_demo(learners, rng_seed=rng_seed)
-        click.echo(summary.line())
+        with progressbar(length=learners, label="Seeding") as bar:
+            added = seed_demo(learners, rng_seed=rng_seed, progress=bar.update)
+        summary(added.line())

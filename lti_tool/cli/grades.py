@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
-from lti_tool.cli.common import format_age, json_option, open_database, print_report
+from lti_tool.cli.common import (
+    format_age,
+    json_option,
+    open_database,
+    plural,
+    print_report,
+    progressbar,
+    summary,
+)
 from lti_tool.grades.queue import grade_status, retry_grades
 from lti_tool.workers import make_grade_sender
 
@@ -45,28 +55,50 @@ def register(cli: click.Group) -> None:
 
     @grades.command("retry")
     @click.option("--dead", is_flag=True, help="Also re-queue scores a platform refused.")
-    def retry(dead: bool) -> None:
-        """Send waiting scores now; with --dead, re-queue refused ones not superseded since."""
+    @json_option
+    def retry(dead: bool, as_json: bool) -> None:
+        """Make waiting scores due now; with --dead, re-queue refused ones not superseded since.
+
+        A refused score stays refused when a later score of the same learner and activity has
+        been queued or sent: sending it again would overwrite the newer grade.
+        """
         with open_database() as (_, database), database.transaction() as session:
             done = retry_grades(session, dead=dead)
-        click.echo(f"Due now: {done['due_now']}")
+        if as_json:
+            click.echo(json.dumps(done))
+            return
+        line = f"{plural(done['due_now'], 'waiting score')} due now"
         if dead:
-            click.echo(f"Re-queued dead scores: {done['requeued']}")
-            click.echo(f"Left dead (a later score of the same lane exists): {done['superseded']}")
+            line += (
+                f"; {plural(done['requeued'], 'refused score')} re-queued, "
+                f"{done['superseded']:,} left refused (a later score of the same learner and "
+                "activity exists)"
+            )
+        summary(line + ".")
 
     @grades.command("send")
-    def send() -> None:
-        """Send every score that is due now, once, and report what happened."""
+    @json_option
+    def send(as_json: bool) -> None:
+        """Send every score that is due now, once, and report what happened.
+
+        Progress is drawn on stderr while it is a terminal.
+        """
         with open_database() as (settings, database):
             try:
                 sender = make_grade_sender(settings, database)
             except FileNotFoundError as exc:
                 raise click.UsageError(str(exc)) from None
             try:
-                done = sender.send_due()
+                with progressbar(label="Sending scores") as bar:
+                    done = sender.send_due(on_batch=lambda batch: bar.update(batch.total()))
             finally:
                 sender.close()
-        click.echo(
-            f"sent {done['sent']}  dead {done['dead']}  "
-            f"waiting to retry {done['retry'] + done['held']}"
+        counts = {kind: done[kind] for kind in ("sent", "dead", "retry", "held")}
+        if as_json:
+            click.echo(json.dumps(counts))
+            return
+        summary(
+            f"Sent {plural(counts['sent'], 'score')}; {counts['dead']:,} refused by the platform "
+            f"(see `leadpath grades status`); {counts['retry'] + counts['held']:,} waiting to "
+            "be sent again."
         )

@@ -6,7 +6,14 @@ import json
 
 import click
 
-from lti_tool.cli.common import format_age, json_option, open_database, print_report
+from lti_tool.cli.common import (
+    format_age,
+    json_option,
+    open_database,
+    plural,
+    print_report,
+    summary,
+)
 from xapi.outbox import dead_letters, outbox_status, retry
 from xapi.outbox.destinations import DestinationError
 
@@ -52,8 +59,12 @@ def register(cli: click.Group) -> None:
     @outbox.command("retry")
     @click.option("--destination", help="Only this destination (default: all).")
     @click.option("--dead", is_flag=True, help="Also re-queue dead letters.")
-    def retry_command(destination: str | None, dead: bool) -> None:
-        """Resume paused destinations and retry waiting (and with --dead, refused) statements."""
+    @json_option
+    def retry_command(destination: str | None, dead: bool, as_json: bool) -> None:
+        """Resume paused destinations and make waiting (with --dead, refused) statements due now.
+
+        The forwarder (`leadpath forwarder`, or the thread in `leadpath serve`) sends them.
+        """
         try:
             with (
                 open_database(sync_destinations=True) as (_, database),
@@ -62,8 +73,17 @@ def register(cli: click.Group) -> None:
                 done = retry(session, destination, dead=dead)
         except DestinationError as exc:
             raise click.UsageError(str(exc)) from None
-        click.echo(f"Resumed: {', '.join(done['resumed']) or 'none'}")
-        click.echo(f"Re-queued dead letters: {done['requeued']}")
+        if as_json:
+            click.echo(json.dumps(done))
+            return
+        line = (
+            f"Resumed {', '.join(done['resumed'])}; "
+            if done["resumed"]
+            else "No destination was paused; "
+        ) + f"{plural(done['due_now'], 'waiting delivery', 'waiting deliveries')} due now"
+        if dead:
+            line += f"; {plural(done['requeued'], 'dead letter')} re-queued"
+        summary(line + ".")
 
     @outbox.command("dead-letter")
     @click.option("--destination", help="Only this destination (default: all).")
@@ -80,4 +100,4 @@ def register(cli: click.Group) -> None:
                 f"{letter['refused_at']} {letter['destination']} {letter['statement_id']} "
                 f"HTTP {letter['status']}: {letter['response']}"
             )
-        click.echo(f"{len(letters)} dead letters")
+        summary(plural(len(letters), "dead letter"))

@@ -89,8 +89,8 @@ def register(cli: click.Group) -> None:
             )
 
     @platform.command("remove")
-    @click.option("--issuer", required=True)
-    @click.option("--client-id", required=True)
+    @click.option("--issuer", required=True, help="The platform's issuer (iss).")
+    @click.option("--client-id", required=True, help="The client id of the registration.")
     def remove(issuer: str, client_id: str) -> None:
         """Remove a registration and its deployments."""
         with open_database() as (_, db), db.transaction() as session:

@@ -44,7 +44,7 @@ def register(cli: click.Group) -> None:
         if settings.demo:
             signing_keys.ensure_private_key(settings.keys_dir / "demo-platform.pem")
         if migrate:
-            schema.upgrade(settings.database_url)
+            click.echo(schema.upgrade(settings.database_url).describe())
         click.echo(f"leadpath is serving {settings.base_url} on {host}:{port}")
         click.echo("Register leadpath in your LMS with:")
         for label, url in registration_urls(settings.base_url).items():
@@ -55,4 +55,4 @@ def register(cli: click.Group) -> None:
         )
         if settings.demo:
             click.echo(f"Demo platform (launch leadpath without an LMS): {settings.base_url}/demo")
-        run(host=host, port=port, workers=workers)
+        run(host=host, port=port, workers=workers, data_dir=settings.data_dir)

@@ -108,14 +108,18 @@ class GradeSender(Worker):
                 self._settle(session, lease_token, row, outcome)
         return Counter(outcome.kind for _, outcome in outcomes)
 
-    def send_due(self, max_batches: int = 1000) -> Counter:
-        """Send batches until no score is due; count outcomes by kind."""
+    def send_due(
+        self, max_batches: int = 1000, on_batch: Callable[[Counter], None] | None = None
+    ) -> Counter:
+        """Send batches until no score is due; count outcomes by kind (each batch to `on_batch`)."""
         total: Counter = Counter()
         for _ in range(max_batches):
             done = self.run_once()
             if not done:
                 break
             total.update(done)
+            if on_batch is not None:
+                on_batch(done)
         return total
 
     def _targets(self, platform_ids: set[int]) -> dict[int, TokenTarget]:

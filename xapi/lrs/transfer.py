@@ -1,4 +1,4 @@
-"""Export, import and data-protection erasure of stored statements.
+"""Export and data-protection erasure of stored statements (`reload` imports an export).
 
 A JSON-lines export holds one statement per line, oldest first. The content of an attachment
 (table `lrs_attachment`) goes on a line of its own, `{"attachment": {"sha2": …, "contentType": …,
@@ -9,29 +9,21 @@ it; exports made before attachment lines existed simply have none.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
-import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, and_, delete, func, insert, or_, select
 
 from xapi.lrs import indexing, lookup_keys
-from xapi.lrs.concurrency import insert_new, retrying
 from xapi.lrs.documents import agent_digest
-from xapi.lrs.errors import BadRequest, Conflict, XapiError
+from xapi.lrs.errors import XapiError
 from xapi.lrs.models import Attachment, Document, Erasure, Statement, StatementKey
-from xapi.lrs.store import store_statements
 
 _S = Statement.__table__
 _K = StatementKey.__table__
 _A = Attachment.__table__
-_SHA2 = re.compile(r"^(?:[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$")
-_SHA2_ALGORITHMS = {56: "sha224", 64: "sha256", 96: "sha384", 128: "sha512"}
-PENDING_BYTES = 32 * 1024 * 1024
 CSV_HEADER = [
     "id",
     "stored",
@@ -120,56 +112,6 @@ def attachment_line(sha2: str, content_type: str, content: bytes) -> dict:
     }
 
 
-def is_attachment_line(line: dict) -> bool:
-    """Tell an attachment line of an export from a statement line."""
-    return isinstance(line, dict) and set(line) == {"attachment"}
-
-
-def parse_attachment_line(line: dict) -> tuple[str, str, bytes]:
-    """Return (sha2, content type, content) of an attachment line; raise BadRequest if bad."""
-    item = line["attachment"]
-    if not isinstance(item, dict):
-        raise BadRequest(
-            "attachment: must be an object with sha2, contentType and content.", field="attachment"
-        )
-    sha2 = item.get("sha2")
-    if not isinstance(sha2, str) or not _SHA2.match(sha2.lower()):
-        raise BadRequest("attachment.sha2: must be a hex SHA-2 digest.", field="attachment.sha2")
-    sha2 = sha2.lower()
-    content_type = item.get("contentType")
-    if not isinstance(content_type, str) or not content_type:
-        raise BadRequest(
-            f"attachment {sha2}: contentType must be a media type.", field="attachment.contentType"
-        )
-    try:
-        content = base64.b64decode(item.get("content"), validate=True)
-    except (TypeError, ValueError, binascii.Error):
-        raise BadRequest(
-            f"attachment {sha2}: content must be base64.", field="attachment.content"
-        ) from None
-    if hashlib.new(_SHA2_ALGORITHMS[len(sha2)], content).hexdigest() != sha2:
-        raise BadRequest(
-            f"attachment {sha2}: the content does not match its sha2.", field="attachment.sha2"
-        )
-    return sha2, content_type, content
-
-
-def _store_attachments(engine: Engine, pending: dict[str, tuple[str, bytes]]) -> int:
-    """Store the attachments not held yet (content is addressed by digest); return how many."""
-    if not pending:
-        return 0
-    rows = [
-        {"sha2": sha2, "content_type": content_type, "content": content}
-        for sha2, (content_type, content) in pending.items()
-    ]
-
-    def work() -> int:
-        with indexing.transaction(engine) as conn:
-            return len(insert_new(conn, _A, rows, ["sha2"]))
-
-    return retrying("storing imported attachments", work)
-
-
 def _actor_text(actor: dict) -> str:
     if "account" in actor:
         return f"{actor['account'].get('homePage')}|{actor['account'].get('name')}"
@@ -199,73 +141,6 @@ def csv_row(statement: dict, voided: bool = False) -> list:
         result.get("duration", ""),
         voided,
     ]
-
-
-@dataclass
-class ImportCounts:
-    """What an import did."""
-
-    accepted: int = 0
-    conflicting: int = 0
-    attachments: int = 0
-
-
-def import_statements(
-    engine: Engine, lines: Iterable[dict], authority: dict, batch: int = 500
-) -> ImportCounts:
-    """Reload an export's lines, idempotent by id (statements) and by digest (attachments).
-
-    Attachment content is stored before the statements read after it are; statements whose
-    attachment content is not in the export (older exports) are accepted without it.
-    """
-    counts = ImportCounts()
-    chunk: list[dict] = []
-    pending: dict[str, tuple[str, bytes]] = {}
-    pending_bytes = 0
-
-    def store(statements: list[dict]) -> None:
-        # An export holds statements of both versions; each keeps the version it was stored with.
-        store_statements(
-            engine,
-            statements,
-            authority=authority,
-            keep_stored=True,
-            require_parts=False,
-            xapi_version="2.0.0",
-        )
-
-    def flush() -> None:
-        nonlocal pending_bytes
-        counts.attachments += _store_attachments(engine, pending)
-        pending.clear()
-        pending_bytes = 0
-        if not chunk:
-            return
-        try:
-            store(chunk)
-            counts.accepted += len(chunk)
-        except Conflict:
-            for statement in chunk:
-                try:
-                    store([statement])
-                    counts.accepted += 1
-                except Conflict:
-                    counts.conflicting += 1
-        chunk.clear()
-
-    for line in lines:
-        if is_attachment_line(line):
-            sha2, content_type, content = parse_attachment_line(line)
-            pending[sha2] = (content_type, content)
-            pending_bytes += len(content)
-            if pending_bytes >= PENDING_BYTES:
-                flush()
-            continue
-        chunk.append(line)
-        if len(chunk) >= batch:
-            flush()
-    flush()
-    return counts
 
 
 def erase_agent(engine: Engine, agent: dict, requested_by: str, reason: str) -> tuple[int, int]:

@@ -105,10 +105,11 @@ def dead_letters(session: Session, destination: str | None = None) -> list[dict]
 def retry(session: Session, destination: str | None = None, *, dead: bool = False) -> dict:
     """Resume paused destinations, make backed-off rows due now, and re-queue dead letters.
 
-    Returns what was done: {"resumed": [...], "requeued": n}.
+    Returns what was done: {"resumed": [...], "due_now": n, "requeued": n}, counting
+    deliveries (a statement waiting for two LRSs counts twice).
     """
     destination_id = get_destination(session, destination).id if destination else None
     resumed = resume_destination(session, destination)
-    queue.make_due(session, destination_id)
+    due_now = queue.make_due(session, destination_id)
     requeued = queue.requeue_dead(session, destination_id) if dead else 0
-    return {"resumed": resumed, "requeued": requeued}
+    return {"resumed": resumed, "due_now": due_now, "requeued": requeued}

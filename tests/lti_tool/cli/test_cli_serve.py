@@ -154,3 +154,98 @@ def test_waiting_for_a_server_stops_when_it_exits():
     url = f"http://127.0.0.1:{_free_port()}/healthz"
     assert not wait_until_answering(url, exited, timeout=600)
     assert time.monotonic() - started < 60  # it did not wait out its ten minutes
+
+
+def _start_serving(tmp: Path, name: str, home: Path) -> tuple[subprocess.Popen, str, Path]:
+    """Start `leadpath serve` with its own data directory; return (process, base URL, data dir)."""
+    port = _free_port()
+    data = tmp / name
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADPATH_")}
+    env.pop("XDG_RUNTIME_DIR", None)  # gunicorn's default would then be ~/.gunicorn/gunicorn.ctl
+    env.update(
+        {
+            "HOME": str(home),
+            "LEADPATH_DATA_DIR": str(data),
+            "LEADPATH_BASE_URL": f"http://127.0.0.1:{port}",
+            "LEADPATH_LOG_LEVEL": "WARNING",
+        }
+    )
+    leadpath = Path(sys.executable).parent / "leadpath"
+    with open(tmp / f"{name}.log", "w") as log:
+        process = subprocess.Popen(
+            [str(leadpath), "serve", "--port", str(port), "--workers", "1"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return process, f"http://127.0.0.1:{port}", data
+
+
+def _listening_on(control_socket: Path) -> list[str]:
+    from gunicorn.ctl.client import ControlClient
+
+    with ControlClient(str(control_socket), timeout=10) as client:
+        return [x["address"] for x in client.send_command("show listeners")["listeners"]]
+
+
+def test_two_instances_keep_their_own_control_sockets(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    first, first_url, first_data = _start_serving(tmp_path, "first", home)
+    second, second_url, second_data = _start_serving(tmp_path, "second", home)
+    try:
+        assert wait_until_answering(first_url + "/healthz", first), (
+            tmp_path / "first.log"
+        ).read_text()
+        assert wait_until_answering(second_url + "/healthz", second), (
+            tmp_path / "second.log"
+        ).read_text()
+        sockets = {data: data / "gunicorn.ctl" for data in (first_data, second_data)}
+        deadline = time.monotonic() + 30  # the socket opens once the first worker has started
+        while not all(s.exists() for s in sockets.values()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for path in sockets.values():
+            assert stat.S_ISSOCK(path.stat().st_mode), path
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert not (home / ".gunicorn").exists(), "nothing in the shared per-user place"
+        # Each socket answers for its own instance.
+        assert _listening_on(sockets[first_data]) == [first_url]
+        assert _listening_on(sockets[second_data]) == [second_url]
+
+        os.killpg(first.pid, signal.SIGTERM)
+        first.wait(timeout=30)
+        assert not sockets[first_data].exists()
+        assert _listening_on(sockets[second_data]) == [second_url]
+        assert requests.get(second_url + "/healthz", timeout=30).status_code == 200
+    finally:
+        for process in (first, second):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
+    first_log = (tmp_path / "first.log").read_text()
+    assert f"Created the database at sqlite:///{first_data}/leadpath.db" in first_log
+
+
+def test_the_gunicorn_config_file_puts_the_control_socket_in_the_data_directory(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADPATH_")}
+    env["LEADPATH_DATA_DIR"] = str(tmp_path / "var")
+    config = Path(__file__).resolve().parents[3] / "config" / "gunicorn.conf.py"
+    printed = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", str(config), "--print-config"],
+        env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path, check=True,
+    ).stdout  # fmt: skip
+    settings = dict(
+        (name.strip(), value.strip())
+        for name, _, value in (line.partition("=") for line in printed.splitlines())
+    )
+    assert settings["control_socket"] == str(tmp_path / "var" / "gunicorn.ctl")
+    assert settings["control_socket_mode"] == str(0o600)
+
+
+def test_a_data_directory_too_deep_for_a_unix_socket_turns_the_socket_off(tmp_path):
+    from lti_tool.server import control_settings
+
+    deep = tmp_path / ("d" * 100)
+    assert control_settings(deep) == {"control_socket_disable": True}
+    assert control_settings(tmp_path)["control_socket"] == str(tmp_path / "gunicorn.ctl")

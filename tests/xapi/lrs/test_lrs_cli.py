@@ -1,5 +1,7 @@
 import base64
+import csv
 import hashlib
+import io
 import json
 
 import pytest
@@ -9,8 +11,10 @@ from sqlalchemy import func, select
 from lti_tool.cli import build
 from tests.support.services import migrated_database
 from xapi.lrs import attachments as att
-from xapi.lrs import create_credential, formats, get_statement
+from xapi.lrs import authority_for, create_credential, formats, get_statement, store_statements
 from xapi.lrs.models import Attachment, Statement
+
+AUTHORITY = authority_for("test", "test", "http://localhost")
 
 
 @pytest.fixture
@@ -110,7 +114,8 @@ def test_export_jsonl_and_csv_then_import_is_idempotent(
     dump = tmp_path / "export.jsonl"
     dump.write_text(exported.stdout)
     first = run("lrs", "import", str(dump))
-    assert first.exit_code == 0 and " 0 refused" in first.output, first.output
+    assert first.exit_code == 0, first.output
+    assert ": 0 stored, " in first.stdout and ", 0 refused;" in first.stdout, first.stdout
     assert get_statement(engine, sid)[0]["stored"] == stored
 
 
@@ -138,7 +143,10 @@ def test_jsonl_export_and_import_restore_statements_and_attachment_bytes_in_an_e
 
     exported = run("lrs", "export", "--since", since, "--output", str(tmp_path / "out.jsonl"))
     assert exported.exit_code == 0, exported.output
-    assert "exporting" in exported.stderr
+    assert exported.stdout == ""
+    assert exported.stderr == (
+        f"Exported 3 statements and 2 attachments to {tmp_path / 'out.jsonl'}.\n"
+    )
     lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
     order = [x["attachment"]["sha2"] if "attachment" in x else x["id"] for x in lines]
     report_sha, note_sha = (hashlib.sha256(c).hexdigest() for c in (report, note))
@@ -148,13 +156,17 @@ def test_jsonl_export_and_import_restore_statements_and_attachment_bytes_in_an_e
 
     loaded = run("lrs", "import", str(tmp_path / "out.jsonl"), database=empty_store)
     assert loaded.exit_code == 0, loaded.output
-    assert "3 statements loaded, 0 refused" in loaded.output
-    assert "2 attachments added" in loaded.output
+    assert loaded.stdout == (
+        "Read 3 statements: 3 stored, 0 already held, 0 refused; 2 attachments added.\n"
+    )
     restored = make_app(database_url=empty_store)
     engine = restored.extensions["leadpath.db"].engine
     before = _counts(engine)
     again = run("lrs", "import", str(tmp_path / "out.jsonl"), database=empty_store)
-    assert again.exit_code == 0 and "0 attachments added" in again.output, again.output
+    assert again.exit_code == 0, again.output
+    assert again.stdout == (
+        "Read 3 statements: 0 stored, 3 already held, 0 refused; 0 attachments added.\n"
+    )
     assert _counts(engine) == before == (3, 2), "importing twice changes nothing"
 
     key, secret = create_credential(engine, "reader", ["all/read"])
@@ -178,7 +190,9 @@ def test_import_reads_an_export_without_attachment_lines(
     dump.write_text(json.dumps(statement) + "\n")
     loaded = run("lrs", "import", str(dump), database=empty_store)
     assert loaded.exit_code == 0, loaded.output
-    assert "1 statements loaded" in loaded.output and "0 attachments added" in loaded.output
+    assert "Read 1 statement: 1 stored, 0 already held, 0 refused; 0 attachments added." in (
+        loaded.stdout
+    )
     engine = make_app(database_url=empty_store).extensions["leadpath.db"].engine
     held, _ = get_statement(engine, statement["id"])
     assert held["attachments"] == statement["attachments"]
@@ -274,3 +288,108 @@ def test_admin_create_user_needs_a_long_password(run, unique):
     assert short.exit_code == 2
     ok = run("admin", "create-user", f"a-{unique}", "--password", "a long enough password")
     assert ok.exit_code == 0
+
+
+def test_import_stores_what_it_can_and_names_each_refusal_with_its_line_and_reason(
+    run, engine, make_statement, new_id, tmp_path
+):
+    held = make_statement(id=new_id())
+    store_statements(engine, [dict(held)], authority=AUTHORITY)
+    stored_before = get_statement(engine, held["id"])[0]
+    fresh = make_statement(id=new_id())
+    invalid = make_statement(id=new_id(), verb="x")
+    invalid["verb"]["id"] = "not an iri"
+    other = dict(stored_before, result={"completion": True})  # the held id, other content
+    lines = [stored_before, fresh, invalid, None, other]
+    dump = tmp_path / "mixed.jsonl"
+    dump.write_text("".join("\n" if x is None else json.dumps(x) + "\n" for x in lines))
+
+    result = run("lrs", "import", str(dump))
+
+    assert result.exit_code == 1, result.output
+    assert result.stdout == (
+        "Read 4 statements: 1 stored, 1 already held, 2 refused (1 invalid, 1 id held with "
+        "other content); 0 attachments added.\n"
+    )
+    assert result.stderr.splitlines() == [
+        f"Refused line 3 ({invalid['id']}): statement.verb.id: must be an absolute IRI such as "
+        "https://example.org/x.",
+        f"Refused line 5 ({held['id']}): the id is already stored with other content",
+    ]
+    assert get_statement(engine, fresh["id"]) is not None
+    assert get_statement(engine, invalid["id"]) is None
+    assert get_statement(engine, held["id"])[0] == stored_before
+
+
+def test_a_refused_statement_in_a_full_batch_keeps_none_of_the_others_out(
+    run, engine, make_statement, new_id, tmp_path
+):
+    statements = [make_statement(id=new_id()) for _ in range(520)]
+    statements[510]["timestamp"] = "yesterday"
+    dump = tmp_path / "big.jsonl"
+    dump.write_text("".join(json.dumps(s) + "\n" for s in statements))
+
+    result = run("lrs", "import", str(dump))
+
+    assert result.exit_code == 1
+    assert "Read 520 statements: 519 stored, 0 already held, 1 refused (1 invalid)" in (
+        result.stdout
+    )
+    assert result.stderr.startswith(
+        f"Refused line 511 ({statements[510]['id']}): statement.timestamp: must be an ISO 8601"
+    )
+    assert all(get_statement(engine, s["id"]) for i, s in enumerate(statements) if i != 510)
+
+
+def test_a_line_that_is_not_json_stops_the_import_saying_what_was_stored(
+    run, make_statement, new_id, empty_store, tmp_path
+):
+    dump = tmp_path / "cut.jsonl"
+    dump.write_text(json.dumps(make_statement(id=new_id())) + '\n{"id": \n')
+    result = run("lrs", "import", str(dump), database=empty_store)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: Line 2 is not JSON. The import stopped there, having stored 0 statements and "
+        "0 attachments; once the file is fixed, import it again"
+    )
+    assert "Traceback" not in result.output
+
+
+def test_import_reads_standard_input(run, make_statement, new_id, empty_store):
+    lines = "".join(json.dumps(make_statement(id=new_id())) + "\n" for _ in range(3))
+    result = run("lrs", "import", "-", input=lines.encode(), database=empty_store)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Read 3 statements: 3 stored, 0 already held, 0 refused;")
+
+
+def test_csv_export_cells_cannot_run_as_spreadsheet_formulas(
+    run, client, headers, make_statement, tmp_path
+):
+    since = formats.format_micros(formats.now_micros() - 1000)
+    statement = make_statement()
+    statement["actor"]["name"] = '=HYPERLINK("http://evil.example","click")'
+    client.post("/xapi/statements", json=statement, headers=headers)
+    result = run("lrs", "export", "--format", "csv", "--since", since)
+    assert result.exit_code == 0
+    [row] = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert row["actor_name"] == "'" + statement["actor"]["name"]
+    assert result.stderr == "Exported 1 statement.\n"
+
+
+def test_credentials_add_help_lists_every_scope(run):
+    from xapi.lrs import SCOPES
+
+    text = " ".join(run("lrs", "credentials", "add", "--help").output.split())
+    for scope in SCOPES:
+        assert f" {scope} (" in text, scope
+
+
+def test_admin_create_user_states_the_password_rule_before_asking(run, unique):
+    assert "at least 12 characters" in run("admin", "create-user", "--help").output
+    typed = "short\nshort\na long enough password\na long enough password\n"
+    result = run("admin", "create-user", f"a-{unique}", input=typed)
+    assert result.exit_code == 0, result.output
+    prompts = result.output.split("Password (at least 12 characters): ")
+    assert prompts[0] == "", "the rule comes with the first question"
+    assert "Error: use at least 12 characters (this one has 5)" in prompts[1]
+    assert f"Administrator a-{unique} can sign in" in result.output
