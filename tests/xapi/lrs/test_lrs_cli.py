@@ -214,7 +214,7 @@ def test_an_export_holding_xapi_2_and_1_0_3_statements_imports_whole(
     dump = tmp_path / "mixed.jsonl"
     dump.write_text("".join(json.dumps(s) + "\n" for s in (v2, v1)))
     loaded = run("lrs", "import", str(dump), database=empty_store)
-    assert loaded.exit_code == 0 and "2 statements loaded, 0 refused" in loaded.output
+    assert loaded.exit_code == 0 and "2 stored, 0 already held, 0 refused" in loaded.output
     engine = make_app(database_url=empty_store).extensions["leadpath.db"].engine
     held = get_statement(engine, v2["id"])[0]
     assert held["version"] == "2.0.0" and held["context"] == v2["context"]
