@@ -27,12 +27,6 @@ SMALLEST_CHART_TEXT = """() => Math.min(99, ...[...document.querySelectorAll('sv
   .map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a))"""
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _once(db_kind):
-    if db_kind != "sqlite":
-        pytest.skip("the page sweep is database-independent and runs on the SQLite pass")
-
-
 def _ratings(page: str, value: str = "3") -> dict:
     names = set(re.findall(r'name="(rating:[^"]+)"', page))
     return {name: value for name in names}
