@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
+from sqlalchemy import Connection, MetaData, create_engine, make_url, pool, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Held while migrating a PostgreSQL database, so instances started together migrate in turn.
+UPGRADE_LOCK = int.from_bytes(b"leadpath", "big")
+
+CURRENT, BEHIND, NEWER = "current", "behind", "newer"
 
 
 def all_metadata() -> list[MetaData]:
@@ -32,5 +44,63 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "heads") -> None:
-    """Migrate the database to the newest revision of every branch."""
-    command.upgrade(alembic_config(database_url), revision)
+    """Migrate the database to the newest revision of every branch.
+
+    Instances that start together (each running `leadpath db upgrade` first) migrate one after
+    the other, and the later ones find nothing left to do: a PostgreSQL advisory lock, or a lock
+    on a file beside the SQLite database, is held meanwhile.
+    """
+    with _upgrade_lock(database_url):
+        command.upgrade(alembic_config(database_url), revision)
+
+
+@contextmanager
+def _upgrade_lock(database_url: str) -> Iterator[None]:
+    url = make_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        engine = create_engine(url, poolclass=pool.NullPool)
+        try:
+            with engine.connect() as lock:
+                lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK})
+                try:
+                    yield
+                finally:
+                    lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK})
+        finally:
+            engine.dispose()
+        return
+    if url.database in (None, "", ":memory:"):
+        yield
+        return
+    fd = os.open(f"{url.database}.upgrade-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+def head_revisions() -> frozenset[str]:
+    """Return the newest revision of every branch this release knows."""
+    return frozenset(_scripts().get_heads())
+
+
+def schema_state(connection: Connection) -> str:
+    """Compare the database's schema with this release's migrations.
+
+    Returns CURRENT (every head applied), BEHIND (some migration of this release is missing:
+    run `leadpath db upgrade`) or NEWER (the database carries a revision this release does not
+    know, as when a newer release has migrated it).
+    """
+    applied: set[str] = set()
+    for revision in MigrationContext.configure(connection).get_current_heads():
+        try:
+            applied.update(s.revision for s in _scripts().iterate_revisions(revision, "base"))
+        except ResolutionError:
+            return NEWER
+    return CURRENT if head_revisions() <= applied else BEHIND
