@@ -28,6 +28,7 @@ def all_metadata() -> list[MetaData]:
     import lti_tool.assess.models  # noqa: F401 - registers the assessment tables on Base
     import lti_tool.grades.models  # noqa: F401 - registers the grade outbox table on Base
     import lti_tool.identity.models  # noqa: F401 - registers the identity-linking tables on Base
+    import lti_tool.retention.models  # noqa: F401 - registers the retention tally on Base
     from lti_tool.models import Base
     from xapi.lrs.models import LrsBase
     from xapi.outbox.models import OutboxBase

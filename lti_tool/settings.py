@@ -148,6 +148,13 @@ _PARSERS: dict[str, tuple[Any, str]] = {
         _parse_rater_groups,
         "comma-separated rater groups (line-manager, peer, direct-report, other), or empty",
     ),
+    "prune_interval_minutes": (_parse_nonnegative_int, "a whole number of minutes such as 60"),
+    "retain_delivered_statements_days": (_parse_nonnegative_int, "a whole number of days"),
+    "retain_launch_states_hours": (_parse_nonnegative_int, "a whole number of hours"),
+    "retain_sessions_days": (_parse_nonnegative_int, "a whole number of days"),
+    "retain_link_codes_days": (_parse_nonnegative_int, "a whole number of days"),
+    "retain_grades_days": (_parse_nonnegative_int, "a whole number of days"),
+    "retain_rater_emails_days": (_parse_nonnegative_int, "a whole number of days"),
 }
 
 
@@ -184,6 +191,13 @@ class Settings:
     link_code_lockout_minutes: int = 15
     feedback_min_raters: int = 3
     feedback_exempt_groups: tuple[str, ...] = ("line-manager",)
+    prune_interval_minutes: int = 60
+    retain_delivered_statements_days: int = 30
+    retain_launch_states_hours: int = 24
+    retain_sessions_days: int = 1
+    retain_link_codes_days: int = 7
+    retain_grades_days: int = 30
+    retain_rater_emails_days: int = 30
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -36,10 +36,23 @@ def build() -> click.Group:
             lrs,
             outbox,
             platform,
+            prune,
             serve,
         )
 
-        for module in (admin, db, forwarder, framework, grades, keys, lrs, outbox, platform, serve):
+        for module in (
+            admin,
+            db,
+            forwarder,
+            framework,
+            grades,
+            keys,
+            lrs,
+            outbox,
+            platform,
+            prune,
+            serve,
+        ):
             module.register(cli)
     return cli
 
