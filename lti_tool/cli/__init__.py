@@ -28,6 +28,7 @@ def build() -> click.Group:
     if not cli.commands:
         from lti_tool.cli import (
             admin,
+            backup,
             db,
             forwarder,
             framework,
@@ -42,6 +43,7 @@ def build() -> click.Group:
 
         for module in (
             admin,
+            backup,
             db,
             forwarder,
             framework,
