@@ -10,18 +10,24 @@ import multiprocessing
 import os
 import sys
 
-# Each worker applies leadpath's per-process (glibc memory) settings as it starts.
-from lti_tool.server import post_fork  # noqa: F401 - read by gunicorn as its post_fork hook
+# Each worker applies leadpath's per-process (glibc memory) settings as it starts; an exited
+# worker's metrics are forgotten (LEADPATH_METRICS).
+from lti_tool.server import child_exit, post_fork  # noqa: F401 - gunicorn hooks
 
 
-def on_starting(_server):
-    """Stop with one line, before any worker starts, when a LEADPATH_ setting is wrong."""
+def on_starting(server):
+    """Stop with one line, before any worker starts, when a LEADPATH_ setting is wrong.
+
+    Then prepare the directory the workers' metrics share (LEADPATH_METRICS).
+    """
+    from lti_tool.server import on_starting as prepare
     from lti_tool.settings import SettingsError, load_settings
 
     try:
         load_settings()
     except SettingsError as exc:
         sys.exit(f"Error: {exc}")
+    prepare(server)
 
 
 wsgi_app = "lti_tool:create_app()"

@@ -58,6 +58,10 @@ def embedded_sink(sessions, home_page: str) -> Callable[[], StatementSink]:
 def make_forwarder(settings: Settings, database: Database) -> Forwarder:
     """Build a forwarder over the database, the configured destinations and the embedded LRS."""
     embedded = embedded_sink(database.sessions, settings.base_url)
+    if settings.metrics:
+        from lti_tool.metrics import process
+
+        embedded = process.timed(embedded)
     return Forwarder(database.sessions, forwarder_config(settings), embedded=embedded)
 
 
@@ -94,6 +98,10 @@ def init_app(app: Flask) -> None:
 
 
 def _start(app: Flask, key: str, worker: Worker, database: Database) -> None:
+    if app.config["LEADPATH"].metrics:
+        from lti_tool.metrics import process
+
+        process.watch_pool(database.engine, key.rsplit(".", 1)[-1])
     app.extensions[key] = worker
     worker.start(then=database.engine.dispose)
     atexit.register(worker.stop, 10)
