@@ -163,4 +163,3 @@ def resume_destination(session: Session, name: str | None = None) -> list[str]:
         resumed.append(row.name)
     session.flush()
     return resumed
-
