@@ -10,17 +10,24 @@ import multiprocessing
 import os
 import sys
 
-# Each worker applies leadpath's per-process (glibc memory) settings as it starts.
-from lti_tool.server import control_settings, post_fork  # noqa: F401 - post_fork: gunicorn's hook
+# Each worker applies leadpath's per-process (glibc memory) settings as it starts; an exited
+# worker's metrics are forgotten (LEADPATH_METRICS).
+from lti_tool.server import child_exit, control_settings, post_fork  # noqa: F401 - gunicorn hooks
 from lti_tool.settings import SettingsError, load_settings
 
 
-def on_starting(_server):
-    """Stop with one line, before any worker starts, when a LEADPATH_ setting is wrong."""
+def on_starting(server):
+    """Stop with one line, before any worker starts, when a LEADPATH_ setting is wrong.
+
+    Then prepare the directory the workers' metrics share (LEADPATH_METRICS).
+    """
+    from lti_tool.server import on_starting as prepare
+
     try:
         load_settings()
     except SettingsError as exc:
         sys.exit(f"Error: {exc}")
+    prepare(server)
 
 
 def _data_dir():

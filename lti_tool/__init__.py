@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         framework_pages,
         health,
         logs,
+        metrics,
         pages,
         profile_pages,
         recording,
@@ -104,5 +105,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         from lti_tool import demo
 
         demo.init_app(app)
+    metrics.init_app(app)
     workers.init_app(app)  # last: the background senders start once the app is complete
     return app

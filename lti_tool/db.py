@@ -70,7 +70,14 @@ def make_engine(url: str) -> Engine:
             protect_sqlite(url)  # WAL mode has just created -wal and -shm
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # libpq waits for ever on a host that drops packets: readiness probes must not.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        connect_args={"connect_timeout": 10},
+    )
 
 
 class Database:

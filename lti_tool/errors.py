@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from lti_tool import logs
+from lti_tool import events, logs
 
 
 class UserFacingError(Exception):
@@ -74,6 +74,8 @@ def init_app(app: Flask) -> None:
     def _user_error(exc: UserFacingError):
         # Failures of the LTI login/launch itself are "launch_failed"; the rest "request_refused".
         launch = request.blueprint == "lti"
+        if launch:
+            events.launch_refused.send(current_app._get_current_object(), check=exc.code)
         logs.event(
             "launch_failed" if launch else "request_refused",
             logging.WARNING,

@@ -11,17 +11,16 @@ import json
 import uuid
 
 from flask import Flask, current_app
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from framework.iri import framework_iri
 from lti_tool.assess.framework_versions import version_summary
+from lti_tool.learner_history import statements_about
 from lti_tool.lti import claims as c
 from lti_tool.models import LaunchSession
 from xapi import clock
 from xapi import statements as xs
 from xapi.outbox import enqueue
-from xapi.outbox.models import OutboxStatement
 from xapi.statements.assembly import format_timestamp
 from xapi.statements.reissue import voids_and_reissues
 
@@ -75,27 +74,23 @@ def queue(
 
 
 def queue_reissues(session: Session, former_learner_id: str, learner_id: str) -> int:
-    """Void and re-issue, under `learner_id`, the queued statements naming a merged learner.
+    """Void and re-issue, under `learner_id`, the statements naming a merged learner.
 
-    They go out behind the originals (same learner key and destinations), so an LRS holds
-    each original before its voiding statement. Returns how many statements were re-issued.
+    They are read from the embedded LRS and the outbox (`lti_tool.learner_history`), and go
+    out behind the originals (same learner key and destinations), so an LRS holds each
+    original before its voiding statement. Returns how many statements were re-issued.
     """
     base_url = current_app.config["LEADPATH"].base_url
-    rows = session.execute(
-        select(OutboxStatement.body, OutboxStatement.platform_issuer, OutboxStatement.course_id)
-        .where(OutboxStatement.learner_key == former_learner_id)
-        .order_by(OutboxStatement.seq)
-    ).all()
     reissued = 0
-    for body, issuer, course_id in rows:
-        made = voids_and_reissues([json.loads(body)], base_url, former_learner_id, learner_id)
+    for said in statements_about(session.connection(), base_url, former_learner_id):
+        made = voids_and_reissues([said.statement], base_url, former_learner_id, learner_id)
         if made:
             enqueue(
                 session,
                 made,
                 learner_key=former_learner_id,
-                platform_issuer=issuer,
-                course_id=course_id,
+                platform_issuer=said.platform_issuer,
+                course_id=said.course_id,
             )
             reissued += len(made) // 2
     return reissued

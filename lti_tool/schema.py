@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,9 +14,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, create_engine, make_url, pool
+from alembic.script.revision import ResolutionError
+from sqlalchemy import Connection, MetaData, create_engine, make_url, pool, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Held while migrating a PostgreSQL database, so instances started together migrate in turn.
+UPGRADE_LOCK = int.from_bytes(b"leadpath", "big")
+
+CURRENT, BEHIND, NEWER = "current", "behind", "newer"
 
 
 def all_metadata() -> list[MetaData]:
@@ -20,6 +30,7 @@ def all_metadata() -> list[MetaData]:
     import lti_tool.assess.models  # noqa: F401 - registers the assessment tables on Base
     import lti_tool.grades.models  # noqa: F401 - registers the grade outbox table on Base
     import lti_tool.identity.models  # noqa: F401 - registers the identity-linking tables on Base
+    import lti_tool.retention.models  # noqa: F401 - registers the retention tally on Base
     import lti_tool.rights.models  # noqa: F401 - registers the erasure audit table on Base
     from lti_tool.models import Base
     from xapi.lrs.models import LrsBase
@@ -75,16 +86,19 @@ def current_revisions(database_url: str) -> tuple[str, ...]:
 def upgrade(database_url: str, revision: str = "heads") -> Migration:
     """Migrate the database to the newest revision of every branch (an SQLite file 0600).
 
-    Says what was done.
+    Says what was done. Instances that start together (each running `leadpath db upgrade`
+    first) migrate one after the other, and the later ones find nothing left to do: a
+    PostgreSQL advisory lock, or a lock on a file beside the SQLite database, is held meanwhile.
     """
     from lti_tool.db import protect_sqlite
 
     cfg = alembic_config(database_url)
     protect_sqlite(database_url)  # before anything opens (and so creates) an SQLite file
-    before = current_revisions(database_url)
-    command.upgrade(cfg, revision)
-    protect_sqlite(database_url)
-    after = current_revisions(database_url)
+    with _upgrade_lock(database_url):
+        before = current_revisions(database_url)
+        command.upgrade(cfg, revision)
+        protect_sqlite(database_url)
+        after = current_revisions(database_url)
     script = ScriptDirectory.from_config(cfg)
     applied = _lineage(script, after) - _lineage(script, before)
     shown = make_url(database_url).render_as_string(hide_password=True)
@@ -102,3 +116,55 @@ def _lineage(script: ScriptDirectory, heads: tuple[str, ...]) -> set[str]:
             down = revision.down_revision or ()
             todo.extend((down,) if isinstance(down, str) else down)
     return found
+
+
+@contextmanager
+def _upgrade_lock(database_url: str) -> Iterator[None]:
+    url = make_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        engine = create_engine(url, poolclass=pool.NullPool)
+        try:
+            with engine.connect() as lock:
+                lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK})
+                try:
+                    yield
+                finally:
+                    lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK})
+        finally:
+            engine.dispose()
+        return
+    if url.database in (None, "", ":memory:"):
+        yield
+        return
+    fd = os.open(f"{url.database}.upgrade-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+def head_revisions() -> frozenset[str]:
+    """Return the newest revision of every branch this release knows."""
+    return frozenset(_scripts().get_heads())
+
+
+def schema_state(connection: Connection) -> str:
+    """Compare the database's schema with this release's migrations.
+
+    Returns CURRENT (every head applied), BEHIND (some migration of this release is missing:
+    run `leadpath db upgrade`) or NEWER (the database carries a revision this release does not
+    know, as when a newer release has migrated it).
+    """
+    applied: set[str] = set()
+    for revision in MigrationContext.configure(connection).get_current_heads():
+        try:
+            applied.update(s.revision for s in _scripts().iterate_revisions(revision, "base"))
+        except ResolutionError:
+            return NEWER
+    return CURRENT if head_revisions() <= applied else BEHIND

@@ -1,7 +1,8 @@
 """Gunicorn as a library, so `leadpath serve` needs no separate config file.
 
-`post_fork` is the hook both `leadpath serve` and `config/gunicorn.conf.py` give gunicorn: each
-worker process applies leadpath's per-process settings as it starts.
+`leadpath serve` and `config/gunicorn.conf.py` give gunicorn the same hooks: `on_starting`
+prepares the directory the workers' metrics share, `post_fork` applies leadpath's per-process
+settings in each worker as it starts, `child_exit` forgets an exited worker's metrics.
 
 Gunicorn 25.1 and later open a control socket for `gunicornc`, by default one path per user
 ($XDG_RUNTIME_DIR or ~/.gunicorn), so a second instance took over the first one's socket and
@@ -33,6 +34,20 @@ def control_settings(data_dir: Path) -> dict:
     if len(str(path).encode()) > MAX_SOCKET_PATH:
         return {"control_socket_disable": True}
     return {"control_socket": str(path), "control_socket_mode": 0o600}
+
+
+def on_starting(server) -> None:
+    """Before any worker starts: prepare the directory multiprocess metrics share."""
+    from lti_tool.metrics import gunicorn
+
+    gunicorn.starting(server)
+
+
+def child_exit(server, worker) -> None:
+    """After a worker exits: forget its live metrics (gunicorn's child_exit hook)."""
+    from lti_tool.metrics import gunicorn
+
+    gunicorn.worker_exited(server, worker)
 
 
 def post_fork(server, worker) -> None:
@@ -74,5 +89,7 @@ def run(host: str, port: int, workers: int, data_dir: Path) -> None:
             "timeout": 60,
             "graceful_timeout": 20,
             "post_fork": post_fork,
+            "on_starting": on_starting,
+            "child_exit": child_exit,
         }
     ).run()

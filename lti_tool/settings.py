@@ -104,6 +104,12 @@ def _parse_rater_groups(raw: str) -> tuple[str, ...]:
     return groups
 
 
+def _parse_token(raw: str) -> str:
+    if len(raw.strip()) < 32:
+        raise ValueError
+    return raw.strip()
+
+
 def _parse_log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -111,6 +117,7 @@ def _parse_log_level(raw: str) -> str:
     return level
 
 
+_SECRETS = {"secret_key", "metrics_token"}
 # name -> (parser, expected form)
 _PARSERS: dict[str, tuple[Any, str]] = {
     "base_url": (_parse_url, "an http(s) URL such as https://leadpath.example.ac.uk"),
@@ -152,6 +159,15 @@ _PARSERS: dict[str, tuple[Any, str]] = {
         _parse_rater_groups,
         "comma-separated rater groups (line-manager, peer, direct-report, other), or empty",
     ),
+    "metrics": (_parse_bool, "true or false"),
+    "metrics_token": (_parse_token, "a random string of at least 32 characters"),
+    "prune_interval_minutes": (_parse_nonnegative_int, "a whole number of minutes such as 60"),
+    "retain_delivered_statements_days": (_parse_nonnegative_int, "a whole number of days"),
+    "retain_launch_states_hours": (_parse_nonnegative_int, "a whole number of hours"),
+    "retain_sessions_days": (_parse_nonnegative_int, "a whole number of days"),
+    "retain_link_codes_days": (_parse_nonnegative_int, "a whole number of days"),
+    "retain_grades_days": (_parse_nonnegative_int, "a whole number of days"),
+    "retain_rater_emails_days": (_parse_nonnegative_int, "a whole number of days"),
 }
 
 
@@ -192,6 +208,15 @@ class Settings:
     admin_lockout_minutes: int = 15
     registration_private_addresses: bool = False
     platform_approval: bool = False
+    metrics: bool = False
+    metrics_token: str | None = None
+    prune_interval_minutes: int = 60
+    retain_delivered_statements_days: int = 30
+    retain_launch_states_hours: int = 24
+    retain_sessions_days: int = 1
+    retain_link_codes_days: int = 7
+    retain_grades_days: int = 30
+    retain_rater_emails_days: int = 30
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -227,7 +252,8 @@ def parse_value(name: str, raw: Any) -> Any:
     try:
         return parser(raw)
     except (ValueError, TypeError):
-        raise SettingsError(f"{env_name(name)} must be {expected} (got {raw!r}).") from None
+        got = f"{len(raw)} characters" if name in _SECRETS else repr(raw)  # never echo a secret
+        raise SettingsError(f"{env_name(name)} must be {expected} (got {got}).") from None
 
 
 def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -263,6 +289,11 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     _refuse_lrs_parts_without_endpoint(extra)
     values = {name: parse_value(name, value) for name, value in raw.items() if name in known}
     settings = Settings(extra=extra, **values)
+    if settings.metrics and not settings.metrics_token:
+        raise SettingsError(
+            f"{env_name('metrics')} is true but {env_name('metrics_token')} is not set: "
+            "/metrics needs a token its scraper sends as a bearer token."
+        )
     if not settings.database_url:
         path = settings.sqlite_path.resolve()
         settings = _replace(settings, database_url=f"sqlite:///{path}")

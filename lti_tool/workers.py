@@ -7,6 +7,8 @@ Every thread leadpath runs besides those serving requests starts here, never in 
   stop at interpreter exit after recording the batches in flight (up to 10 s each).
 - `run_forwarder(…)` runs the forwarder in the calling thread and the grade sender beside it,
   until SIGTERM or SIGINT (`leadpath forwarder`).
+- Wherever the senders run, the pruner runs beside them (`lti_tool.retention`), every
+  LEADPATH_PRUNE_INTERVAL_MINUTES (0: never; `leadpath prune` then does it).
 - `process_started()` applies the per-process memory settings of `lti_tool.malloc` (with their
   trimming timer) where a process starts: gunicorn's `post_fork`, `leadpath forwarder`.
 """
@@ -22,12 +24,15 @@ from flask import Flask
 from lti_tool import malloc
 from lti_tool.db import Database
 from lti_tool.grades.sender import GradeConfig, GradeSender
+from lti_tool.retention import Pruner
 from lti_tool.settings import Settings, SettingsError
 from xapi.outbox import Forwarder, ForwarderConfig, OutboxConfigError
 from xapi.outbox.client import StatementSink
+from xapi.queue import Worker
 
 FORWARDER_KEY = "leadpath.forwarder"
 GRADES_KEY = "leadpath.grades"
+PRUNER_KEY = "leadpath.pruner"
 
 
 def process_started() -> None:
@@ -52,11 +57,12 @@ def embedded_sink(sessions, home_page: str) -> Callable[[], StatementSink]:
 
 def make_forwarder(settings: Settings, database: Database) -> Forwarder:
     """Build a forwarder over the database, the configured destinations and the embedded LRS."""
-    return Forwarder(
-        database.sessions,
-        forwarder_config(settings),
-        embedded=embedded_sink(database.sessions, settings.base_url),
-    )
+    embedded = embedded_sink(database.sessions, settings.base_url)
+    if settings.metrics:
+        from lti_tool.metrics import process
+
+        embedded = process.timed(embedded)
+    return Forwarder(database.sessions, forwarder_config(settings), embedded=embedded)
 
 
 def make_grade_sender(settings: Settings, database: Database, keys=None) -> GradeSender:
@@ -86,9 +92,16 @@ def init_app(app: Flask) -> None:
     database = Database(settings.database_url)
     keys = app.extensions["leadpath.keys"]
     _start(app, GRADES_KEY, make_grade_sender(settings, database, keys), database)
+    if settings.prune_interval_minutes:
+        database = Database(settings.database_url)
+        _start(app, PRUNER_KEY, Pruner(database.engine, settings), database)
 
 
-def _start(app: Flask, key: str, worker: Forwarder | GradeSender, database: Database) -> None:
+def _start(app: Flask, key: str, worker: Worker, database: Database) -> None:
+    if app.config["LEADPATH"].metrics:
+        from lti_tool.metrics import process
+
+        process.watch_pool(database.engine, key.rsplit(".", 1)[-1])
     app.extensions[key] = worker
     worker.start(then=database.engine.dispose)
     atexit.register(worker.stop, 10)
@@ -109,11 +122,15 @@ def run_forwarder(settings: Settings, database: Database, say: Callable[[str], N
         grades = None
     else:
         grades.start()
+    pruner = Pruner(database.engine, settings) if settings.prune_interval_minutes else None
+    if pruner is not None:
+        pruner.start()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: forwarder.stop())
     say(f"leadpath forwarder {forwarder.worker_id} running")
     try:
         forwarder.run()
     finally:
-        if grades is not None:
-            grades.stop(10)
+        for worker in (grades, pruner):
+            if worker is not None:
+                worker.stop(10)

@@ -88,7 +88,7 @@ def make_app(base_settings):
     yield _make
     for application in made:
         # Background senders (LEADPATH_FORWARDER_THREAD) must not outlive the test's database.
-        for key in ("leadpath.forwarder", "leadpath.grades"):
+        for key in ("leadpath.forwarder", "leadpath.grades", "leadpath.pruner"):
             if key in application.extensions:
                 application.extensions[key].stop(10)
         application.extensions["leadpath.db"].engine.dispose()

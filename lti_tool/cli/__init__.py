@@ -32,6 +32,7 @@ def build() -> click.Group:
     if not cli.commands:
         from lti_tool.cli import (
             admin,
+            backup,
             db,
             demo,
             forwarder,
@@ -42,12 +43,14 @@ def build() -> click.Group:
             lrs,
             outbox,
             platform,
+            prune,
             serve,
             statements,
         )
 
         for module in (
             admin,
+            backup,
             db,
             demo,
             forwarder,
@@ -58,6 +61,7 @@ def build() -> click.Group:
             lrs,
             outbox,
             platform,
+            prune,
             serve,
             statements,
         ):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, request
 
-from lti_tool import logs
+from lti_tool import events, logs
 from lti_tool.db import get_db
 from lti_tool.lti import claims as c
 from lti_tool.lti.checks import check_launch
@@ -85,6 +85,7 @@ def launch():
         run_hooks,
         claim=lambda session: store.claim(session, launch.login.state),
     )
+    events.launch_accepted.send(current_app._get_current_object(), message_type=launch.message_type)
     logs.event(
         "launch_accepted",
         issuer=launch.platform.issuer,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, and_, exists, or_, select
+from sqlalchemy import Connection, Engine, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from xapi.lrs import indexing, jsonio, lookup_keys
@@ -67,6 +68,21 @@ class Page:
         return [jsonio.loads(payload) for _, _, payload in self.rows]
 
 
+def _reader(source: Engine | Connection):
+    """Return a context giving the connection to read with, every waiting lookup key indexed.
+
+    An engine gives a new connection. A caller's connection is used as it is, inside the
+    caller's transaction: on SQLite the waiting keys are indexed in that transaction (another
+    writer would wait for the caller's own write lock), so it must be one that may write.
+    """
+    if isinstance(source, Connection):
+        if source.dialect.name == "sqlite":
+            indexing.index_pending(source)
+        return nullcontext(source)
+    indexing.ensure_indexed(source)
+    return source.connect()
+
+
 def matching(q: StatementQuery, *columns):
     """Return (select of `columns` over the statements matching q's filters, stored, seq).
 
@@ -104,9 +120,11 @@ def matching(q: StatementQuery, *columns):
     return stmt, stored, seq
 
 
-def query_statements(engine: Engine, q: StatementQuery) -> Page:
-    """Return one page of statements matching the query (unvoided unless asked)."""
-    indexing.ensure_indexed(engine)
+def query_statements(source: Engine | Connection, q: StatementQuery) -> Page:
+    """Return one page of statements matching the query (unvoided unless asked).
+
+    `source` is the store's engine, or a connection to read inside its transaction.
+    """
     limit = MAX_LIMIT if q.limit <= 0 else min(q.limit, MAX_LIMIT)
     stmt, stored, seq = matching(q, _S.c.seq, _S.c.stored_us, _S.c.payload)
     if q.after is not None:
@@ -121,7 +139,7 @@ def query_statements(engine: Engine, q: StatementQuery) -> Page:
             )
     order = (stored.asc(), seq.asc()) if q.ascending else (stored.desc(), seq.desc())
     stmt = stmt.order_by(*order).limit(limit + 1)
-    with engine.connect() as conn:
+    with _reader(source) as conn:
         rows = [tuple(row) for row in conn.execute(stmt)]
     page = Page(rows=[(r[0], r[1], r[2]) for r in rows[:limit]])
     if len(rows) > limit:

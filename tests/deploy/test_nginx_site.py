@@ -1,0 +1,52 @@
+"""The nginx sample's headers: its policy only where the app sent none, and each header once.
+
+nginx runs config/nginx-leadpath.conf in front of a small upstream on loopback that answers
+with or without headers of its own, as leadpath's pages will once they send their own policy.
+"""
+
+from __future__ import annotations
+
+import requests
+from werkzeug.wrappers import Request, Response
+
+from tests.support.loopback import serve_wsgi
+from tests.support.nginx import Nginx
+from tests.support.serving import free_port
+
+APP_POLICY = "default-src 'self'; frame-ancestors https://lms.example.test"
+
+
+@Request.application
+def upstream(request: Request) -> Response:
+    response = Response(f"{request.path} via {request.headers.get('X-Forwarded-Proto')}")
+    if request.path == "/own-policy":
+        response.headers["Content-Security-Policy"] = APP_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Strict-Transport-Security"] = "max-age=60"
+    return response
+
+
+def test_the_site_adds_its_policy_only_where_the_app_sent_none(tmp_path):
+    with serve_wsgi(upstream) as url:
+        nginx = Nginx(tmp_path, [url.removeprefix("http://")], free_port(), free_port())
+        try:
+            browser = requests.Session()
+            browser.trust_env = False
+            browser.verify = str(nginx.cert)
+            own = browser.get(nginx.base + "/own-policy")
+            bare = browser.get(nginx.base + "/no-policy")
+            metrics = browser.get(nginx.base + "/metrics")  # allowed from loopback
+        finally:
+            nginx.stop()
+    assert own.text == "/own-policy via https"
+    assert own.headers["Content-Security-Policy"] == APP_POLICY, "the app's policy alone"
+    assert own.raw.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    assert own.raw.headers.getlist("Strict-Transport-Security") == [
+        "max-age=31536000; includeSubDomains"
+    ], "nginx, which ends TLS, decides HSTS"
+    policy = bare.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self' https://moodle.example.ac.uk" in policy
+    assert "object-src 'none'" in policy and "base-uri 'self'" in policy
+    assert bare.raw.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    assert "X-Frame-Options" not in bare.headers, "the learning platform shows leadpath in a frame"
+    assert metrics.status_code == 200
