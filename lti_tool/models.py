@@ -184,6 +184,8 @@ class LaunchState(Base):
     issuer: Mapped[str] = mapped_column(String(512))
     client_id: Mapped[str] = mapped_column(String(255))
     target_link_uri: Mapped[str] = mapped_column(String(1024))
+    # The platform frame holding state and nonce (LTI Platform Storage), when the login used one.
+    storage_target: Mapped[str | None] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
 

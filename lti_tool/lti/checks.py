@@ -33,6 +33,9 @@ class CheckedLaunch:
     claims: dict
     platform: PlatformInfo
     login: PendingLogin
+    # False for a platform-storage login whose state cookie did not come back: the launch
+    # stands only once the platform's storage confirms it (lti/platform_storage.py).
+    cookie_matched: bool = True
 
     @property
     def message_type(self) -> str:
@@ -99,14 +102,18 @@ def _not_a_jwt() -> LaunchError:
     )
 
 
-def _check_state_cookie(request: Request, state: str) -> None:
-    if request.cookies.get(STATE_COOKIE_PREFIX + state[:16]) != state:
+def _check_state_cookie(request: Request, state: str, login: PendingLogin) -> bool:
+    """Return True when the state cookie came back; False for a platform-storage login."""
+    if request.cookies.get(STATE_COOKIE_PREFIX + state[:16]) == state:
+        return True
+    if not login.storage_target:
         raise LaunchError(
             "state_cookie_missing",
             "Your browser did not send back the cookie set when this launch began, so leadpath "
             "cannot tell the launch was started in this browser.",
             "Allow cookies for this site or open the activity in a new window, then try again.",
         )
+    return False
 
 
 def _check_audience(body: dict, client_id: str) -> None:
@@ -250,7 +257,7 @@ def check_launch(
     """Run every check on a POST to /lti/launch and return the verified claims."""
     state, token, header = _read_token(request)
     login = store.peek(state)
-    _check_state_cookie(request, state)
+    cookie_matched = _check_state_cookie(request, state, login)
     platform = platforms.lookup(login.issuer, login.client_id)
     if platform is None:
         raise LaunchError(
@@ -275,4 +282,4 @@ def check_launch(
     if deployment_id and deployment_id not in platform.deployment_ids:
         platform = platforms.with_deployment(login.issuer, login.client_id, deployment_id)
     _check_claims(body, platform, login, settings)
-    return CheckedLaunch(claims=body, platform=platform, login=login)
+    return CheckedLaunch(claims=body, platform=platform, login=login, cookie_matched=cookie_matched)
