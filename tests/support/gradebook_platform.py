@@ -1,7 +1,8 @@
 """A platform's AGS side on loopback: a token endpoint and a line item's score service.
 
-The token endpoint verifies the tool's client assertion against the tool's own JWKS
-(signature, kid, iss, sub, aud, exp, iat, unique jti) before it issues a bearer token; the
+The token endpoint verifies the tool's client assertion against the tool's own JWKS (given,
+or fetched from the tool and cached as platforms do) (signature, kid, iss, sub, aud, exp, iat,
+unique jti) before it issues a bearer token; the
 score service checks that token, the content type and the score, and records what it
 accepts. Score answers can be scripted: a status with headers and body, a stall past the
 tool's read timeout, or a 401 that also revokes every token issued so far.
@@ -18,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
+import requests
 
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
@@ -29,8 +31,14 @@ REQUIRED = ("userId", "scoreGiven", "scoreMaximum", "activityProgress", "grading
 class Gradebook:
     """A loopback platform gradebook; use as a context manager."""
 
-    def __init__(self, tool_jwks: dict, client_id: str, port: int = 0):
-        self.keys = {k["kid"]: jwt.PyJWK(k) for k in tool_jwks["keys"]}
+    def __init__(
+        self, tool_jwks: dict | None, client_id: str, port: int = 0, jwks_url: str | None = None
+    ):
+        """Trust `tool_jwks`, or fetch the tool's keyset from `jwks_url` and cache it."""
+        self.keys = {k["kid"]: jwt.PyJWK(k) for k in (tool_jwks or {"keys": []})["keys"]}
+        self.jwks_url = jwks_url
+        self.jwks_fetches = 0
+        self.assertion_kids: list[str] = []  # the key id of every assertion accepted
         self.client_id = client_id
         self.scores: list[dict] = []  # accepted scores, each with its "lineitem" number
         self.score_posts = 0
@@ -90,7 +98,8 @@ class Gradebook:
             return "the score scope was not asked for"
         assertion = form.get("client_assertion", "")
         try:
-            key = self.keys[jwt.get_unverified_header(assertion)["kid"]]
+            kid = jwt.get_unverified_header(assertion)["kid"]
+            key = self.key_for(kid)
             claims = jwt.decode(
                 assertion,
                 key,
@@ -109,7 +118,21 @@ class Gradebook:
             if claims["jti"] in self._jtis:
                 return "jti used before"
             self._jtis.add(claims["jti"])
+            self.assertion_kids.append(kid)
         return None
+
+    def key_for(self, kid: str):
+        """Return the tool's key; with a keyset URL, fetch it again only for an unknown kid.
+
+        As platforms do: the keyset is cached, and a fresh copy replaces it whole, so a key
+        the tool has retired is forgotten at the next fetch.
+        """
+        if kid not in self.keys and self.jwks_url:
+            fetched = requests.get(self.jwks_url, timeout=5).json()
+            with self._lock:
+                self.jwks_fetches += 1
+                self.keys = {k["kid"]: jwt.PyJWK(k) for k in fetched["keys"]}
+        return self.keys[kid]
 
     def score(self, number: int, headers, raw: bytes) -> tuple[int, dict, object]:
         """Answer a score post: check token, type and body; follow the script; record it."""
