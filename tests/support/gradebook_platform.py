@@ -25,6 +25,8 @@ SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 SCORE_PATH = re.compile(r"^/mod/lti/services\.php/2/lineitems/(\d+)/lineitem/scores$")
+CONTAINER_PATH = "/mod/lti/services.php/2/lineitems"
+LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 REQUIRED = ("userId", "scoreGiven", "scoreMaximum", "activityProgress", "gradingProgress")
 
 
@@ -40,6 +42,9 @@ class Gradebook:
         self.jwks_fetches = 0
         self.assertion_kids: list[str] = []  # the key id of every assertion accepted
         self.client_id = client_id
+        self.line_items: dict[int, dict] = {}  # the columns made in the container, by number
+        self.line_item_posts = 0
+        self.line_item_delay = 0.0  # seconds each POST to the container takes
         self.scores: list[dict] = []  # accepted scores, each with its "lineitem" number
         self.score_posts = 0
         self.token_grants = 0
@@ -66,6 +71,37 @@ class Gradebook:
         if lineitem:
             claim["lineitem"] = self.lineitem(number)
         return claim
+
+    def add_line_item(self, item: dict) -> str:
+        """Make a column in the container (as the platform does from a deep link); its URL."""
+        with self._lock:
+            number = 1000 + len(self.line_items)
+            self.line_items[number] = {**item, "id": self.lineitem(number)}
+            return self.lineitem(number)
+
+    def container(self, method: str, query: dict, headers, raw: bytes) -> tuple[int, dict, object]:
+        """Answer the line item container: GET lists (by resource_id), POST makes a column."""
+        authorised = headers.get("Authorization", "").removeprefix("Bearer ") in self._tokens
+        if not authorised:
+            self.refusals.append("line items asked for without a valid token")
+            return 401, {}, {"error": "invalid_token"}
+        if method == "GET":
+            wanted = query.get("resource_id")
+            with self._lock:
+                items = [i for i in self.line_items.values() if wanted in (None, i["resourceId"])]
+            return 200, {}, items
+        if headers.get("Content-Type") != LINEITEM_TYPE:
+            self.refusals.append(f"line item posted as {headers.get('Content-Type')}")
+            return 415, {}, {"error": "unsupported media type"}
+        with self._lock:
+            self.line_item_posts += 1
+        time.sleep(self.line_item_delay)
+        item = json.loads(raw)
+        if not isinstance(item.get("scoreMaximum"), int | float) or not item.get("label"):
+            self.refusals.append(f"line item without scoreMaximum or label: {item}")
+            return 400, {}, {"error": "incomplete line item"}
+        url = self.add_line_item(item)
+        return 201, {}, {**item, "id": url}
 
     def __enter__(self):
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -170,11 +206,21 @@ class Gradebook:
         gradebook = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's naming
+                self.do_POST()
+
             def do_POST(self):  # noqa: N802 - http.server's naming
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 parts = urlsplit(self.path)
                 found = SCORE_PATH.match(parts.path)
-                if parts.path == "/token":
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                if parts.path == CONTAINER_PATH and query.get("type_id") == "1":
+                    status, extra, answer = gradebook.container(
+                        self.command, query, self.headers, raw
+                    )
+                elif self.command != "POST":
+                    status, extra, answer = 404, {}, {"error": f"no such path {self.path}"}
+                elif parts.path == "/token":
                     form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
                     status, answer = gradebook.grant(form)
                     extra = {}
