@@ -30,7 +30,14 @@ CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 CLAIM_SECONDS = 60  # how long one sender may take to make a column before another may
 SCOPES = (SCORE_SCOPE, LINEITEM_SCOPE)
 _T = GradeLineItem.__table__
-_COLUMN_FIELDS = ("scoreMaximum", "label", "resourceId", "resourceLinkId", "tag")
+_COLUMN_FIELDS = (
+    "scoreMaximum",
+    "label",
+    "resourceId",
+    "resourceLinkId",
+    "tag",
+    "submissionReview",
+)
 
 
 class ColumnNotReady(Exception):

@@ -30,6 +30,9 @@ from xapi.queue.lease import connection_of
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 COLUMN_TAG = "leadpath-self-assessment"
+# On leadpath's columns: the gradebook may open a learner's completed attempt in leadpath
+# (LTI Submission Review: an LtiSubmissionReviewRequest launch).
+SUBMISSION_REVIEW = {"reviewable_status": ["Completed"], "label": "Open in leadpath"}
 MAX_POINTS = 10_000
 
 _g = GradeScore.__table__.c
@@ -123,6 +126,10 @@ def own_line_item(claims: dict) -> dict | None:
         "label": str(custom.get("grade_label") or title or "Leadership self-assessment")[:255],
         "scoreMaximum": maximum,
         "tag": COLUMN_TAG,
+        "submissionReview": {
+            "reviewableStatus": SUBMISSION_REVIEW["reviewable_status"],
+            "label": SUBMISSION_REVIEW["label"],
+        },
     }
 
 

@@ -72,6 +72,7 @@ def test_an_activity_set_to_grade_makes_its_column_once_and_scores_go_there(
         "tag": "leadpath-self-assessment",
     }
     assert column["resourceLinkId"] == "link-1"
+    assert column["submissionReview"]["reviewableStatus"] == ["Completed"]
     assert [s["lineitem"] for s in gradebook.scores] == [number, number]
     assert rows_of(db, first)[0].lineitem == gradebook.lineitem(number)
 
