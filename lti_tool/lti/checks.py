@@ -189,7 +189,16 @@ def _check_claims(body: dict, platform: PlatformInfo, login: PendingLogin, setti
         raise LaunchError(
             "message_type_unsupported",
             f"leadpath does not handle '{message_type}' messages.",
-            "Use a resource link or deep linking launch.",
+            "Use a resource link, deep linking or submission review launch.",
+        )
+    for_user = body.get(c.FOR_USER)
+    if message_type == c.SUBMISSION_REVIEW_REQUEST and not (
+        isinstance(for_user, dict) and for_user.get("user_id")
+    ):
+        raise LaunchError(
+            "for_user_missing",
+            "The submission review does not say whose submission to show ('for_user').",
+            "The LMS must send the for_user claim with the learner's user_id.",
         )
     deployment_id = body.get(c.DEPLOYMENT_ID)
     if not deployment_id:
@@ -218,7 +227,7 @@ def _check_claims(body: dict, platform: PlatformInfo, login: PendingLogin, setti
             "The id_token has no roles claim.",
             "The LMS must send the roles claim (an empty list is allowed).",
         )
-    if message_type == c.RESOURCE_LINK_REQUEST and not (body.get(c.RESOURCE_LINK) or {}).get("id"):
+    if message_type in c.LINK_MESSAGE_TYPES and not (body.get(c.RESOURCE_LINK) or {}).get("id"):
         raise LaunchError(
             "resource_link_missing",
             "The launch has no resource link id.",

@@ -160,6 +160,8 @@ def _client_registration(settings: Settings, platform: _PlatformConfiguration) -
                 "label": "leadpath assessment",
             }
         )
+    if c.SUBMISSION_REVIEW_REQUEST in platform.message_types:
+        messages.append({"type": c.SUBMISSION_REVIEW_REQUEST, "target_link_uri": launch_url})
     return {
         "application_type": "web",
         "response_types": ["id_token"],

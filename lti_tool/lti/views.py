@@ -105,6 +105,8 @@ def launch():
     )
     if launch.message_type == c.DEEP_LINKING_REQUEST:
         endpoint = "deep_linking.choose"
+    elif launch.message_type == c.SUBMISSION_REVIEW_REQUEST:
+        endpoint = "submission_review.show"
     elif landings:
         endpoint = landings[0]
     else:
