@@ -55,6 +55,9 @@ class Platform(Base):
     auth_token_url: Mapped[str] = mapped_column(String(1024))
     key_set_url: Mapped[str | None] = mapped_column(String(1024))
     key_set: Mapped[dict | None] = mapped_column(JSON)
+    # The `aud` of client assertions when it is not the token URL (Brightspace's OAuth 2
+    # audience; `authorization_server` in a platform's OpenID configuration).
+    token_audience: Mapped[str | None] = mapped_column(String(1024))
     name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # "active", or "pending" until `leadpath platform approve` (LEADPATH_PLATFORM_APPROVAL).

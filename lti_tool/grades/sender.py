@@ -124,11 +124,14 @@ class GradeSender(Worker):
     def _targets(self, platform_ids: set[int]) -> dict[int, TokenTarget]:
         with self.sessions() as session:
             rows = session.execute(
-                select(Platform.id, Platform.client_id, Platform.auth_token_url).where(
-                    Platform.id.in_(platform_ids)
-                )
+                select(
+                    Platform.id,
+                    Platform.client_id,
+                    Platform.auth_token_url,
+                    Platform.token_audience,
+                ).where(Platform.id.in_(platform_ids))
             )
-            return {row.id: TokenTarget(row.id, row.client_id, row.auth_token_url) for row in rows}
+            return {row.id: TokenTarget(*row) for row in rows}
 
     def _deliver(self, target: TokenTarget | None, row: queue.LeasedScore, stop_at) -> Outcome:
         if target is None:

@@ -57,6 +57,7 @@ class Gradebook:
         self.server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.server.server_port}"
         self.token_url = self.base + "/token"
+        self.audience: str | None = None  # the `aud` assertions must carry, if not token_url
 
     def lineitem(self, number: int) -> str:
         """Return a Moodle-shaped line item URL (with a query string)."""
@@ -140,7 +141,7 @@ class Gradebook:
                 assertion,
                 key,
                 algorithms=["RS256"],
-                audience=self.token_url,
+                audience=self.audience or self.token_url,
                 issuer=self.client_id,
                 options={"require": ["iss", "sub", "aud", "exp", "iat", "jti"]},
             )
