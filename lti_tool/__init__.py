@@ -68,7 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lti_tool.assess import views as assess_views
     from lti_tool.identity import views as identity_views
     from lti_tool.identity.lrs_persons import LearnerLinks
-    from lti_tool.lti import deep_linking, dynamic_registration
+    from lti_tool.lti import canvas, deep_linking, dynamic_registration, submission_review
     from lti_tool.lti import state as launch_state
     from lti_tool.lti import views as lti_views
     from xapi.lrs import http as lrs_http
@@ -86,6 +86,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         lti_views.bp,
         deep_linking.bp,
         dynamic_registration.bp,
+        submission_review.bp,
+        canvas.bp,
         pages.bp,
         course_views.bp,
         assess_views.bp,

@@ -57,6 +57,9 @@ class Platform(Base):
     auth_token_url: Mapped[str] = mapped_column(String(1024))
     key_set_url: Mapped[str | None] = mapped_column(String(1024))
     key_set: Mapped[dict | None] = mapped_column(JSON)
+    # The `aud` of client assertions when it is not the token URL (Brightspace's OAuth 2
+    # audience; `authorization_server` in a platform's OpenID configuration).
+    token_audience: Mapped[str | None] = mapped_column(String(1024))
     name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # "active", or "pending" until `leadpath platform approve` (LEADPATH_PLATFORM_APPROVAL).
@@ -186,6 +189,8 @@ class LaunchState(Base):
     issuer: Mapped[str] = mapped_column(String(512))
     client_id: Mapped[str] = mapped_column(String(255))
     target_link_uri: Mapped[str] = mapped_column(String(1024))
+    # The platform frame holding state and nonce (LTI Platform Storage), when the login used one.
+    storage_target: Mapped[str | None] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
 

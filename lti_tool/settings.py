@@ -133,6 +133,9 @@ _PARSERS: dict[str, tuple[Any, str]] = {
     "http_timeout": (_parse_positive_float, "a number of seconds such as 5"),
     "jwks_cache_seconds": (_parse_nonnegative_int, "a whole number of seconds such as 3600"),
     "launch_state_seconds": (_parse_nonnegative_int, "a whole number of seconds such as 600"),
+    "key_grace_seconds": (_parse_nonnegative_int, "a whole number of seconds such as 86400"),
+    "key_retire_seconds": (_parse_nonnegative_int, "a whole number of seconds such as 604800"),
+    "key_reload_seconds": (_parse_positive_float, "a number of seconds such as 30"),
     "session_hours": (_parse_nonnegative_int, "a whole number of hours such as 8"),
     "proxy_fix": (_parse_nonnegative_int, "the number of proxies in front of leadpath, e.g. 1"),
     "log_level": (_parse_log_level, "one of DEBUG, INFO, WARNING, ERROR"),
@@ -185,6 +188,9 @@ class Settings:
     http_timeout: float = 5.0
     jwks_cache_seconds: int = 3600
     launch_state_seconds: int = 600
+    key_grace_seconds: int = 86400
+    key_retire_seconds: int = 604800
+    key_reload_seconds: float = 30.0
     session_hours: int = 8
     proxy_fix: int = 0
     log_level: str = "INFO"

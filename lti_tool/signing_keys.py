@@ -1,10 +1,29 @@
-"""The tool's RSA key pairs: created when missing (mode 0600), loaded once, served as a JWKS."""
+"""The tool's RSA key pairs and their rotation schedule, read live by every process.
+
+Each key is `keys/tool-NNNN.pem` (mode 0600) with `tool-NNNN.json` beside it: its key id, when
+it was published, when leadpath starts signing with it (`signs_from`) and when it leaves the
+JWKS (`retired_at`). `leadpath keys rotate` writes a new key whose `signs_from` lies a grace
+period ahead (LEADPATH_KEY_GRACE_SECONDS), so platforms that cache leadpath's JWKS see it before
+it signs anything, and gives the keys it replaces a `retired_at` a while after that
+(LEADPATH_KEY_RETIRE_SECONDS); `leadpath keys retire` retires them at once. Every time is decided
+when the schedule is written and kept beside the keys, so every process reading the directory —
+each gunicorn worker, the grade sender, `leadpath forwarder`, and other machines sharing it —
+agrees on the signing key and the published keys at any moment. Each re-reads the directory at
+most every LEADPATH_KEY_RELOAD_SECONDS and keeps loaded keys (loading one costs ~45 ms).
+A key file without a schedule (made before schedules existed) signs from the start.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import logging
 import os
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -13,8 +32,11 @@ from flask import Flask, current_app
 from jwt.algorithms import RSAAlgorithm
 
 from lti_tool.db import private_dir
+from lti_tool.models import utcnow
 
 EXTENSION_KEY = "leadpath.keys"
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True)
@@ -35,11 +57,38 @@ class KeyPair:
         ).decode()
 
 
+@dataclass(frozen=True)
+class KeySchedule:
+    """When one tool key is published, signs and leaves the JWKS (None: no such moment)."""
+
+    name: str
+    kid: str
+    created_at: datetime
+    signs_from: datetime | None
+    retired_at: datetime | None
+
+    def signing_order(self) -> str:
+        """Return the sort key of keys in the order they were made (newer keys replace older).
+
+        A key made later replaces every older one once it starts signing, even one still
+        waiting for its own start (as after `leadpath keys rotate --now`).
+        """
+        return self.name
+
+    def retired(self, now: datetime) -> bool:
+        """Return True once the key has left the JWKS."""
+        return self.retired_at is not None and self.retired_at <= now
+
+    def as_json(self) -> dict:
+        """Return the schedule as written beside the key (times in ISO 8601)."""
+        values = asdict(self)
+        for name in ("created_at", "signs_from", "retired_at"):
+            values[name] = values[name].isoformat() if values[name] else None
+        return values
+
+
 def _thumbprint(jwk: dict) -> str:
     """Return the RFC 7638 thumbprint of an RSA JWK, used as its key id."""
-    import base64
-    import hashlib
-
     canonical = json.dumps({"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode()).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
@@ -62,6 +111,15 @@ def write_private_file(path: Path, data: bytes) -> bool:
         return False
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write a mode-0600 file atomically, replacing what was there (readers see old or new)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
 
 
 def ensure_private_key(path: Path) -> bool:
@@ -92,56 +150,193 @@ def load_key_pair(path: Path) -> KeyPair:
     return KeyPair(kid=kid, private_key=key, public_jwk=jwk)
 
 
-class ToolKeys:
-    """The tool's active signing key plus older keys still published for verification."""
+def _private_files(keys_dir: Path) -> list[Path]:
+    return sorted(f for f in keys_dir.glob("tool-*.pem") if not f.name.endswith(".pub.pem"))
 
-    def __init__(self, keys_dir: Path):
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def read_schedules(keys_dir: Path) -> list[KeySchedule]:
+    """Return every tool key's schedule, oldest file first (retired keys included)."""
+    found: dict[str, KeySchedule] = {}
+    for path in sorted(keys_dir.glob("tool-*.json")):
+        values = json.loads(path.read_text())
+        found[path.stem] = KeySchedule(
+            name=path.stem,
+            kid=values["kid"],
+            created_at=_parse_time(values["created_at"]),
+            signs_from=_parse_time(values.get("signs_from")),
+            retired_at=_parse_time(values.get("retired_at")),
+        )
+    for path in _private_files(keys_dir):
+        if path.stem not in found:  # a key made before schedules: signing from the start
+            created = datetime.fromtimestamp(path.stat().st_mtime, tz=utcnow().tzinfo)
+            kid = load_key_pair(path).kid
+            found[path.stem] = KeySchedule(path.stem, kid, created, None, None)
+    return [found[name] for name in sorted(found)]
+
+
+def write_schedule(keys_dir: Path, schedule: KeySchedule) -> None:
+    """Write one key's schedule beside it."""
+    data = json.dumps(schedule.as_json(), indent=2).encode()
+    _replace_file(keys_dir / f"{schedule.name}.json", data)
+
+
+def signing_key(schedules: list[KeySchedule], now: datetime) -> KeySchedule | None:
+    """Return the key that signs at `now`: the newest that has started signing, not retired."""
+    started = [
+        s for s in schedules if not s.retired(now) and (s.signs_from is None or s.signs_from <= now)
+    ]
+    return max(started, key=KeySchedule.signing_order, default=None)
+
+
+class ToolKeys:
+    """The tool's signing key and published keys, following the schedule on disk."""
+
+    def __init__(self, keys_dir: Path, reload_seconds: float = 30.0):
         self.keys_dir = keys_dir
+        self.reload_seconds = reload_seconds
+        self._pairs: dict[Path, tuple[float, KeyPair]] = {}  # by file, with its mtime
+        self._lock = threading.Lock()
         self.reload()
 
     def reload(self) -> None:
-        """Read every tool key from disk; the newest file is the active signing key."""
-        files = sorted(self.keys_dir.glob("tool-*.pem"))
-        files = [f for f in files if not f.name.endswith(".pub.pem")]
-        if not files:
+        """Read the keys directory now: schedules, and any key file not loaded yet."""
+        schedules = read_schedules(self.keys_dir)
+        if not any(p.exists() for p in _private_files(self.keys_dir)):
             raise FileNotFoundError(f"no tool key in {self.keys_dir}; run `leadpath keys ensure`")
-        self.pairs = [load_key_pair(f) for f in files]
-        self.active = self.pairs[-1]
+        pairs = {}
+        for schedule in schedules:
+            path = self.keys_dir / f"{schedule.name}.pem"
+            try:
+                mtime = path.stat().st_mtime
+            except FileNotFoundError:
+                continue  # retired and deleted, or not copied to this machine yet
+            cached = self._pairs.get(path)
+            pairs[path] = cached if cached and cached[0] == mtime else (mtime, load_key_pair(path))
+        with self._lock:
+            self._schedules = schedules
+            self._pairs = pairs
+            self._read_at = time.monotonic()
+
+    def _current(self) -> tuple[list[KeySchedule], dict[str, KeyPair]]:
+        if time.monotonic() - self._read_at >= self.reload_seconds:
+            try:
+                self.reload()
+            except (OSError, ValueError) as exc:  # keep the last good reading
+                log.warning("Could not re-read the tool keys in %s: %s", self.keys_dir, exc)
+                self._read_at = time.monotonic()
+        with self._lock:
+            by_kid = {pair.kid: pair for _mtime, pair in self._pairs.values()}
+            return self._schedules, by_kid
+
+    @property
+    def active(self) -> KeyPair:
+        """Return the key to sign with now (the schedule's, if this machine holds it)."""
+        now = utcnow()
+        schedules, pairs = self._current()
+        chosen = signing_key(schedules, now)
+        if chosen is not None and chosen.kid in pairs:
+            return pairs[chosen.kid]
+        usable = [s for s in schedules if s.kid in pairs and not s.retired(now)]
+        usable = [s for s in usable if s.signs_from is None or s.signs_from <= now] or usable
+        if not usable:
+            raise FileNotFoundError(f"no usable tool key in {self.keys_dir}")
+        fallback = max(usable, key=KeySchedule.signing_order)
+        missing = chosen.kid if chosen else None
+        log.warning("Tool key %s is missing here; signing with %s", missing, fallback.kid)
+        return pairs[fallback.kid]
 
     def jwks(self) -> dict:
-        """Return the public JWKS (public parts only)."""
-        return {"keys": [p.public_jwk for p in reversed(self.pairs)]}
+        """Return the public JWKS: every key not retired, newest first (public parts only)."""
+        now = utcnow()
+        schedules, pairs = self._current()
+        published = [s for s in reversed(schedules) if not s.retired(now) and s.kid in pairs]
+        return {"keys": [pairs[s.kid].public_jwk for s in published]}
 
 
 def ensure_tool_key(keys_dir: Path) -> bool:
-    """Create the first tool key pair if there is none; True if one was created."""
+    """Create the first tool key pair, signing at once, if there is none; True if created.
+
+    Keys made before schedules existed get theirs written now (signing from the start).
+    """
     private_dir(keys_dir.parent)
     private_dir(keys_dir)
-    existing = [f for f in keys_dir.glob("tool-*.pem") if not f.name.endswith(".pub.pem")]
-    if existing:
+    if _private_files(keys_dir) or list(keys_dir.glob("tool-*.json")):
+        for schedule in read_schedules(keys_dir):
+            if not (keys_dir / f"{schedule.name}.json").exists():
+                write_schedule(keys_dir, schedule)
         return False
-    return ensure_private_key(keys_dir / "tool-0001.pem")
+    path = keys_dir / "tool-0001.pem"
+    if not ensure_private_key(path):
+        return False
+    now = utcnow()
+    write_schedule(keys_dir, KeySchedule(path.stem, load_key_pair(path).kid, now, now, None))
+    return True
 
 
-def rotate_tool_key(keys_dir: Path, keep: int = 2) -> Path:
-    """Add a new active tool key, keeping the previous `keep - 1` keys published."""
+def rotate_tool_key(
+    keys_dir: Path, grace_seconds: int, retire_seconds: int, now: datetime | None = None
+) -> tuple[KeySchedule, list[KeySchedule]]:
+    """Publish a new key that signs after `grace_seconds`; schedule the keys it replaces.
+
+    Each key not yet retired leaves the JWKS `retire_seconds` after the new key starts
+    signing (or earlier, if it was already due to). Returns the new key and the replaced keys.
+    """
     ensure_tool_key(keys_dir)
-    files = sorted(f for f in keys_dir.glob("tool-*.pem") if not f.name.endswith(".pub.pem"))
-    number = int(files[-1].stem.split("-")[1]) + 1
+    now = now or utcnow()
+    schedules = read_schedules(keys_dir)
+    number = max(int(s.name.split("-")[1]) for s in schedules) + 1
     path = keys_dir / f"tool-{number:04d}.pem"
     ensure_private_key(path)
-    files.append(path)
-    for old in files[:-keep]:
-        old.unlink()
-        old.with_suffix(".pub.pem").unlink(missing_ok=True)
-    return path
+    signs_from = now + timedelta(seconds=grace_seconds)
+    new = KeySchedule(path.stem, load_key_pair(path).kid, now, signs_from, None)
+    retire_at = signs_from + timedelta(seconds=retire_seconds)
+    replaced = []
+    for old in schedules:
+        if old.retired(now):
+            continue
+        due = min(old.retired_at, retire_at) if old.retired_at else retire_at
+        old = KeySchedule(old.name, old.kid, old.created_at, old.signs_from, due)
+        write_schedule(keys_dir, old)
+        replaced.append(old)
+    write_schedule(keys_dir, new)
+    return new, replaced
+
+
+def retire_replaced_keys(
+    keys_dir: Path, now: datetime | None = None
+) -> tuple[KeySchedule | None, list[KeySchedule]]:
+    """Retire every key the signing key has replaced, now, and delete their private keys.
+
+    Returns the signing key and the keys retired by this call. Keys still to start signing
+    are left alone, as is the signing key itself.
+    """
+    now = now or utcnow()
+    schedules = read_schedules(keys_dir)
+    signing = signing_key(schedules, now)
+    retired = []
+    for schedule in schedules:
+        replaced = signing is not None and schedule.signing_order() < signing.signing_order()
+        if replaced and not schedule.retired(now):
+            schedule = KeySchedule(
+                schedule.name, schedule.kid, schedule.created_at, schedule.signs_from, now
+            )
+            write_schedule(keys_dir, schedule)
+            retired.append(schedule)
+        if schedule.retired(now):
+            (keys_dir / f"{schedule.name}.pem").unlink(missing_ok=True)
+            (keys_dir / f"{schedule.name}.pub.pem").unlink(missing_ok=True)
+    return signing, retired
 
 
 def init_app(app: Flask) -> ToolKeys:
-    """Create the tool key if missing and attach the loaded keys to the app."""
-    keys_dir = app.config["LEADPATH"].keys_dir
-    ensure_tool_key(keys_dir)
-    keys = ToolKeys(keys_dir)
+    """Create the tool key if missing and attach the live key set to the app."""
+    settings = app.config["LEADPATH"]
+    ensure_tool_key(settings.keys_dir)
+    keys = ToolKeys(settings.keys_dir, settings.key_reload_seconds)
     app.extensions[EXTENSION_KEY] = keys
     return keys
 

@@ -73,7 +73,7 @@ def make_grade_sender(settings: Settings, database: Database, keys=None) -> Grad
     if keys is None:
         from lti_tool.signing_keys import ToolKeys
 
-        keys = ToolKeys(settings.keys_dir)
+        keys = ToolKeys(settings.keys_dir, settings.key_reload_seconds)
     return GradeSender(database.sessions, lambda: keys, GradeConfig.from_settings(settings))
 
 

@@ -88,6 +88,9 @@ def read_offer(session: Session, custom: Mapping | None) -> Offer:
     phase = _text(custom, "career_phase")
     if phase is not None and phase not in load_phases():
         raise _refuse("career_phase", phase, list(load_phases()))
+    points = _text(custom, "grade_maximum")  # the activity's own gradebook column (grades)
+    if points is not None and not (points.isdigit() and 1 <= int(points) <= 10_000):
+        raise _refuse("grade_maximum", points, ["a whole number of points from 1 to 10000"])
     return Offer(
         kind=kind,
         framework_id=framework_id,

@@ -32,6 +32,11 @@ def register(cli: click.Group) -> None:
     )
     @click.option("--name", help="A label for this platform, e.g. the university's name.")
     @click.option(
+        "--token-audience",
+        help="The audience (aud) of leadpath's token requests when it is not the token URL "
+        "(Brightspace: https://api.brightspace.com/auth/token).",
+    )
+    @click.option(
         "--link-by-registration-number/--no-link-by-registration-number",
         "link_by_registration",
         default=None,
@@ -39,7 +44,15 @@ def register(cli: click.Group) -> None:
         "parameter (only between platforms that both opted in).",
     )
     def add(
-        issuer, client_id, auth_url, token_url, jwks_url, deployment_ids, name, link_by_registration
+        issuer,
+        client_id,
+        auth_url,
+        token_url,
+        jwks_url,
+        deployment_ids,
+        name,
+        token_audience,
+        link_by_registration,
     ) -> None:
         """Register a platform, or add deployment ids or new URLs to its registration."""
         try:
@@ -53,6 +66,7 @@ def register(cli: click.Group) -> None:
                     auth_token_url=token_url,
                     key_set_url=jwks_url,
                     name=name,
+                    token_audience=token_audience,
                 )
                 deployments = ", ".join(d.deployment_id for d in found.deployments) or "none"
                 if link_by_registration is not None:

@@ -30,7 +30,11 @@ class GradeScore(Base):
     platform_id: Mapped[int] = mapped_column(index=True)
     issuer: Mapped[str] = mapped_column(String(512))
     client_id: Mapped[str] = mapped_column(String(255))
+    # The line item's URL; empty until leadpath has found or made the column in `line_item`.
     lineitem: Mapped[str] = mapped_column(String(2048))
+    # The gradebook column leadpath makes when the platform gave only its `lineitems` URL:
+    # {"lineitems", "resourceId", "resourceLinkId", "label", "scoreMaximum", "tag"}.
+    line_item: Mapped[dict | None]
     user_id: Mapped[str] = mapped_column(String(255))
     lane: Mapped[str] = mapped_column(String(64))
     attempt_id: Mapped[str | None] = mapped_column(String(36), index=True)
@@ -45,3 +49,23 @@ class GradeScore(Base):
     response_status: Mapped[int | None]
     response_text: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None]
+
+
+class GradeLineItem(Base):
+    """A gradebook column leadpath made (or found) in a platform's line item container.
+
+    One row per (platform, container URL, resourceId), keyed by their hash. `lineitem` is
+    empty while a sender is making the column (`creating_until`): others wait, so a column is
+    made once even with several senders; a sender that died leaves the claim to expire, and
+    the next one looks the column up by resourceId before making another.
+    """
+
+    __tablename__ = "grade_line_item"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform_id: Mapped[int] = mapped_column(index=True)
+    lineitems: Mapped[str] = mapped_column(String(2048))
+    resource_id: Mapped[str] = mapped_column(String(255))
+    lineitem: Mapped[str | None] = mapped_column(String(2048))
+    creating_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

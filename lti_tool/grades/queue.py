@@ -28,6 +28,12 @@ from xapi.queue import TEXT_LIMIT, Leasing, QueueTable, answer_text, settle, sta
 from xapi.queue.lease import connection_of
 
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+COLUMN_TAG = "leadpath-self-assessment"
+# On leadpath's columns: the gradebook may open a learner's completed attempt in leadpath
+# (LTI Submission Review: an LtiSubmissionReviewRequest launch).
+SUBMISSION_REVIEW = {"reviewable_status": ["Completed"], "label": "Open in leadpath"}
+MAX_POINTS = 10_000
 
 _g = GradeScore.__table__.c
 SCORES = QueueTable(
@@ -55,6 +61,7 @@ class LeasedScore(NamedTuple):
     lane: str
     platform_id: int
     lineitem: str
+    line_item: dict | None
     body: dict
     attempts: int
 
@@ -84,6 +91,48 @@ def score_lineitem(claims: dict) -> str | None:
     return lineitem if isinstance(lineitem, str) and lineitem else None
 
 
+def grade_maximum(custom: dict | None) -> int | None:
+    """Return the points of the activity's own gradebook column (`grade_maximum`), if set."""
+    value = str((custom or {}).get("grade_maximum") or "").strip()
+    if not value.isdigit() or not 1 <= int(value) <= MAX_POINTS:
+        return None
+    return int(value)
+
+
+def own_line_item(claims: dict) -> dict | None:
+    """Return the gradebook column leadpath makes for an activity set to grade, or None.
+
+    It is made when the platform gave its `lineitems` URL and the line item scope but no
+    `lineitem`. The activity is set to grade by its custom parameter `grade_maximum` (points,
+    as the deep linking page sets it, with `grade_label` and `grade_resource_id`).
+    """
+    endpoint = claims.get(c.AGS_ENDPOINT)
+    if not isinstance(endpoint, dict):
+        return None
+    scopes = endpoint.get("scope") or []
+    lineitems = endpoint.get("lineitems")
+    custom = claims.get(c.CUSTOM) or {}
+    maximum = grade_maximum(custom)
+    link_id = (claims.get(c.RESOURCE_LINK) or {}).get("id")
+    if SCORE_SCOPE not in scopes or LINEITEM_SCOPE not in scopes or maximum is None:
+        return None
+    if not isinstance(lineitems, str) or not lineitems or not link_id:
+        return None
+    title = (claims.get(c.RESOURCE_LINK) or {}).get("title")
+    return {
+        "lineitems": lineitems,
+        "resourceId": str(custom.get("grade_resource_id") or f"leadpath:{link_id}")[:255],
+        "resourceLinkId": str(link_id),
+        "label": str(custom.get("grade_label") or title or "Leadership self-assessment")[:255],
+        "scoreMaximum": maximum,
+        "tag": COLUMN_TAG,
+        "submissionReview": {
+            "reviewableStatus": SUBMISSION_REVIEW["reviewable_status"],
+            "label": SUBMISSION_REVIEW["label"],
+        },
+    }
+
+
 def score_body(user_id: str, attempt: Attempt) -> dict:
     """Return the AGS score (application/vnd.ims.lis.v1.score+json) of a completed attempt."""
     max_stage = framework_of(attempt.framework_version).max_stage
@@ -104,24 +153,29 @@ def score_body(user_id: str, attempt: Attempt) -> dict:
 def queue_grade(session: Session, launch: LaunchSession, attempt: Attempt) -> GradeScore | None:
     """Queue the attempt's score for the launch's line item, in the caller's transaction.
 
-    Nothing is queued without the AGS score scope, without a `lineitem` (the activity has no
-    grade column of its own), without a score, or for an unregistered platform.
+    The score goes to the launch's `lineitem`; without one, to the column leadpath makes in
+    the platform's `lineitems` for an activity set to grade (`own_line_item`, found or made by
+    the sender). Nothing is queued without the AGS score scope, without either, without a
+    score, or for an unregistered platform.
     """
     claims = launch.claims or {}
     lineitem = score_lineitem(claims)
-    if lineitem is None or attempt.score is None or not claims.get("sub"):
+    line_item = None if lineitem else own_line_item(claims)
+    if (lineitem or line_item) is None or attempt.score is None or not claims.get("sub"):
         return None
     platform = _platform(session, claims)
     if platform is None:
         return None
     user_id = str(claims["sub"])
+    column = lineitem or f"{line_item['lineitems']}\n{line_item['resourceId']}"
     row = GradeScore(
         platform_id=platform.id,
         issuer=platform.issuer,
         client_id=platform.client_id,
-        lineitem=lineitem,
+        lineitem=lineitem or "",
+        line_item=line_item,
         user_id=user_id,
-        lane=lane_of(platform.id, lineitem, user_id),
+        lane=lane_of(platform.id, column, user_id),
         attempt_id=attempt.id,
         body=score_body(user_id, attempt),
         status=PENDING,
@@ -137,7 +191,7 @@ def _leasing(postgresql: bool) -> Leasing:
     return Leasing(
         SCORES,
         postgresql=postgresql,
-        returning=(_g.platform_id, _g.lineitem, _g.body, _g.attempts),
+        returning=(_g.platform_id, _g.lineitem, _g.line_item, _g.body, _g.attempts),
         make=LeasedScore._make,
         heads_only=True,
     )
@@ -157,13 +211,16 @@ def lease_due(
     return [] if lease is None else lease.rows
 
 
-def mark_sent(session: Session, row_id: int, token: str, status: int, text: str) -> None:
-    """Record that the platform accepted the score."""
+def mark_sent(
+    session: Session, row_id: int, token: str, status: int, text: str, lineitem: str = ""
+) -> None:
+    """Record that the platform accepted the score (and the column found for it, if any)."""
     settle.done(
         session,
         SCORES,
         row_id,
         token,
+        **({"lineitem": lineitem} if lineitem else {}),
         attempts=_g.attempts + 1,
         response_status=status,
         response_text=text[:TEXT_LIMIT],

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool.grades import queue
+from lti_tool.grades.line_items import ColumnNotReady, LineItems
 from lti_tool.grades.token import TokenClient, TokenError, TokenTarget
 from lti_tool.models import Platform
 from xapi.queue import (
@@ -69,6 +70,7 @@ class Outcome:
     status: int | None = None
     text: str = ""
     delay: float = 0.0
+    lineitem: str = ""  # where a sent score went
 
 
 class GradeSender(Worker):
@@ -86,6 +88,7 @@ class GradeSender(Worker):
         self.http.headers["User-Agent"] = "leadpath-grades"
         self.timeout = (config.connect_timeout, config.read_timeout)
         self.tokens = TokenClient(self.http, keys, self.timeout)
+        self.line_items = LineItems(sessions, self.http, self.tokens, self.timeout)
         self._holds = Holds()  # platforms backing off after a failure
 
     def run_once(self) -> Counter:
@@ -125,11 +128,14 @@ class GradeSender(Worker):
     def _targets(self, platform_ids: set[int]) -> dict[int, TokenTarget]:
         with self.sessions() as session:
             rows = session.execute(
-                select(Platform.id, Platform.client_id, Platform.auth_token_url).where(
-                    Platform.id.in_(platform_ids)
-                )
+                select(
+                    Platform.id,
+                    Platform.client_id,
+                    Platform.auth_token_url,
+                    Platform.token_audience,
+                ).where(Platform.id.in_(platform_ids))
             )
-            return {row.id: TokenTarget(row.id, row.client_id, row.auth_token_url) for row in rows}
+            return {row.id: TokenTarget(*row) for row in rows}
 
     def _deliver(self, target: TokenTarget | None, row: queue.LeasedScore, stop_at) -> Outcome:
         if target is None:
@@ -139,12 +145,28 @@ class GradeSender(Worker):
         wait = self._holds.remaining(target.platform_id)
         if wait > 0:
             return Outcome("held", delay=wait)
-        outcome = self._post(target, row)
+        lineitem = row.lineitem
+        if not lineitem:
+            try:
+                lineitem = self.line_items.url_for(target, row.line_item or {})
+            except ColumnNotReady as exc:
+                outcome = self._column_failed(row, exc)
+                if outcome.kind == "retry" and outcome.status not in (401, 403):
+                    self._holds.hold(target.platform_id, outcome.delay)
+                return outcome
+        outcome = self._post(target, row, lineitem)
         if outcome.kind == "retry" and outcome.status not in (401, 403):
             self._holds.hold(target.platform_id, outcome.delay)
         return outcome
 
-    def _post(self, target: TokenTarget, row: queue.LeasedScore) -> Outcome:
+    def _column_failed(self, row: queue.LeasedScore, exc: ColumnNotReady) -> Outcome:
+        if exc.status is None:  # another sender is making the column: wait for it
+            return Outcome("held", delay=1.0)
+        if exc.status in FINAL_REFUSALS:
+            return Outcome("dead", exc.status, str(exc))
+        return self._retry(row, str(exc), exc.status or None, exc.retry_after)
+
+    def _post(self, target: TokenTarget, row: queue.LeasedScore, lineitem: str) -> Outcome:
         body = json.dumps(row.body)
         for renewed in (False, True):
             try:
@@ -153,7 +175,7 @@ class GradeSender(Worker):
                 return self._retry(row, str(exc), exc.status, exc.retry_after)
             try:
                 response = self.http.post(
-                    scores_url(row.lineitem),
+                    scores_url(lineitem),
                     data=body,
                     headers={"Content-Type": SCORE_TYPE, "Authorization": f"Bearer {token}"},
                     timeout=self.timeout,
@@ -162,7 +184,7 @@ class GradeSender(Worker):
                 return self._retry(row, f"{type(exc).__name__}: {exc}")
             status, text = response.status_code, response.text[:TEXT_LIMIT]
             if 200 <= status < 300:
-                return Outcome("sent", status, text)
+                return Outcome("sent", status, text, lineitem=lineitem)
             if status == 401 and not renewed:
                 self.tokens.forget(target)
                 continue
@@ -180,7 +202,9 @@ class GradeSender(Worker):
         self, session: Session, lease_token: str, row: queue.LeasedScore, outcome: Outcome
     ) -> None:
         if outcome.kind == "sent":
-            queue.mark_sent(session, row.id, lease_token, outcome.status, outcome.text)
+            queue.mark_sent(
+                session, row.id, lease_token, outcome.status, outcome.text, outcome.lineitem
+            )
         elif outcome.kind == "dead":
             queue.mark_dead(session, row.id, lease_token, outcome.status, outcome.text)
             log.warning("Platform refused grade %s: HTTP %s", row.id, outcome.status)

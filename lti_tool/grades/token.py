@@ -2,7 +2,8 @@
 
 1EdTech Security Framework 1.0, section 4.1: the tool posts `grant_type=client_credentials`,
 `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`, a JWT signed
-with its active key (`iss` = `sub` = client id, `aud` = the token URL, `jti`, `iat`, `exp`)
+with its active key (`iss` = `sub` = client id, `aud` = the token URL or the platform's own
+audience, `jti`, `iat`, `exp`)
 and the scopes it wants. Tokens are cached per platform until shortly before they expire.
 """
 
@@ -30,6 +31,7 @@ class TokenTarget:
     platform_id: int
     client_id: str
     token_url: str
+    audience: str | None = None  # the assertion's `aud` when it is not the token URL
 
 
 class TokenError(Exception):
@@ -58,7 +60,7 @@ class TokenClient:
         claims = {
             "iss": target.client_id,
             "sub": target.client_id,
-            "aud": target.token_url,
+            "aud": target.audience or target.token_url,
             "iat": now,
             "exp": now + ASSERTION_SECONDS,
             "jti": uuid.uuid4().hex,

@@ -33,6 +33,9 @@ class CheckedLaunch:
     claims: dict
     platform: PlatformInfo
     login: PendingLogin
+    # False for a platform-storage login whose state cookie did not come back: the launch
+    # stands only once the platform's storage confirms it (lti/platform_storage.py).
+    cookie_matched: bool = True
 
     @property
     def message_type(self) -> str:
@@ -99,14 +102,18 @@ def _not_a_jwt() -> LaunchError:
     )
 
 
-def _check_state_cookie(request: Request, state: str) -> None:
-    if request.cookies.get(STATE_COOKIE_PREFIX + state[:16]) != state:
+def _check_state_cookie(request: Request, state: str, login: PendingLogin) -> bool:
+    """Return True when the state cookie came back; False for a platform-storage login."""
+    if request.cookies.get(STATE_COOKIE_PREFIX + state[:16]) == state:
+        return True
+    if not login.storage_target:
         raise LaunchError(
             "state_cookie_missing",
             "Your browser did not send back the cookie set when this launch began, so leadpath "
             "cannot tell the launch was started in this browser.",
             "Allow cookies for this site or open the activity in a new window, then try again.",
         )
+    return False
 
 
 def _check_audience(body: dict, client_id: str) -> None:
@@ -182,7 +189,16 @@ def _check_claims(body: dict, platform: PlatformInfo, login: PendingLogin, setti
         raise LaunchError(
             "message_type_unsupported",
             f"leadpath does not handle '{message_type}' messages.",
-            "Use a resource link or deep linking launch.",
+            "Use a resource link, deep linking or submission review launch.",
+        )
+    for_user = body.get(c.FOR_USER)
+    if message_type == c.SUBMISSION_REVIEW_REQUEST and not (
+        isinstance(for_user, dict) and for_user.get("user_id")
+    ):
+        raise LaunchError(
+            "for_user_missing",
+            "The submission review does not say whose submission to show ('for_user').",
+            "The LMS must send the for_user claim with the learner's user_id.",
         )
     deployment_id = body.get(c.DEPLOYMENT_ID)
     if not deployment_id:
@@ -211,7 +227,7 @@ def _check_claims(body: dict, platform: PlatformInfo, login: PendingLogin, setti
             "The id_token has no roles claim.",
             "The LMS must send the roles claim (an empty list is allowed).",
         )
-    if message_type == c.RESOURCE_LINK_REQUEST and not (body.get(c.RESOURCE_LINK) or {}).get("id"):
+    if message_type in c.LINK_MESSAGE_TYPES and not (body.get(c.RESOURCE_LINK) or {}).get("id"):
         raise LaunchError(
             "resource_link_missing",
             "The launch has no resource link id.",
@@ -250,7 +266,7 @@ def check_launch(
     """Run every check on a POST to /lti/launch and return the verified claims."""
     state, token, header = _read_token(request)
     login = store.peek(state)
-    _check_state_cookie(request, state)
+    cookie_matched = _check_state_cookie(request, state, login)
     platform = platforms.lookup(login.issuer, login.client_id)
     if platform is None:
         raise LaunchError(
@@ -275,4 +291,4 @@ def check_launch(
     if deployment_id and deployment_id not in platform.deployment_ids:
         platform = platforms.with_deployment(login.issuer, login.client_id, deployment_id)
     _check_claims(body, platform, login, settings)
-    return CheckedLaunch(claims=body, platform=platform, login=login)
+    return CheckedLaunch(claims=body, platform=platform, login=login, cookie_matched=cookie_matched)

@@ -1,19 +1,28 @@
 """Deep linking: an instructor picks what a new activity delivers; leadpath returns a signed link.
 
 The choice becomes the resource link's LTI custom parameters (`assessment`, `framework`,
-`domains`, `career_phase`), exactly what a hand-configured activity would carry.
+`domains`, `career_phase`), exactly what a hand-configured activity would carry. A
+self-assessment may also ask for a gradebook column: the link then carries a `lineItem`
+(`scoreMaximum`, `label`, `resourceId`, `tag`, and `submissionReview` so the gradebook can open
+a learner's attempt), which the platform makes and names in later launches; the same values go
+into the custom parameters (`grade_maximum`, `grade_label`, `grade_resource_id`), so a
+platform that ignores `lineItem` still gets the column, made by leadpath (grades/line_items.py).
 """
 
 from __future__ import annotations
+
+import uuid
 
 import jwt
 from flask import Blueprint, current_app, render_template, request
 from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
+from pylti1p3.lineitem import LineItem
 
 from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.db import get_session
 from lti_tool.errors import UserFacingError
+from lti_tool.grades.queue import COLUMN_TAG, MAX_POINTS, SUBMISSION_REVIEW
 from lti_tool.lti import claims as c
 from lti_tool.lti.platform_urls import allowed as allowed_platform_url
 from lti_tool.lti.registry import find_platform, to_registration
@@ -91,13 +100,45 @@ def _choice(frameworks: dict) -> dict:
             hint="Choose a career phase from the list.",
             code="phase_unknown",
         )
-    title = (form.get("title") or "").strip() or KINDS[kind]
+    title = (form.get("title") or "").strip()[:255] or KINDS[kind]
     custom = {"assessment": kind, "framework": framework_id}
     if domains and len(domains) < len(known_domains):
         custom["domains"] = ",".join(domains)
     if phase:
         custom["career_phase"] = phase
-    return {"title": title[:255], "custom": custom}
+    column = _column(kind, title) if form.get("gradebook_column") else None
+    if column:
+        custom.update(
+            grade_maximum=str(column["scoreMaximum"]),
+            grade_label=column["label"],
+            grade_resource_id=column["resourceId"],
+        )
+    return {"title": title, "custom": custom, "column": column}
+
+
+def _column(kind: str, title: str) -> dict:
+    """Return the gradebook column the form asks for: points, label, a new resourceId."""
+    if kind != "self":
+        raise UserFacingError(
+            f"A gradebook column needs a score, and {KINDS[kind].lower()} has none.",
+            hint="Add the column to a leadership self-assessment, or untick 'Add a gradebook "
+            "column'.",
+            code="gradebook_column_unscored",
+        )
+    points = (request.form.get("score_maximum") or "100").strip()
+    if not points.isdigit() or not 1 <= int(points) <= MAX_POINTS:
+        raise UserFacingError(
+            f"'{points}' is not a number of points leadpath can give a gradebook column.",
+            hint=f"Give a whole number from 1 to {MAX_POINTS}, such as 100.",
+            code="score_maximum_invalid",
+        )
+    label = (request.form.get("column_label") or "").strip()[:255] or title
+    return {
+        "scoreMaximum": int(points),
+        "label": label,
+        "resourceId": str(uuid.uuid4()),
+        "tag": COLUMN_TAG,
+    }
 
 
 @bp.get("/lti/deep-link")
@@ -153,6 +194,15 @@ def respond():
         .set_url(current_app.config["LEADPATH"].url("/lti/launch"))
         .set_custom_params(choice["custom"])
     )
+    if column := choice["column"]:
+        resource.set_lineitem(
+            LineItem()
+            .set_score_maximum(column["scoreMaximum"])
+            .set_label(column["label"])
+            .set_resource_id(column["resourceId"])
+            .set_tag(column["tag"])
+            .set_submission_review(**SUBMISSION_REVIEW)
+        )
     message = DeepLink(
         to_registration(platform), launch.claims[c.DEPLOYMENT_ID], settings_claim
     ).get_message_jwt([resource])

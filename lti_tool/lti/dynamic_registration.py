@@ -40,6 +40,7 @@ _TOOL_SCOPES = (
 )
 # Moodle 3.10 advertised resource links as "LtiResourceLink".
 _RESOURCE_LINK_TYPES = {c.RESOURCE_LINK_REQUEST, "LtiResourceLink"}
+_CANVAS = "https://canvas.instructure.com/lti/"
 _ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
 _ASK_FOR_INVITATION = (
     "Ask leadpath's administrator to run `leadpath platform invite` and paste the registration "
@@ -60,6 +61,7 @@ class _PlatformConfiguration:
     scopes_supported: frozenset[str]
     product_family_code: str
     message_types: frozenset[str]
+    token_audience: str | None = None
 
     @property
     def name(self) -> str:
@@ -136,6 +138,9 @@ def _fetch_configuration(settings: Settings, url: str, token: str | None) -> _Pl
         )
     scopes = config.get("scopes_supported")
     scopes = scopes if isinstance(scopes, list) else []
+    # LTI-DR: the audience of client assertions when it is not the token endpoint (Brightspace
+    # names its OAuth 2 audience; Canvas gives a bare host name, which is not one).
+    audience = config.get("authorization_server")
     return _PlatformConfiguration(
         issuer=issuer,
         authorization_endpoint=config["authorization_endpoint"],
@@ -145,6 +150,7 @@ def _fetch_configuration(settings: Settings, url: str, token: str | None) -> _Pl
         scopes_supported=frozenset(s for s in scopes if isinstance(s, str)),
         product_family_code=family.strip(),
         message_types=frozenset(t for t in types if isinstance(t, str)),
+        token_audience=audience[:1024] if _allowed_url(settings, audience) else None,
     )
 
 
@@ -160,6 +166,24 @@ def _client_registration(settings: Settings, platform: _PlatformConfiguration) -
                 "label": "leadpath assessment",
             }
         )
+    if c.SUBMISSION_REVIEW_REQUEST in platform.message_types:
+        messages.append({"type": c.SUBMISSION_REVIEW_REQUEST, "target_link_uri": launch_url})
+    tool = {
+        "domain": urlsplit(settings.base_url).netloc,
+        "description": "NHS Leadership Framework self-assessments recorded as xAPI.",
+        "target_link_uri": launch_url,
+        "custom_parameters": {},
+        "claims": ["iss", "sub", "name", "given_name", "family_name", "email"],
+        "messages": messages,
+    }
+    if platform.product_family_code == "canvas":
+        # Canvas sends names and email only at this privacy level, and shows deep linking
+        # where its messages name placements (modules and assignments).
+        tool[_CANVAS + "privacy_level"] = "public"
+        tool[_CANVAS + "tool_id"] = "leadpath"
+        for message in messages:
+            if message["type"] == c.DEEP_LINKING_REQUEST:
+                message["placements"] = ["link_selection", "assignment_selection"]
     return {
         "application_type": "web",
         "response_types": ["id_token"],
@@ -170,14 +194,7 @@ def _client_registration(settings: Settings, platform: _PlatformConfiguration) -
         "jwks_uri": settings.url("/lti/jwks"),
         "token_endpoint_auth_method": "private_key_jwt",
         "scope": " ".join(s for s in _TOOL_SCOPES if s in platform.scopes_supported),
-        _TOOL_CONFIGURATION: {
-            "domain": urlsplit(settings.base_url).netloc,
-            "description": "NHS Leadership Framework self-assessments recorded as xAPI.",
-            "target_link_uri": launch_url,
-            "custom_parameters": {},
-            "claims": ["iss", "sub", "name", "given_name", "family_name", "email"],
-            "messages": messages,
-        },
+        _TOOL_CONFIGURATION: tool,
     }
 
 
@@ -257,6 +274,7 @@ def register():
                 auth_token_url=platform.token_endpoint,
                 key_set_url=platform.jwks_uri,
                 name=platform.name,
+                token_audience=platform.token_audience,
             )
             if settings.platform_approval:
                 stored.status = "pending"

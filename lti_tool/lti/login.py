@@ -8,6 +8,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Request, make_response, redirect
 from pylti1p3.cookies_allowed_check import CookiesAllowedCheckPage
 
+from lti_tool.lti import platform_storage
 from lti_tool.lti.errors import LaunchError, platform_pending
 from lti_tool.lti.platform_urls import allowed as allowed_platform_url
 from lti_tool.lti.registry import PlatformDirectory
@@ -105,13 +106,15 @@ def start_login(
             f"Register the platform's https authentication URL with `leadpath platform add "
             f"--issuer {platform.issuer} --client-id {platform.client_id} --auth-url https://…`.",
         )
-    if cookie_check and not request.values.get(NEW_WINDOW_PARAM):
+    storage = platform_storage.storage_target(request)
+    if cookie_check and not storage and not request.values.get(NEW_WINDOW_PARAM):
         return make_response(cookie_check_page(request, settings))
 
     state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
     store.put(
-        PendingLogin(state, nonce, iss, platform.client_id, target), settings.launch_state_seconds
+        PendingLogin(state, nonce, iss, platform.client_id, target, storage),
+        settings.launch_state_seconds,
     )
     params = {
         "scope": "openid",
@@ -127,7 +130,20 @@ def start_login(
     if hint := _param(request, "lti_message_hint"):
         params["lti_message_hint"] = hint
     separator = "&" if "?" in platform.auth_login_url else "?"
-    response = redirect(platform.auth_login_url + separator + urlencode(params))
+    auth_url = platform.auth_login_url + separator + urlencode(params)
+    if storage:
+        # Platform storage first; the page falls back to this login without it (a cookie).
+        response = platform_storage.login_page(
+            settings,
+            auth_url=auth_url,
+            state=state,
+            nonce=nonce,
+            target=storage,
+            login_params={k: v for k in _LOGIN_PARAMS if (v := _param(request, k))},
+        )
+    else:
+        response = redirect(auth_url)
+    # A cookie as well: where the browser keeps it, the launch needs nothing more.
     response.set_cookie(
         STATE_COOKIE_PREFIX + state[:16],
         state,

@@ -50,6 +50,7 @@ _KEPT_CLAIMS = (
     c.ROLE_SCOPE_MENTOR,
     c.CONTEXT,
     c.RESOURCE_LINK,
+    c.FOR_USER,
     "iss",
     "aud",
     "sub",

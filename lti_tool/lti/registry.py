@@ -28,6 +28,7 @@ class PlatformView:
     deployment_ids: list[str]
     name: str | None
     status: str = "active"
+    token_audience: str | None = None
 
     @classmethod
     def of(cls, platform: Platform) -> PlatformView:
@@ -41,6 +42,7 @@ class PlatformView:
             deployment_ids=[d.deployment_id for d in platform.deployments],
             name=platform.name,
             status=platform.status or "active",
+            token_audience=platform.token_audience,
         )
 
 
@@ -64,6 +66,7 @@ def add_platform(
     key_set_url: str | None = None,
     key_set: dict | None = None,
     name: str | None = None,
+    token_audience: str | None = None,
 ) -> tuple[Platform, bool]:
     """Create a registration or add deployment ids / new URLs to an existing one.
 
@@ -82,6 +85,7 @@ def add_platform(
         ("key_set_url", key_set_url),
         ("key_set", key_set),
         ("name", name),
+        ("token_audience", token_audience),
     ):
         if value is not None:
             setattr(platform, attr, value)

@@ -32,7 +32,7 @@ EXTENSION_KEY = "leadpath.launch_state"
 RESTART_HINT = "Start the activity again from the course page; each launch link works once."
 
 
-_COLUMNS = ("state", "nonce", "issuer", "client_id", "target_link_uri")
+_COLUMNS = ("state", "nonce", "issuer", "client_id", "target_link_uri", "storage_target")
 # How long Redis keeps a used login (to name a replay) and an expired one (to name the expiry).
 TOMBSTONE_SECONDS = 3600
 
@@ -46,6 +46,9 @@ class PendingLogin:
     issuer: str
     client_id: str
     target_link_uri: str
+    # The platform frame that keeps state and nonce (`lti_storage_target`), for a login that
+    # used LTI Platform Storage; None for a login bound to this browser by a cookie.
+    storage_target: str | None = None
 
 
 class LaunchStore(Protocol):
@@ -124,12 +127,12 @@ class DatabaseLaunchStore:
         row = self._peek.first(self.db.engine, {"state": state})
         if row is None:
             raise _unknown()
-        nonce, issuer, client_id, target_link_uri, used_at, expires_at = row
+        *values, used_at, expires_at = row
         if used_at is not None:
             raise _replayed()
         if expires_at <= utcnow():
             raise _expired()
-        return PendingLogin(state, nonce, issuer, client_id, target_link_uri)
+        return PendingLogin(state, *values)
 
     def claim(self, session: Session, state: str) -> None:
         """Use up a login inside the caller's transaction (the launch's), or refuse it.

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, jsonify, redirect, request
 from lti_tool import events, logs
 from lti_tool.db import get_db
 from lti_tool.lti import claims as c
+from lti_tool.lti import platform_storage
 from lti_tool.lti.checks import check_launch
 from lti_tool.lti.jwks import PlatformKeyCache
 from lti_tool.lti.login import STATE_COOKIE_PREFIX, start_login
@@ -68,6 +69,16 @@ def launch():
     launch = check_launch(
         request, settings=settings, platforms=_platforms(), store=get_store(), keys=_key_cache()
     )
+    if not launch.cookie_matched and not platform_storage.proven(request, settings):
+        # No cookie came back: the platform's storage must vouch for this browser first.
+        return platform_storage.launch_page(
+            settings,
+            id_token=request.form["id_token"],
+            state=launch.login.state,
+            nonce=launch.login.nonce,
+            target=launch.login.storage_target,
+            auth_url=launch.platform.auth_login_url,
+        )
     hooks = current_app.extensions.get(LAUNCH_HOOKS, [])
     landings: list[str] = []
 
@@ -95,10 +106,14 @@ def launch():
     )
     if launch.message_type == c.DEEP_LINKING_REQUEST:
         endpoint = "deep_linking.choose"
+    elif launch.message_type == c.SUBMISSION_REVIEW_REQUEST:
+        endpoint = "submission_review.show"
     elif landings:
         endpoint = landings[0]
     else:
         endpoint = "pages.course" if is_staff(launch_session.roles) else "pages.home"
+    if not launch.cookie_matched:
+        return jsonify(location=launch_url(endpoint, token))
     response = redirect(launch_url(endpoint, token), code=303)
     response.delete_cookie(STATE_COOKIE_PREFIX + launch.login.state[:16], path="/lti/")
     return response

@@ -25,17 +25,41 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
     if not Path(CHROMIUM).exists():
         unavailable(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    launched = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def third_party_cookies_blocked(playwright, tmp_path):
+    """A chromium profile whose setting blocks third-party cookies, as many learners' do."""
+    import json
+
+    profile = tmp_path / "chromium-profile"
+    (profile / "Default").mkdir(parents=True)
+    # cookie_controls_mode 1 is "Block third-party cookies" in chromium's settings.
+    preferences = {"profile": {"cookie_controls_mode": 1, "block_third_party_cookies": True}}
+    (profile / "Default" / "Preferences").write_text(json.dumps(preferences))
+    context = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    opened = context.pages[0] if context.pages else context.new_page()
+    opened.set_default_timeout(15000)
+    yield opened
+    context.close()
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 
 It serves its OpenID configuration and JWKS, accepts POST /register and records what the
 tool sent; tests change `config`, `register_status`/`register_body`, `client_id` and
-`deployment_id` to script its answers.
+`deployment_id` to script its answers; `config_url` may move the configuration (the path the
+platform documents); `canvas_shape` and `brightspace_shape` reshape it as those platforms
+document theirs.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
+from urllib.parse import urlsplit
 
 from tests.support.lti_helpers import TestPlatform, new_key
 
@@ -38,7 +41,7 @@ class FakeLms:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's naming
-                if self.path.endswith(CONFIG_PATH):
+                if self.path.split("?")[0] == urlsplit(lms.config_url).path:
                     lms.config_auth.append(self.headers.get("Authorization"))
                     self._answer(200, json.dumps(lms.config).encode())
                 elif self.path.endswith("/jwks"):
@@ -109,3 +112,103 @@ class FakeLms:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+def canvas_shape(lms: FakeLms) -> FakeLms:
+    """Serve the OpenID configuration as Canvas documents it (doc/api/registration.md).
+
+    Canvas's example: the configuration at /api/lti/security/openid-configuration on the
+    issuer's host, endpoints under it, `authorization_server` a bare host name, message types
+    as objects with placements, Canvas's own account extensions, and a registration answer
+    without a deployment id (Canvas makes the deployment when the tool is installed).
+    """
+    origin = lms.issuer  # the site (a path of its own keeps each test's issuer apart)
+    lms.config_url = origin + "/api/lti/security/openid-configuration"
+    canvas = "https://canvas.instructure.com/lti/"
+    lms.config = {
+        "issuer": origin,
+        "authorization_endpoint": origin + "/api/lti/authorize_redirect",
+        "registration_endpoint": origin + "/api/lti/registrations",
+        "jwks_uri": origin + "/login/oauth2/jwks",
+        "token_endpoint": origin + "/login/oauth2/token",
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": [
+            AGS + "lineitem",
+            AGS + "lineitem.readonly",
+            AGS + "result.readonly",
+            AGS + "score",
+            NRPS_SCOPE,
+            canvas + "public_jwk/scope/update",
+            canvas + "account_lookup/scope/show",
+            "https://canvas.instructure.com/lti-ags/progress/scope/show",
+        ],
+        "response_types_supported": ["id_token"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "claims_supported": ["sub", "picture", "email", "name", "given_name", "family_name"],
+        "subject_types_supported": ["public"],
+        "authorization_server": "canvas.instructure.com",
+        PLATFORM_CONFIG: {
+            "product_family_code": "canvas",
+            "version": "vCloud",
+            "messages_supported": [
+                {
+                    "type": "LtiResourceLinkRequest",
+                    "placements": ["account_navigation", "course_navigation", "link_selection"],
+                },
+                {
+                    "type": "LtiDeepLinkingRequest",
+                    "placements": ["assignment_selection", "link_selection"],
+                },
+            ],
+            "notice_types_supported": ["LtiHelloWorldNotice"],
+            "variables": ["ResourceLink.id", "Canvas.environment.test"],
+            canvas + "account_name": "Test University",
+            canvas + "account_lti_guid": "pNu5F9EoIATW6XqZ33C5tiqomb7bFJ4IGWFoCFy6:canvas-lms",
+        },
+    }
+    lms.deployment_id = None
+    return lms
+
+
+def brightspace_shape(lms: FakeLms, token_endpoint: str | None = None) -> FakeLms:
+    """Serve the OpenID configuration with the values D2L documents for Brightspace.
+
+    D2L's registration documentation lists what a tool needs: the issuer (the Brightspace
+    site), its OIDC authentication endpoint (/d2l/lti/authenticate), keyset
+    (/d2l/.well-known/jwks), the shared OAuth 2 token URL on auth.brightspace.com, and an
+    OAuth 2 audience the client assertion must name (https://api.brightspace.com/auth/token),
+    which the configuration gives as `authorization_server`. Its product family code is
+    `desire2learn`, as in its launches.
+    """
+    origin = lms.issuer  # the site (a path of its own keeps each test's issuer apart)
+    lms.config_url = origin + "/d2l/.well-known/openid-configuration"
+    lms.config = {
+        "issuer": origin,
+        "authorization_endpoint": origin + "/d2l/lti/authenticate",
+        "registration_endpoint": origin + "/d2l/api/lti/dynamic-registration",
+        "jwks_uri": origin + "/d2l/.well-known/jwks",
+        "token_endpoint": token_endpoint or "https://auth.brightspace.com/core/connect/token",
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+        "authorization_server": "https://api.brightspace.com/auth/token",
+        "scopes_supported": [
+            AGS + "lineitem",
+            AGS + "lineitem.readonly",
+            AGS + "result.readonly",
+            AGS + "score",
+            NRPS_SCOPE,
+        ],
+        "response_types_supported": ["id_token"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "claims_supported": ["sub", "iss", "name", "given_name", "family_name", "email"],
+        PLATFORM_CONFIG: {
+            "product_family_code": "desire2learn",
+            "version": "20.25.1",
+            "messages_supported": [
+                {"type": "LtiResourceLinkRequest"},
+                {"type": "LtiDeepLinkingRequest"},
+            ],
+        },
+    }
+    return lms

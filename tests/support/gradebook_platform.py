@@ -1,7 +1,8 @@
 """A platform's AGS side on loopback: a token endpoint and a line item's score service.
 
-The token endpoint verifies the tool's client assertion against the tool's own JWKS
-(signature, kid, iss, sub, aud, exp, iat, unique jti) before it issues a bearer token; the
+The token endpoint verifies the tool's client assertion against the tool's own JWKS (given,
+or fetched from the tool and cached as platforms do) (signature, kid, iss, sub, aud, exp, iat,
+unique jti) before it issues a bearer token; the
 score service checks that token, the content type and the score, and records what it
 accepts. Score answers can be scripted: a status with headers and body, a stall past the
 tool's read timeout, or a 401 that also revokes every token issued so far.
@@ -18,20 +19,32 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
+import requests
 
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 SCORE_PATH = re.compile(r"^/mod/lti/services\.php/2/lineitems/(\d+)/lineitem/scores$")
+CONTAINER_PATH = "/mod/lti/services.php/2/lineitems"
+LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 REQUIRED = ("userId", "scoreGiven", "scoreMaximum", "activityProgress", "gradingProgress")
 
 
 class Gradebook:
     """A loopback platform gradebook; use as a context manager."""
 
-    def __init__(self, tool_jwks: dict, client_id: str, port: int = 0):
-        self.keys = {k["kid"]: jwt.PyJWK(k) for k in tool_jwks["keys"]}
+    def __init__(
+        self, tool_jwks: dict | None, client_id: str, port: int = 0, jwks_url: str | None = None
+    ):
+        """Trust `tool_jwks`, or fetch the tool's keyset from `jwks_url` and cache it."""
+        self.keys = {k["kid"]: jwt.PyJWK(k) for k in (tool_jwks or {"keys": []})["keys"]}
+        self.jwks_url = jwks_url
+        self.jwks_fetches = 0
+        self.assertion_kids: list[str] = []  # the key id of every assertion accepted
         self.client_id = client_id
+        self.line_items: dict[int, dict] = {}  # the columns made in the container, by number
+        self.line_item_posts = 0
+        self.line_item_delay = 0.0  # seconds each POST to the container takes
         self.scores: list[dict] = []  # accepted scores, each with its "lineitem" number
         self.score_posts = 0
         self.token_grants = 0
@@ -44,6 +57,7 @@ class Gradebook:
         self.server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.server.server_port}"
         self.token_url = self.base + "/token"
+        self.audience: str | None = None  # the `aud` assertions must carry, if not token_url
 
     def lineitem(self, number: int) -> str:
         """Return a Moodle-shaped line item URL (with a query string)."""
@@ -58,6 +72,37 @@ class Gradebook:
         if lineitem:
             claim["lineitem"] = self.lineitem(number)
         return claim
+
+    def add_line_item(self, item: dict) -> str:
+        """Make a column in the container (as the platform does from a deep link); its URL."""
+        with self._lock:
+            number = 1000 + len(self.line_items)
+            self.line_items[number] = {**item, "id": self.lineitem(number)}
+            return self.lineitem(number)
+
+    def container(self, method: str, query: dict, headers, raw: bytes) -> tuple[int, dict, object]:
+        """Answer the line item container: GET lists (by resource_id), POST makes a column."""
+        authorised = headers.get("Authorization", "").removeprefix("Bearer ") in self._tokens
+        if not authorised:
+            self.refusals.append("line items asked for without a valid token")
+            return 401, {}, {"error": "invalid_token"}
+        if method == "GET":
+            wanted = query.get("resource_id")
+            with self._lock:
+                items = [i for i in self.line_items.values() if wanted in (None, i["resourceId"])]
+            return 200, {}, items
+        if headers.get("Content-Type") != LINEITEM_TYPE:
+            self.refusals.append(f"line item posted as {headers.get('Content-Type')}")
+            return 415, {}, {"error": "unsupported media type"}
+        with self._lock:
+            self.line_item_posts += 1
+        time.sleep(self.line_item_delay)
+        item = json.loads(raw)
+        if not isinstance(item.get("scoreMaximum"), int | float) or not item.get("label"):
+            self.refusals.append(f"line item without scoreMaximum or label: {item}")
+            return 400, {}, {"error": "incomplete line item"}
+        url = self.add_line_item(item)
+        return 201, {}, {**item, "id": url}
 
     def __enter__(self):
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -90,12 +135,13 @@ class Gradebook:
             return "the score scope was not asked for"
         assertion = form.get("client_assertion", "")
         try:
-            key = self.keys[jwt.get_unverified_header(assertion)["kid"]]
+            kid = jwt.get_unverified_header(assertion)["kid"]
+            key = self.key_for(kid)
             claims = jwt.decode(
                 assertion,
                 key,
                 algorithms=["RS256"],
-                audience=self.token_url,
+                audience=self.audience or self.token_url,
                 issuer=self.client_id,
                 options={"require": ["iss", "sub", "aud", "exp", "iat", "jti"]},
             )
@@ -109,7 +155,21 @@ class Gradebook:
             if claims["jti"] in self._jtis:
                 return "jti used before"
             self._jtis.add(claims["jti"])
+            self.assertion_kids.append(kid)
         return None
+
+    def key_for(self, kid: str):
+        """Return the tool's key; with a keyset URL, fetch it again only for an unknown kid.
+
+        As platforms do: the keyset is cached, and a fresh copy replaces it whole, so a key
+        the tool has retired is forgotten at the next fetch.
+        """
+        if kid not in self.keys and self.jwks_url:
+            fetched = requests.get(self.jwks_url, timeout=5).json()
+            with self._lock:
+                self.jwks_fetches += 1
+                self.keys = {k["kid"]: jwt.PyJWK(k) for k in fetched["keys"]}
+        return self.keys[kid]
 
     def score(self, number: int, headers, raw: bytes) -> tuple[int, dict, object]:
         """Answer a score post: check token, type and body; follow the script; record it."""
@@ -147,11 +207,21 @@ class Gradebook:
         gradebook = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's naming
+                self.do_POST()
+
             def do_POST(self):  # noqa: N802 - http.server's naming
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 parts = urlsplit(self.path)
                 found = SCORE_PATH.match(parts.path)
-                if parts.path == "/token":
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                if parts.path == CONTAINER_PATH and query.get("type_id") == "1":
+                    status, extra, answer = gradebook.container(
+                        self.command, query, self.headers, raw
+                    )
+                elif self.command != "POST":
+                    status, extra, answer = 404, {}, {"error": f"no such path {self.path}"}
+                elif parts.path == "/token":
                     form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
                     status, answer = gradebook.grant(form)
                     extra = {}

@@ -122,3 +122,119 @@ def test_a_return_url_that_is_not_https_never_becomes_the_form_action(client, pl
     assert error_code(response) == "deep_link_return_url_refused"
     assert "<form" not in text or "javascript:" not in text
     assert 'id="autopost"' not in text
+
+
+def _column_token(client, platform, **form) -> str:
+    response = _choose(
+        client,
+        platform,
+        {
+            "title": "Foundation self-assessment",
+            "assessment": "self",
+            "framework": "lf-2011",
+            "gradebook_column": "yes",
+            **form,
+        },
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return autopost_fields(response)["JWT"]
+
+
+def _platform_reads(client, token) -> list[dict]:
+    """Decode the response as lti1p3platform's platform does, accepting resource links only."""
+    conf = _Conf(keyset=client.get("/lti/jwks").get_json())
+    conf.get_registration()
+    conf.set_accepted_deeplinking_types(["ltiResourceLink"])
+    return conf.validate_deeplinking_resp({"JWT": token})
+
+
+def test_a_gradebook_column_rides_on_the_resource_link_and_lti1p3platform_accepts_it(
+    client, platform
+):
+    from lti1p3platform.lineitem import TDeepLinkingLineItem
+
+    token = _column_token(client, platform, score_maximum="40", column_label="Leadership (self)")
+    [item] = _platform_reads(client, token)
+    column = item["lineItem"]
+    assert set(column) - {"submissionReview"} <= set(TDeepLinkingLineItem.__annotations__)
+    assert column["scoreMaximum"] == 40
+    assert column["label"] == "Leadership (self)"
+    assert column["tag"] == "leadpath-self-assessment"
+    assert len(column["resourceId"]) == 36  # a new UUID per activity
+    assert column["submissionReview"]["reviewableStatus"] == ["Completed"]
+    assert item["custom"] == {
+        "assessment": "self",
+        "framework": "lf-2011",
+        "grade_maximum": "40",
+        "grade_label": "Leadership (self)",
+        "grade_resource_id": column["resourceId"],
+    }
+
+
+def test_a_column_without_a_label_is_named_after_the_activity(client, platform):
+    [item] = _platform_reads(client, _column_token(client, platform))
+    assert item["lineItem"]["label"] == "Foundation self-assessment"
+    assert item["lineItem"]["scoreMaximum"] == 100
+
+
+@pytest.mark.parametrize(
+    "form, code",
+    [
+        ({"score_maximum": "0"}, "score_maximum_invalid"),
+        ({"score_maximum": "ten"}, "score_maximum_invalid"),
+        ({"score_maximum": "10001"}, "score_maximum_invalid"),
+        ({"assessment": "360"}, "gradebook_column_unscored"),
+    ],
+)
+def test_a_column_leadpath_cannot_fill_is_refused_with_a_reason(client, platform, form, code):
+    response = _choose(
+        client,
+        platform,
+        {"assessment": "self", "framework": "lf-2011", "gradebook_column": "yes", **form},
+    )
+    assert response.status_code == 400
+    assert error_code(response) == code
+
+
+def test_scores_go_to_the_column_the_platform_made_from_the_deep_link(
+    app, client, db, platform, unique
+):
+    from lti_tool.grades.models import SENT
+    from tests.support.assess_helpers import (
+        attempt_id_of,
+        complete,
+        fill_domain,
+        launch_learner,
+        start,
+    )
+    from tests.support.grade_helpers import (
+        AGS,
+        DOMAIN,
+        make_sender,
+        point_token_url,
+        rows_of,
+        send_until,
+    )
+    from tests.support.gradebook_platform import Gradebook
+
+    [item] = _platform_reads(client, _column_token(client, platform, score_maximum="20"))
+    with Gradebook(client.get("/lti/jwks").get_json(), platform.client_id) as gradebook:
+        point_token_url(db, platform, gradebook.token_url)
+        # The platform makes the column the content item asks for and launches into it.
+        url = gradebook.add_line_item(item["lineItem"])
+        endpoint = {
+            "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+            "lineitems": gradebook.base + "/mod/lti/services.php/2/lineitems?type_id=1",
+            "lineitem": url,
+        }
+        custom = {**item["custom"], "domains": DOMAIN}
+        token = launch_learner(client, platform, f"dl-{unique}", custom, **{AGS: endpoint})
+        attempt_id = attempt_id_of(start(client, token).location)
+        assert fill_domain(client, token, attempt_id, DOMAIN, 3).status_code == 303
+        assert complete(client, token, attempt_id).status_code == 303
+        sender = make_sender(app)
+        send_until(sender, lambda: rows_of(db, attempt_id)[0].status == SENT)
+        sender.close()
+    [score] = gradebook.scores
+    assert gradebook.lineitem(score["lineitem"]) == url
+    assert gradebook.line_item_posts == 0

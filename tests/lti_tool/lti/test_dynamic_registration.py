@@ -6,7 +6,15 @@ import time
 import pytest
 
 from lti_tool.lti.registry import list_platforms
-from tests.support.dynreg_platform import AGS, NRPS_SCOPE, PLATFORM_CONFIG, TOOL_CONFIG, FakeLms
+from tests.support.dynreg_platform import (
+    AGS,
+    NRPS_SCOPE,
+    PLATFORM_CONFIG,
+    TOOL_CONFIG,
+    FakeLms,
+    brightspace_shape,
+    canvas_shape,
+)
 from tests.support.loopback import JsonEndpoint, closed_port_url
 from tests.support.lti_helpers import error_code, launch
 
@@ -285,3 +293,79 @@ def test_failed_registration_writes_one_structured_log_line(client, lms, caplog)
     assert line["code"] == "registration_refused"
     assert line["request_id"] == response.headers["X-Request-Id"]
     assert TOKEN not in json.dumps(line)
+
+
+def test_canvas_registers_with_its_documented_configuration(client, db, lms):
+    canvas_shape(lms)
+    response = register(client, lms.config_url)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    [stored] = registrations_of(db, lms.issuer)
+    assert stored.auth_login_url == lms.issuer + "/api/lti/authorize_redirect"
+    assert stored.key_set_url == lms.issuer + "/login/oauth2/jwks"
+    assert stored.name.startswith("canvas at ")
+    # Canvas's authorization_server is a host name, not an audience: the token URL is used.
+    assert stored.token_audience is None
+    _, body = lms.registrations[0]
+    tool = body[TOOL_CONFIG]
+    assert tool["https://canvas.instructure.com/lti/privacy_level"] == "public"
+    assert tool["https://canvas.instructure.com/lti/tool_id"] == "leadpath"
+    [deep_linking] = [m for m in tool["messages"] if m["type"] == "LtiDeepLinkingRequest"]
+    assert deep_linking["placements"] == ["link_selection", "assignment_selection"]
+    assert set(body["scope"].split()) == {
+        AGS + "lineitem",
+        AGS + "score",
+        AGS + "result.readonly",
+        NRPS_SCOPE,
+    }
+    # Canvas makes the deployment when the tool is installed; its first launch names the command.
+    assert stored.deployment_ids == []
+    platform = lms.as_test_platform(stored.client_id, "canvas-deployment-1")
+    assert error_code(launch(client, platform)) == "deployment_unknown"
+    from lti_tool.lti.registry import add_platform
+
+    with db.transaction() as session:
+        add_platform(
+            session,
+            issuer=lms.issuer,
+            client_id=stored.client_id,
+            deployment_ids=["canvas-deployment-1"],
+        )
+    assert launch(client, platform).status_code == 303
+
+
+def test_brightspace_registers_with_its_oauth_audience_and_token_requests_name_it(client, db, lms):
+    import requests
+
+    from lti_tool.grades.queue import SCORE_SCOPE
+    from lti_tool.grades.token import TokenClient, TokenTarget
+    from lti_tool.lti.registry import find_platform
+    from tests.support.gradebook_platform import Gradebook
+
+    audience = "https://api.brightspace.com/auth/token"
+    with Gradebook(client.get("/lti/jwks").get_json(), "unset") as gradebook:
+        brightspace_shape(lms, token_endpoint=gradebook.token_url)
+        response = register(client, lms.config_url)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        [stored] = registrations_of(db, lms.issuer)
+        assert stored.name.startswith("desire2learn at ")
+        assert stored.auth_login_url == lms.issuer + "/d2l/lti/authenticate"
+        assert stored.auth_token_url == gradebook.token_url
+        assert stored.token_audience == audience
+        assert stored.deployment_ids == [f"dep-{lms.unique}"]
+        gradebook.client_id, gradebook.audience = stored.client_id, audience
+        with db.sessions() as session:
+            row = find_platform(session, lms.issuer, stored.client_id)
+            target = TokenTarget(row.id, row.client_id, row.auth_token_url, row.token_audience)
+        keys = client.application.extensions["leadpath.keys"]
+        TokenClient(requests.Session(), lambda: keys, (2, 2)).token(target, (SCORE_SCOPE,))
+    assert gradebook.refusals == [] and gradebook.token_grants == 1
+
+
+def test_a_platform_offering_submission_review_is_asked_for_it(client, lms):
+    lms.config[PLATFORM_CONFIG]["messages_supported"].append("LtiSubmissionReviewRequest")
+    assert register(client, lms.config_url).status_code == 200
+    messages = lms.registrations[0][1][TOOL_CONFIG]["messages"]
+    assert messages[-1] == {
+        "type": "LtiSubmissionReviewRequest",
+        "target_link_uri": "http://localhost/lti/launch",
+    }

@@ -46,6 +46,15 @@ def test_a_saved_login_can_be_read_any_number_of_times(store, unique):
         assert store.peek(f"state-{unique}") == _login(unique)
 
 
+def test_a_login_keeps_the_platform_frame_that_holds_its_state(store, unique):
+    login = PendingLogin(
+        f"s-{unique}", "n", "https://lms.test", "c", "t", "post_message_forwarding"
+    )
+    store.put(login, ttl=60)
+    assert store.peek(f"s-{unique}").storage_target == "post_message_forwarding"
+    assert _login(unique).storage_target is None
+
+
 def test_a_login_is_used_up_exactly_once(db, store, unique):
     store.put(_login(unique), ttl=60)
     _claim(db, store, f"state-{unique}")
