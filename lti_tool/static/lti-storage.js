@@ -122,7 +122,9 @@
       document.getElementById("lti-storage-hint").textContent = hint;
     }
     if (code) {
-      document.getElementById("lti-storage-code").textContent = code;
+      var shown = document.getElementById("lti-storage-code");
+      shown.textContent = code;
+      shown.setAttribute("data-error-code", code);
     }
     failed.hidden = false;
   }

@@ -97,7 +97,7 @@ def test_without_platform_storage_or_cookies_the_launch_ends_on_a_clear_page(
     frame.get_by_text("This launch could not be accepted").wait_for()
     text = frame.locator("main").inner_text()
     assert "did not send back the cookie" in text
-    assert "state_cookie_missing" in text
+    assert _error_code(frame) == "state_cookie_missing"
     assert "Something went wrong" not in text
     assert _sessions_of(db, lms.origin) == 0
 
@@ -110,7 +110,7 @@ def test_a_platform_that_never_answers_falls_back_to_the_cookie_login(
     page.goto(lms.course_url("silent"))
     frame = page.frame(name="tool")
     frame.get_by_text("This launch could not be accepted").wait_for(timeout=20000)
-    assert "state_cookie_missing" in frame.locator("main").inner_text()
+    assert _error_code(frame) == "state_cookie_missing"
     # The storage page gave up and started a plain login, the only one the platform saw.
     assert len(lms.auth_requests) == 1
     assert [x["proof"] for x in launches] == [None]
@@ -127,6 +127,11 @@ def test_storage_holding_another_value_refuses_the_launch(
     frame.get_by_text("This launch could not be accepted").wait_for()
     text = frame.locator("main").inner_text()
     assert "did not confirm that this launch began in this browser" in text
-    assert "platform_storage_unconfirmed" in text
+    assert _error_code(frame) == "platform_storage_unconfirmed"
     assert [x["proof"] for x in launches] == [None]
     assert _sessions_of(db, lms.origin) == 0
+
+
+def _error_code(frame) -> str | None:
+    """Return the failed check's code the error page carries (under "Technical details")."""
+    return frame.locator("[data-error-code]").first.get_attribute("data-error-code")
