@@ -55,4 +55,21 @@ def register(cli: click.Group) -> None:
         )
         if settings.demo:
             click.echo(f"Demo platform (launch leadpath without an LMS): {settings.base_url}/demo")
+            admin = _demo_admin(settings)
+            click.echo(
+                f"LRS browser: {settings.base_url}/admin/lrs — sign in as {admin.username}"
+                f" with the password {admin.password} (demo only; also shown on /demo)"
+            )
         run(host=host, port=port, workers=workers, data_dir=settings.data_dir)
+
+
+def _demo_admin(settings):
+    """The demo's LRS administrator (made on first use) for the sign-in `make run` prints."""
+    from lti_tool.db import Database
+    from lti_tool.demo.accounts import ensure_demo_admin
+
+    database = Database(settings.database_url)
+    try:
+        return ensure_demo_admin(settings.data_dir, database.engine)
+    finally:
+        database.engine.dispose()

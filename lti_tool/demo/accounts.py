@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import Engine
 
 USERNAME = "demo-admin"
 PASSWORD_FILE = "demo-admin-password"
@@ -26,16 +27,20 @@ class DemoAdmin:
 
 
 def demo_admin() -> DemoAdmin:
-    """Return the demo administrator, creating the account on first use."""
+    """Return the demo administrator of the running app, creating the account on first use."""
+    settings = current_app.config["LEADPATH"]
+    return ensure_demo_admin(Path(settings.data_dir), current_app.extensions["leadpath.db"].engine)
+
+
+def ensure_demo_admin(data_dir: Path, engine: Engine) -> DemoAdmin:
+    """Return the demo administrator of a data directory and database, creating it if needed."""
     from lti_tool.signing_keys import write_private_file
     from xapi.lrs.admins import set_admin
 
-    settings = current_app.config["LEADPATH"]
-    path = Path(settings.data_dir) / PASSWORD_FILE
+    path = data_dir / PASSWORD_FILE
     if not path.exists():
         write_private_file(path, secrets.token_urlsafe(12).encode())
     password = path.read_text().strip()
-    engine = current_app.extensions["leadpath.db"].engine
     key = f"{engine.url}|{password}"
     if key not in _ready:
         set_admin(engine, USERNAME, password)

@@ -116,6 +116,10 @@ def test_serve_creates_keys_migrates_prints_the_urls_and_answers(tmp_path):
         f"Demo platform (launch leadpath without an LMS): {base}/demo",
     ):
         assert line in output
+    # The LRS browser's demo sign-in is printed, and it is the one /demo shows.
+    printed = re.search(r"LRS browser: (\S+) — sign in as (\S+) with the password (\S+) ", output)
+    assert printed and printed[1] == f"{base}/admin/lrs" and printed[2] == "demo-admin"
+    assert f"<code>{printed[3]}</code>" in demo.text
     key = tmp_path / "var" / "keys" / "tool-0001.pem"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert (tmp_path / "var" / "leadpath.db").exists()
