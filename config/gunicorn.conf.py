@@ -45,7 +45,19 @@ if (_dir := _data_dir()) is not None:
 
 wsgi_app = "lti_tool:create_app()"
 bind = os.environ.get("LEADPATH_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("LEADPATH_WORKERS", multiprocessing.cpu_count() * 2))
+
+
+def _workers() -> int:
+    """LEADPATH_WORKERS, or two per CPU; a value that is not a whole number stops with one line."""
+    raw = os.environ.get("LEADPATH_WORKERS", "").strip()
+    if not raw:
+        return multiprocessing.cpu_count() * 2
+    if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+        sys.exit(f"Error: LEADPATH_WORKERS must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
+
+
+workers = _workers()
 worker_class = "gthread"
 threads = 4
 timeout = 60

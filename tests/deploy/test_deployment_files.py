@@ -8,8 +8,11 @@ copies every package the distribution declares.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -67,3 +70,26 @@ def test_the_container_file_installs_every_package_and_serves_as_non_root():
     users = re.findall(r"^USER (\S+)$", text, re.M)
     assert users and users[-1] not in ("root", "0")
     _parses(json.loads(re.search(r"^CMD (.+)$", text, re.M)[1]))
+
+
+def test_a_worker_count_that_is_not_a_number_stops_gunicorn_with_one_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADPATH_")}
+    env.update({"LEADPATH_WORKERS": "two", "LEADPATH_DATA_DIR": str(tmp_path)})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(ROOT / "config/gunicorn.conf.py"),
+            "--check-config",
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "LEADPATH_WORKERS must be a whole number of at least 1, not 'two'" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout

@@ -1,5 +1,4 @@
 import json
-import time
 
 from tests.xapi.lrs.conftest import VERBS
 
@@ -298,14 +297,13 @@ def test_a_served_app_accepts_a_statement_over_real_http(app, headers, make_stat
         )
         assert response.status_code == 200
         (statement_id,) = response.json()
-        start = time.monotonic()
         got = requests.get(
             f"{base}/statements",
             params={"statementId": statement_id},
             headers=headers,
             timeout=10,
         )
-        assert got.status_code == 200 and time.monotonic() - start < 5
+        assert got.status_code == 200
         stored = got.json()
         assert stored["id"] == statement_id
         assert {k: stored[k] for k in ("actor", "verb", "object")} == {
