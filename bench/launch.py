@@ -494,6 +494,19 @@ def describe_code() -> str:
     )
 
 
+def describe_libraries() -> str:
+    """Return the installed versions of the libraries both tools launch with."""
+    from importlib import metadata
+
+    found = []
+    for name in ("pylti1p3next", "PyLTI1p3", "PyJWT", "cryptography", "Flask", "SQLAlchemy"):
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return ", ".join(found)
+
+
 def _on_signal(signum, _frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -563,6 +576,7 @@ def main() -> int:
 
         print(f"machine: {describe_machine()}")
         print(f"leadpath code: {describe_code()}")
+        print(f"libraries: {describe_libraries()}")
         print(
             f"gunicorn: {args.workers} workers x gthread {args.threads} threads per tool; "
             f"driver: {args.concurrency} client processes on the same machine; "

@@ -11,31 +11,67 @@ from __future__ import annotations
 
 import weakref
 
+from sqlalchemy import Insert, Table, bindparam, insert
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.expression import BindParameter
+from sqlalchemy.types import NullType, TypeEngine
+
+
+def typed_insert(table: Table, columns) -> Insert:
+    """Return INSERT INTO table (columns) with one bindparam per column, typed as the column."""
+    return insert(table).values(
+        {name: bindparam(name, type_=table.c[name].type) for name in columns}
+    )
+
+
+def _bind_types(statement) -> dict[str, TypeEngine]:
+    """Return {bindparam name: its type} for the typed bind parameters of a statement."""
+    return {
+        element.key: element.type
+        for element in visitors.iterate(statement)
+        if isinstance(element, BindParameter) and not isinstance(element.type, NullType)
+    }
 
 
 class _Compiled:
-    """One statement's SQL text, parameter order and value processors for one dialect."""
+    """One statement's SQL text, parameter order and value processors for one dialect.
 
-    def __init__(self, statement, dialect: Dialect):
-        compiled = statement.compile(dialect=dialect)
-        self.sql = compiled.string
+    Built from public Core API only: `construct_expanded_state` gives the SQL and the parameter
+    names in order; each bind parameter's type gives its value processor (so every bindparam
+    needs a type: a comparison with a column gives one, an INSERT's values need `type_=`);
+    `exported_columns` gives the columns a SELECT or a RETURNING yields, whose types process
+    the row read back.
+    """
+
+    def __init__(self, statement, dialect: Dialect, values: dict):
+        state = statement.compile(dialect=dialect).construct_expanded_state(values)
+        self.sql = state.statement
         self.dialect = dialect
-        by_name = {name: bind for bind, name in compiled.bind_names.items()}
-        self.names = list(compiled.positiontup) if dialect.positional else list(by_name)
-        self.positional = dialect.positional
+        self.positional = state.positiontup is not None
+        self.names = list(state.positiontup if self.positional else state.parameters)
+        if state.parameter_expansion or not set(self.names) <= set(values):
+            raise ValueError(
+                "A prepared statement takes plain bindparam names and no expanding parameters; "
+                f"this one binds {sorted(self.names)}."
+            )
+        types = _bind_types(statement)
+        untyped = sorted(set(self.names) - set(types))
+        if untyped:
+            raise ValueError(
+                f"Give bindparam {', '.join(untyped)} a type (bindparam(name, type_=column.type)) "
+                "so its values are processed as SQLAlchemy would."
+            )
         self.bind = {
             name: proc
-            for name, bind in by_name.items()
-            if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect))
+            for name in self.names
+            if (proc := types[name].dialect_impl(dialect).bind_processor(dialect))
         }
-        columns = getattr(statement, "selected_columns", None) or getattr(
-            statement, "_returning", ()
-        )
         self.result = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in statement.exported_columns
         ]
         self.processes_rows = any(self.result)
 
@@ -61,10 +97,11 @@ class Prepared:
         self.statement = statement
         self._compiled: weakref.WeakKeyDictionary[Dialect, _Compiled] = weakref.WeakKeyDictionary()
 
-    def _for(self, dialect: Dialect) -> _Compiled:
+    def _for(self, dialect: Dialect, values: dict) -> _Compiled:
+        """Compile for this dialect on first use (the first call's values name the binds)."""
         compiled = self._compiled.get(dialect)
         if compiled is None:
-            compiled = self._compiled[dialect] = _Compiled(self.statement, dialect)
+            compiled = self._compiled[dialect] = _Compiled(self.statement, dialect, values)
         return compiled
 
     def _run(self, executor, values: dict, fetch: bool):
@@ -74,7 +111,7 @@ class Prepared:
         owned = isinstance(executor, Engine)
         dbapi_connection = executor.raw_connection() if owned else executor.connection
         dialect = executor.dialect
-        compiled = self._for(dialect)
+        compiled = self._for(dialect, values)
         parameters = compiled.parameters(values)
         try:
             cursor = dbapi_connection.cursor()

@@ -1,4 +1,7 @@
-"""The benchmark's peer: a bare Flask + pylti1p3 2.0 tool with only /login and /launch.
+"""The benchmark's peer: a bare Flask + pylti1p3 tool with only /login and /launch.
+
+It runs on whichever distribution provides `pylti1p3` in the interpreter (pylti1p3 2.0.0 or
+pylti1p3next 2.0.2; bench/launch.py prints which).
 
 Configured the way pylti1p3's own examples are (ToolConfDict, the default cookie-session
 launch storage, cookie check off) plus what DESIGN.md calls "its JWKS cached": with a

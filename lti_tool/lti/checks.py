@@ -19,7 +19,6 @@ from pylti1p3.message_validators import get_validators
 from lti_tool.lti import claims as c
 from lti_tool.lti.errors import ADMIN_CHECK_REGISTRATION, LaunchError, platform_pending
 from lti_tool.lti.jwks import PlatformKeyCache
-from lti_tool.lti.jws import decode_rs256
 from lti_tool.lti.login import STATE_COOKIE_PREFIX, is_our_url
 from lti_tool.lti.registry import PlatformDirectory, PlatformInfo
 from lti_tool.lti.state import PendingLogin
@@ -140,9 +139,14 @@ def _check_audience(body: dict, client_id: str) -> None:
         )
 
 
-def _verify_signature(token: str, key: object, leeway: int) -> dict:
+# PyJWT verifies the signature and the registered claims; `aud`, `iss`, `nonce` and the LTI
+# claims are leadpath's own checks below, so each failure keeps its named code.
+_DECODE_OPTIONS = {"require": ["exp", "iat"], "verify_aud": False}
+
+
+def _verify_signature(token: str, key: jwt.PyJWK, leeway: int) -> dict:
     try:
-        return decode_rs256(token, key, leeway)
+        return jwt.decode(token, key, algorithms=["RS256"], leeway=leeway, options=_DECODE_OPTIONS)
     except jwt.ExpiredSignatureError:
         code, detail = "token_expired", "The id_token has expired ('exp' is in the past)."
     except jwt.ImmatureSignatureError:

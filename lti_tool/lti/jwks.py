@@ -17,20 +17,20 @@ MIN_REFRESH_INTERVAL = 10.0  # seconds between forced refreshes of one URL
 
 @dataclass
 class _CachedSet:
-    keys: dict[str, object] = field(default_factory=dict)
+    keys: dict[str, jwt.PyJWK] = field(default_factory=dict)
     fetched_at: float = 0.0
 
 
-def parse_key_set(key_set: dict) -> dict[str, object]:
-    """Return {kid: public key object} for the RS256 signing keys of a JWKS."""
-    parsed: dict[str, object] = {}
+def parse_key_set(key_set: dict) -> dict[str, jwt.PyJWK]:
+    """Return {kid: PyJWK bound to RS256} for the RS256 signing keys of a JWKS."""
+    parsed: dict[str, jwt.PyJWK] = {}
     for jwk in key_set.get("keys", []) if isinstance(key_set, dict) else []:
         if not isinstance(jwk, dict) or not jwk.get("kid") or jwk.get("kty") != "RSA":
             continue
         if jwk.get("alg", "RS256") != "RS256" or jwk.get("use", "sig") != "sig":
             continue
         try:
-            parsed[jwk["kid"]] = jwt.PyJWK(jwk, algorithm="RS256").key
+            parsed[jwk["kid"]] = jwt.PyJWK(jwk, algorithm="RS256")
         except (jwt.PyJWKError, ValueError, TypeError):
             continue
     return parsed
@@ -45,13 +45,13 @@ class PlatformKeyCache:
         self.http = requests.Session()
         self.http.headers["User-Agent"] = user_agent
         self._sets: dict[str, _CachedSet] = {}
-        self._inline: dict[str, dict[str, object]] = {}
+        self._inline: dict[str, dict[str, jwt.PyJWK]] = {}
         # The same key set object comes back on every launch (registrations are cached), so it
         # is recognised by identity before its fingerprint is computed; entries hold the object.
-        self._inline_seen: dict[int, tuple[dict, dict[str, object]]] = {}
+        self._inline_seen: dict[int, tuple[dict, dict[str, jwt.PyJWK]]] = {}
         self._lock = threading.Lock()
 
-    def key_for(self, *, kid: str, key_set_url: str | None, key_set: dict | None) -> object:
+    def key_for(self, *, kid: str, key_set_url: str | None, key_set: dict | None) -> jwt.PyJWK:
         """Return the public key with this kid, fetching or refreshing the JWKS as needed."""
         if key_set:
             keys = self._inline_keys(key_set)
@@ -79,7 +79,7 @@ class PlatformKeyCache:
             raise self._unknown_kid(kid, key_set_url)
         return fresh.keys[kid]
 
-    def _inline_keys(self, key_set: dict) -> dict[str, object]:
+    def _inline_keys(self, key_set: dict) -> dict[str, jwt.PyJWK]:
         seen = self._inline_seen.get(id(key_set))
         if seen is not None and seen[0] is key_set:
             return seen[1]

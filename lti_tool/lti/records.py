@@ -35,7 +35,7 @@ from lti_tool.models import (
     new_uuid,
     utcnow,
 )
-from lti_tool.prepared import Prepared
+from lti_tool.prepared import Prepared, typed_insert
 
 # Claims kept with a launch session for later requests (services, presentation, custom).
 _KEPT_CLAIMS = (
@@ -74,9 +74,7 @@ _SESSION_COLUMNS = (
     "created_at",
     "expires_at",
 )
-_INSERT_LAUNCH_SESSION = Prepared(
-    insert(LaunchSession.__table__).values({name: bindparam(name) for name in _SESSION_COLUMNS})
-)
+_INSERT_LAUNCH_SESSION = Prepared(typed_insert(LaunchSession.__table__, _SESSION_COLUMNS))
 _users = PlatformUser.__table__
 _PROFILE = ("name", "given_name", "family_name", "email")
 _SELECT_USER = Prepared(

@@ -20,13 +20,13 @@ from datetime import timedelta
 from typing import Protocol
 
 from flask import Flask, current_app
-from sqlalchemy import bindparam, delete, event, insert, select, update
+from sqlalchemy import bindparam, delete, event, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool.db import Database
 from lti_tool.lti.errors import LaunchError
 from lti_tool.models import LaunchState, utcnow
-from lti_tool.prepared import Prepared
+from lti_tool.prepared import Prepared, typed_insert
 
 EXTENSION_KEY = "leadpath.launch_state"
 RESTART_HINT = "Start the activity again from the course page; each launch link works once."
@@ -97,9 +97,7 @@ class DatabaseLaunchStore:
     def __init__(self, db: Database):
         self.db = db
         t = self.table = LaunchState.__table__
-        self._insert = Prepared(
-            insert(t).values({name: bindparam(name) for name in _COLUMNS + ("expires_at",)})
-        )
+        self._insert = Prepared(typed_insert(t, _COLUMNS + ("expires_at",)))
         self._peek = Prepared(
             select(*(t.c[name] for name in _COLUMNS[1:]), t.c.used_at, t.c.expires_at).where(
                 t.c.state == bindparam("state")
