@@ -137,6 +137,7 @@ _PARSERS: dict[str, tuple[Any, str]] = {
     "key_retire_seconds": (_parse_nonnegative_int, "a whole number of seconds such as 604800"),
     "key_reload_seconds": (_parse_positive_float, "a number of seconds such as 30"),
     "session_hours": (_parse_nonnegative_int, "a whole number of hours such as 8"),
+    "session_idle_minutes": (_parse_positive_int, "a whole number of minutes such as 60"),
     "proxy_fix": (_parse_nonnegative_int, "the number of proxies in front of leadpath, e.g. 1"),
     "log_level": (_parse_log_level, "one of DEBUG, INFO, WARNING, ERROR"),
     "xapi_include_pii": (_parse_bool, "true or false"),
@@ -192,6 +193,7 @@ class Settings:
     key_retire_seconds: int = 604800
     key_reload_seconds: float = 30.0
     session_hours: int = 8
+    session_idle_minutes: int = 60
     proxy_fix: int = 0
     log_level: str = "INFO"
     xapi_include_pii: bool = False
