@@ -54,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         design_system,
         errors,
         framework_pages,
+        headers,
         health,
         logs,
         metrics,
@@ -78,6 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     signing_keys.init_app(app)
     launch_state.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     design_system.init_app(app)
     framework_versions.init_app(app)
     for blueprint in (

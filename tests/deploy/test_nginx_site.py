@@ -50,7 +50,8 @@ def test_the_site_adds_its_policy_only_where_the_app_sent_none(tmp_path):
     ], "nginx, which ends TLS, decides HSTS"
     policy = bare.headers["Content-Security-Policy"]
     assert "frame-ancestors 'self' https://moodle.example.ac.uk" in policy
-    assert "object-src 'none'" in policy and "base-uri 'self'" in policy
+    assert "object-src 'none'" in policy and "base-uri 'none'" in policy
+    assert "unsafe-inline" not in policy and "script-src 'self';" in policy
     assert bare.raw.headers.getlist("X-Content-Type-Options") == ["nosniff"]
     assert "X-Frame-Options" not in bare.headers, "the learning platform shows leadpath in a frame"
     assert metrics.status_code == 200

@@ -94,3 +94,17 @@ class Visitor:
         )
         assert response.status_code in status, (path, response.status_code, response.text[:500])
         return response
+
+
+def watch_csp(page) -> list[str]:
+    """Collect every Content-Security-Policy violation chromium reports in the page."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            violations.append(f"{page.url}: {m.text}")
+            if "Content Security Policy" in m.text
+            else None
+        ),
+    )
+    return violations
