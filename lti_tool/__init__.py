@@ -65,7 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         site,
         workers,
     )
-    from lti_tool.assess import feedback_views, framework_versions, supervision_views
+    from lti_tool.assess import activity, feedback_views, framework_versions, supervision_views
     from lti_tool.assess import views as assess_views
     from lti_tool.identity import views as identity_views
     from lti_tool.identity.lrs_persons import LearnerLinks
@@ -99,6 +99,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         profile_pages.bp,
     ):
         app.register_blueprint(blueprint)
+    activity.init_app(app)
     identity_views.init_app(app)  # before statements: a launch's link is made before its statement
     recording.init_app(app)
     lrs_http.init_app(
