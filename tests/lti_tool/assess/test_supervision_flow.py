@@ -380,7 +380,8 @@ def test_a_mentor_sees_and_reviews_only_the_learners_role_scope_mentor_names(cli
     )
     assert sent.status_code == 404
     with db.transaction() as session:
-        assert session.get(Validation, other) is None
+        stored = select(Validation).where(Validation.attempt_id == other)
+        assert session.scalar(stored) is None
 
 
 def test_a_mentor_without_role_scope_mentor_sees_no_one(client, platform, db):
