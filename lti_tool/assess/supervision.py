@@ -181,12 +181,12 @@ def review_rows(session: Session, attempt: Attempt) -> list[dict]:
 
 def submit_review(session: Session, launch: LaunchSession, attempt_id: str, form) -> Validation:
     """Store the supervisor's stages and comments; on sign-off, queue the statements."""
+    attempt = reviewable(session, launch, attempt_id, lock=True)  # authorised before read
     if form.get("attempt_id") != attempt_id:
         raise invalid("The form does not belong to this self-assessment.")
     action = form.get("action")
     if action not in ACTIONS:
         raise invalid("Choose whether to save the review or to sign it off.")
-    attempt = reviewable(session, launch, attempt_id, lock=True)
     validation = session.scalar(
         select(Validation).where(Validation.attempt_id == attempt.id).with_for_update()
     )
