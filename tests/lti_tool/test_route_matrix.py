@@ -101,6 +101,7 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/demo/jwks"): EVERYONE,
     ("POST", "/demo/start"): EVERYONE,
     ("GET", "/xapi/about"): EVERYONE,
+    ("GET", "/metrics"): NOBODY,  # Prometheus's bearer token only
     # Inside a launch.
     ("GET", "/home"): LAUNCH,
     ("GET", "/identity"): LAUNCH,
@@ -167,6 +168,16 @@ def _routes(app) -> set[tuple[str, str]]:
         for rule in app.url_map.iter_rules()
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
+
+
+@pytest.fixture(scope="module")
+def app(base_settings):
+    """The app with every optional part on (the demo, /metrics), so every route is listed."""
+    from lti_tool import create_app
+
+    application = create_app({**base_settings, "metrics": True, "metrics_token": "m" * 40})
+    yield application
+    application.extensions["leadpath.db"].engine.dispose()
 
 
 def test_every_route_has_an_entry_and_every_entry_a_route(app):
