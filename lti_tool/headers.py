@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, request
 from sqlalchemy import select
 
+from lti_tool.lti.claims import LAUNCH_PRESENTATION
 from lti_tool.models import Platform
 
 HSTS = "max-age=31536000; includeSubDomains"
@@ -99,8 +100,13 @@ def frame_ancestors() -> str:
     sources = ["'self'", *current_app.extensions["leadpath.platform_origins"].get()]
     sources += list(settings.frame_ancestors)
     if (launch := g.get("launch_session")) is not None:
-        # A platform registered in the last ORIGINS_TTL seconds: its launch names it.
+        # The launch's own platform (registered in the last ORIGINS_TTL seconds, perhaps) and
+        # the page it returns to, which the platform signed (Canvas's school address).
+        presentation = (launch.claims or {}).get(LAUNCH_PRESENTATION)
+        return_url = presentation.get("return_url") if isinstance(presentation, dict) else None
         if origin := origin_of(launch.platform_user.issuer):
+            sources.append(origin)
+        if isinstance(return_url, str) and (origin := origin_of(return_url)):
             sources.append(origin)
     if request.endpoint == "lti_registration.register":
         # Dynamic registration runs in the registering platform's page, before it is known.

@@ -104,3 +104,10 @@ def test_no_template_carries_inline_script_style_or_event_handler():
         assert not re.search(r"<style|\sstyle=", text), f"inline style in {template}"
         assert not re.search(r"\son[a-z]+=", text), f"event handler attribute in {template}"
         assert "javascript:" not in text, f"javascript: URL in {template}"
+
+
+def test_a_launch_page_may_be_framed_by_the_page_the_platform_returns_to(client, platform):
+    presentation = {"document_target": "iframe", "return_url": "https://school.example.test/x"}
+    landed = launch(client, platform, **{LTI + "launch_presentation": presentation})
+    ancestors = _directives(client.get(landed.location))["frame-ancestors"].split()
+    assert "https://school.example.test" in ancestors
