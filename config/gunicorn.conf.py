@@ -65,5 +65,8 @@ graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
 errorlog = "-"
+# Launch-session tokens (ls=), rater links and registration invitations are bearer tokens:
+# the access log shows them as [redacted].
+logger_class = "lti_tool.redaction.AccessLogger"
 # TLS ends at the proxy: set LEADPATH_PROXY_FIX=1 so leadpath trusts X-Forwarded-Proto/Host.
 forwarded_allow_ips = os.environ.get("LEADPATH_FORWARDED_ALLOW_IPS", "127.0.0.1")

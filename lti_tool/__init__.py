@@ -54,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         design_system,
         errors,
         framework_pages,
+        headers,
         health,
         logs,
         metrics,
@@ -64,7 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         site,
         workers,
     )
-    from lti_tool.assess import feedback_views, framework_versions, supervision_views
+    from lti_tool.assess import activity, feedback_views, framework_versions, supervision_views
     from lti_tool.assess import views as assess_views
     from lti_tool.identity import views as identity_views
     from lti_tool.identity.lrs_persons import LearnerLinks
@@ -78,6 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     signing_keys.init_app(app)
     launch_state.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     design_system.init_app(app)
     framework_versions.init_app(app)
     for blueprint in (
@@ -97,6 +99,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         profile_pages.bp,
     ):
         app.register_blueprint(blueprint)
+    activity.init_app(app)
     identity_views.init_app(app)  # before statements: a launch's link is made before its statement
     recording.init_app(app)
     lrs_http.init_app(

@@ -50,10 +50,18 @@ def protect_sqlite(url: str) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL (checkpoints every ~40 MB), foreign keys, busy timeout."""
+    """Create an engine; SQLite gets WAL (checkpoints every ~40 MB), foreign keys, busy timeout.
+
+    `hide_parameters`: a failed statement's error (and so a logged traceback) names the SQL but
+    not its values, which hold names, emails and answers.
+    """
     if url.startswith("sqlite"):
         protect_sqlite(url)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - exercised implicitly
@@ -77,6 +85,7 @@ def make_engine(url: str) -> Engine:
         pool_size=10,
         max_overflow=20,
         connect_args={"connect_timeout": 10},
+        hide_parameters=True,
     )
 
 

@@ -1,4 +1,7 @@
-"""Structured (one JSON object per line) logging with a request id on every line."""
+"""Structured (one JSON object per line) logging with a request id on every line.
+
+Bearer tokens in any URL a line mentions are redacted (`lti_tool.redaction`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
+
+from lti_tool.redaction import protect_werkzeug_log, redact
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 logger = logging.getLogger("leadpath")
@@ -32,7 +37,7 @@ class JsonFormatter(logging.Formatter):
         line.update({k: v for k, v in getattr(record, "fields", {}).items() if v is not None})
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+        return redact(json.dumps(line, default=str))
 
 
 def event(name: str, level: int = logging.INFO, **fields) -> None:
@@ -62,6 +67,7 @@ def current_request_id() -> str | None:
 def init_app(app: Flask) -> None:
     """Give every request an id (X-Request-Id if the proxy sent a sane one) and echo it back."""
     configure(app.config["LEADPATH"].log_level)
+    protect_werkzeug_log()
 
     @app.before_request
     def _assign_request_id():

@@ -208,6 +208,7 @@ class LaunchSession(Base):
     claims: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    client_hash: Mapped[str | None] = mapped_column(String(64))
     platform_user: Mapped[PlatformUser] = relationship()
     course: Mapped[Course | None] = relationship()
     resource_link: Mapped[ResourceLink | None] = relationship()

@@ -20,13 +20,6 @@ from lti_tool.sessions import current_launch, launch_required, launch_url
 bp = Blueprint("pages", __name__)
 
 
-@bp.after_app_request
-def _security_headers(response):
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    return response
-
-
 @bp.app_context_processor
 def _template_helpers():
     return {"launch_url": launch_url}

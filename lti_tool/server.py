@@ -86,6 +86,7 @@ def run(host: str, port: int, workers: int, data_dir: Path) -> None:
             "threads": 4,
             "worker_class": "gthread",
             "accesslog": "-",
+            "logger_class": "lti_tool.redaction.AccessLogger",
             "timeout": 60,
             "graceful_timeout": 20,
             "post_fork": post_fork,

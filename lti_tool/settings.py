@@ -110,6 +110,15 @@ def _parse_token(raw: str) -> str:
     return raw.strip()
 
 
+def _parse_origins(raw: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in raw.replace(",", " ").split())
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path:
+            raise ValueError
+    return origins
+
+
 def _parse_log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -137,6 +146,11 @@ _PARSERS: dict[str, tuple[Any, str]] = {
     "key_retire_seconds": (_parse_nonnegative_int, "a whole number of seconds such as 604800"),
     "key_reload_seconds": (_parse_positive_float, "a number of seconds such as 30"),
     "session_hours": (_parse_nonnegative_int, "a whole number of hours such as 8"),
+    "session_idle_minutes": (_parse_positive_int, "a whole number of minutes such as 60"),
+    "frame_ancestors": (
+        _parse_origins,
+        "origins separated by spaces, such as https://school.instructure.com",
+    ),
     "proxy_fix": (_parse_nonnegative_int, "the number of proxies in front of leadpath, e.g. 1"),
     "log_level": (_parse_log_level, "one of DEBUG, INFO, WARNING, ERROR"),
     "xapi_include_pii": (_parse_bool, "true or false"),
@@ -192,6 +206,8 @@ class Settings:
     key_retire_seconds: int = 604800
     key_reload_seconds: float = 30.0
     session_hours: int = 8
+    session_idle_minutes: int = 60
+    frame_ancestors: tuple[str, ...] = ()
     proxy_fix: int = 0
     log_level: str = "INFO"
     xapi_include_pii: bool = False

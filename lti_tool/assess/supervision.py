@@ -23,6 +23,7 @@ from lti_tool.assess.stage_forms import element_paths, invalid, read_comment, re
 from lti_tool.assess.statement_context import attempt_context as learner_context
 from lti_tool.assess.statement_context import element_event, queue_for_attempt
 from lti_tool.errors import UserFacingError
+from lti_tool.lti.roles import mentee_scope
 from lti_tool.models import LaunchSession, PlatformUser, utcnow
 from xapi import statements as xs
 
@@ -73,7 +74,7 @@ def course_attempts(session: Session, launch: LaunchSession) -> tuple[list, list
     course_id = launch.course_id
     if course_id is None:
         return [], []
-    rows = session.execute(
+    query = (
         select(Attempt, PlatformUser, Validation)
         .join(PlatformUser, PlatformUser.id == Attempt.platform_user_id)
         .outerjoin(Validation, Validation.attempt_id == Attempt.id)
@@ -84,7 +85,13 @@ def course_attempts(session: Session, launch: LaunchSession) -> tuple[list, list
             Attempt.learner_id != launch.platform_user.learner_id,
         )
         .order_by(Attempt.completed_at.desc(), Attempt.id)
-    ).all()
+    )
+    scope = mentee_scope(launch.roles, launch.claims)
+    if scope is not None:
+        query = query.where(
+            PlatformUser.issuer == launch.platform_user.issuer, PlatformUser.sub.in_(scope)
+        )
+    rows = session.execute(query).all()
     pending = [r for r in rows if r[2] is None or r[2].signed_off_at is None]
     done = [r for r in rows if r[2] is not None and r[2].signed_off_at is not None]
     return pending, done
@@ -102,6 +109,11 @@ def reviewable(session: Session, launch: LaunchSession, attempt_id: str, *, lock
         or attempt.course_id != launch.course_id
     ):
         raise _not_found()
+    scope = mentee_scope(launch.roles, launch.claims)
+    if scope is not None:
+        learner = session.get(PlatformUser, attempt.platform_user_id)
+        if learner.issuer != launch.platform_user.issuer or learner.sub not in scope:
+            raise _not_found()  # a mentor sees only the learners role_scope_mentor names
     if attempt.learner_id == launch.platform_user.learner_id:
         raise UserFacingError(
             "You cannot validate your own self-assessment.",
@@ -169,12 +181,12 @@ def review_rows(session: Session, attempt: Attempt) -> list[dict]:
 
 def submit_review(session: Session, launch: LaunchSession, attempt_id: str, form) -> Validation:
     """Store the supervisor's stages and comments; on sign-off, queue the statements."""
+    attempt = reviewable(session, launch, attempt_id, lock=True)  # authorised before read
     if form.get("attempt_id") != attempt_id:
         raise invalid("The form does not belong to this self-assessment.")
     action = form.get("action")
     if action not in ACTIONS:
         raise invalid("Choose whether to save the review or to sign it off.")
-    attempt = reviewable(session, launch, attempt_id, lock=True)
     validation = session.scalar(
         select(Validation).where(Validation.attempt_id == attempt.id).with_for_update()
     )

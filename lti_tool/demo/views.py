@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import jwt
 from flask import Blueprint, abort, current_app, redirect, render_template, request
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.db import get_db
@@ -16,6 +17,7 @@ from lti_tool.demo import catalogue as cat
 from lti_tool.demo.platform_key import EXTENSION_KEY
 from lti_tool.lti import claims as c
 from lti_tool.lti.registry import add_platform
+from lti_tool.models import Membership, PlatformUser
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
 # Kept for callers that name the first organisation's registration directly.
@@ -100,13 +102,31 @@ def _chosen(args) -> tuple[cat.DemoPlatform, cat.Activity, cat.Person]:
     return platform, activity, person
 
 
+def _mentees(platform) -> list[str]:
+    """Return the users a demo organisation's mentor supervises (its role_scope_mentor).
+
+    Everyone who launched from it as a learner; a real platform names a mentor's own mentees.
+    """
+    with get_db().sessions() as session:
+        rows = session.execute(
+            select(PlatformUser.sub, Membership.roles)
+            .join(Membership, Membership.platform_user_id == PlatformUser.id)
+            .where(PlatformUser.issuer == issuer(platform))
+        ).all()
+    learners = {sub for sub, roles in rows if "learner" in (roles or [])}
+    known = {p.sub for p in platform.people if p.roles == cat.LEARNER_ROLES}
+    return sorted(known | learners)
+
+
 def _claims(platform, activity, person, nonce: str) -> dict:
     settings = current_app.config["LEADPATH"]
     now = int(time.time())
     custom = {"assessment": activity.assessment, "framework": "lf-2011"}
     if activity.assessment in ("self", "360"):
         custom["career_phase"] = platform.career_phase
+    scope = {c.ROLE_SCOPE_MENTOR: _mentees(platform)} if person.roles == cat.MENTOR_ROLES else {}
     return {
+        **scope,
         "iss": issuer(platform),
         "aud": platform.client_id,
         "azp": platform.client_id,

@@ -23,6 +23,7 @@ from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.db import get_session
 from lti_tool.errors import UserFacingError
 from lti_tool.grades.queue import COLUMN_TAG, MAX_POINTS, SUBMISSION_REVIEW
+from lti_tool.headers import allow_form_target
 from lti_tool.lti import claims as c
 from lti_tool.lti.platform_urls import allowed as allowed_platform_url
 from lti_tool.lti.registry import find_platform, to_registration
@@ -210,6 +211,7 @@ def respond():
         message.pop(c.DEEP_LINKING_DATA, None)
     key = get_keys().active
     token = jwt.encode(message, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+    allow_form_target(return_url)
     return render_template(
         "autopost.html",
         action=return_url,

@@ -21,8 +21,11 @@ def same_origin(url: str, other: str) -> bool:
     return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port) and bool(a.hostname)
 
 
-def allowed(settings: Settings, url: object) -> bool:
-    """Return True for a URL leadpath may send a browser to or fetch for a platform."""
+def web_address(url: object) -> bool:
+    """Return True for an http(s) URL with a host and no credentials or control characters.
+
+    What a registration may hold; whether the browser is sent there is `allowed`'s decision.
+    """
     if not isinstance(url, str) or any(ord(ch) < 0x21 or ch == "\\" for ch in url):
         return False
     try:
@@ -30,8 +33,19 @@ def allowed(settings: Settings, url: object) -> bool:
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
         return False
-    if not parts.hostname or parts.username is not None or parts.password is not None:
+    return (
+        parts.scheme in {"http", "https"}
+        and bool(parts.hostname)
+        and parts.username is None
+        and parts.password is None
+    )
+
+
+def allowed(settings: Settings, url: object) -> bool:
+    """Return True for a URL leadpath may send a browser to or fetch for a platform."""
+    if not web_address(url):
         return False
+    parts = urlsplit(url)
     if parts.scheme == "https":
         return True
     if parts.scheme != "http":

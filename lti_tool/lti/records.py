@@ -73,6 +73,7 @@ _SESSION_COLUMNS = (
     "claims",
     "created_at",
     "expires_at",
+    "client_hash",
 )
 _INSERT_LAUNCH_SESSION = Prepared(typed_insert(LaunchSession.__table__, _SESSION_COLUMNS))
 _users = PlatformUser.__table__
@@ -140,6 +141,7 @@ class LaunchRecord:
     claims: dict
     created_at: datetime
     expires_at: datetime
+    client_hash: str | None
     platform_user: UserRecord | PlatformUser
     course: CourseRecord | None
     resource_link: LinkRecord | None
@@ -231,9 +233,17 @@ def purge_expired_sessions(session: Session) -> int:
 
 
 def record_launch(
-    db: Database, launch: CheckedLaunch, session_hours: int, on_recorded=None, claim=None
+    db: Database,
+    launch: CheckedLaunch,
+    lifetime: tuple[timedelta, timedelta],
+    on_recorded=None,
+    claim=None,
+    client_hash: str | None = None,
 ) -> tuple[str, LaunchRecord]:
     """Upsert everything the launch tells us and open a launch session, in one transaction.
+
+    `lifetime` is (at most, idle): the session ends after the first, or sooner when unused for
+    the second; `client_hash` names the browser it belongs to (see `lti_tool.sessions`).
 
     `claim(session)` uses up the login in that transaction (before the launch session is
     written); `on_recorded(session, launch_record)` runs inside it too (for statements).
@@ -298,7 +308,8 @@ def record_launch(
                     "roles": roles,
                     "claims": {k: claims[k] for k in _KEPT_CLAIMS if k in claims},
                     "created_at": utcnow(),
-                    "expires_at": utcnow() + timedelta(hours=session_hours),
+                    "expires_at": utcnow() + min(lifetime),
+                    "client_hash": client_hash,
                 }
                 _INSERT_LAUNCH_SESSION.execute(session, values)
                 launch_session = LaunchRecord(

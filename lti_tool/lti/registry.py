@@ -9,6 +9,7 @@ from pylti1p3.registration import Registration
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from lti_tool.lti.platform_urls import web_address
 from lti_tool.models import Deployment, Platform
 
 
@@ -72,6 +73,17 @@ def add_platform(
 
     Returns the platform and whether it was newly created.
     """
+    for option, url in (
+        ("--issuer", issuer),
+        ("--auth-url", auth_login_url),
+        ("--token-url", auth_token_url),
+        ("--jwks-url", key_set_url),
+    ):
+        if url is not None and not web_address(url):
+            raise RegistryError(
+                f"{option} must be an http(s) address with a host and no user name or password "
+                f"(got {url[:80]!r})."
+            )
     platform = find_platform(session, issuer, client_id)
     created = platform is None
     if created:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lti_tool.lti.claims import ROLE_SCOPE_MENTOR
+
 LEARNER = "learner"
 INSTRUCTOR = "instructor"
 MENTOR = "mentor"
@@ -67,3 +69,18 @@ def map_roles(uris: list[str]) -> list[str]:
 def is_staff(roles: list[str]) -> bool:
     """Return True for roles that see the course page rather than the learner page."""
     return bool({INSTRUCTOR, ADMINISTRATOR} & set(roles))
+
+
+def mentee_scope(roles: list[str], claims: dict) -> frozenset[str] | None:
+    """Return the user ids a mentor may see, or None when the roles are not limited.
+
+    A mentor (without an instructor's or administrator's role in the course) sees only the
+    learners the launch's `role_scope_mentor` claim names, by their `sub` on the same platform;
+    without that claim, no one.
+    """
+    if MENTOR not in roles or INSTRUCTOR in roles or ADMINISTRATOR in roles:
+        return None
+    named = claims.get(ROLE_SCOPE_MENTOR)
+    if not isinstance(named, list):
+        return frozenset()
+    return frozenset(s for s in named if isinstance(s, str))

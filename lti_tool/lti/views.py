@@ -15,7 +15,7 @@ from lti_tool.lti.records import record_launch
 from lti_tool.lti.registry import PlatformDirectory
 from lti_tool.lti.roles import is_staff
 from lti_tool.lti.state import get_store
-from lti_tool.sessions import launch_url
+from lti_tool.sessions import client_hash, launch_url, lifetime
 from lti_tool.signing_keys import get_keys
 
 bp = Blueprint("lti", __name__)
@@ -92,9 +92,10 @@ def launch():
     token, launch_session = record_launch(
         get_db(),
         launch,
-        settings.session_hours,
+        lifetime(),
         run_hooks,
         claim=lambda session: store.claim(session, launch.login.state),
+        client_hash=client_hash(),
     )
     events.launch_accepted.send(current_app._get_current_object(), message_type=launch.message_type)
     logs.event(

@@ -36,6 +36,10 @@ def test_the_site_adds_its_policy_only_where_the_app_sent_none(tmp_path):
             own = browser.get(nginx.base + "/own-policy")
             bare = browser.get(nginx.base + "/no-policy")
             metrics = browser.get(nginx.base + "/metrics")  # allowed from loopback
+            browser.get(nginx.base + "/home?ls=launch-token-1", headers={"Referer": "/x?ls=t2"})
+            browser.get(nginx.base + "/feedback/r/rater-token-3")
+            browser.get(nginx.base + "/lti/register?invitation=invite-token-4")
+            logged = (tmp_path / "leadpath.access.log").read_text()
         finally:
             nginx.stop()
     assert own.text == "/own-policy via https"
@@ -46,7 +50,12 @@ def test_the_site_adds_its_policy_only_where_the_app_sent_none(tmp_path):
     ], "nginx, which ends TLS, decides HSTS"
     policy = bare.headers["Content-Security-Policy"]
     assert "frame-ancestors 'self' https://moodle.example.ac.uk" in policy
-    assert "object-src 'none'" in policy and "base-uri 'self'" in policy
+    assert "object-src 'none'" in policy and "base-uri 'none'" in policy
+    assert "unsafe-inline" not in policy and "script-src 'self';" in policy
     assert bare.raw.headers.getlist("X-Content-Type-Options") == ["nosniff"]
     assert "X-Frame-Options" not in bare.headers, "the learning platform shows leadpath in a frame"
     assert metrics.status_code == 200
+    for token in ("launch-token-1", "t2", "rater-token-3", "invite-token-4"):
+        assert token not in logged, "a bearer token is in nginx's access log"
+    assert '"GET /home HTTP/1.1" 200' in logged
+    assert '"GET /feedback/r/[redacted] HTTP/1.1" 200' in logged

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import USER_AGENT
 from tests.support.services import unavailable
 
 CHROMIUM = os.environ.get("LEADPATH_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -54,7 +55,11 @@ def third_party_cookies_blocked(playwright, tmp_path):
     preferences = {"profile": {"cookie_controls_mode": 1, "block_third_party_cookies": True}}
     (profile / "Default" / "Preferences").write_text(json.dumps(preferences))
     context = playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        user_agent=USER_AGENT,
     )
     opened = context.pages[0] if context.pages else context.new_page()
     opened.set_default_timeout(15000)
@@ -64,7 +69,7 @@ def third_party_cookies_blocked(playwright, tmp_path):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context()
+    context = browser.new_context(user_agent=USER_AGENT)
     opened = context.new_page()
     opened.set_default_timeout(15000)
     yield opened

@@ -1,6 +1,7 @@
 """Every page, in chromium, at 320 and 1280 pixels wide: axe-core's WCAG 2.2 A and AA rules find
 nothing, nothing scrolls the page sideways, chart text stays at least 12 pixels, nothing is
-loaded from another site, and no page carries an inline script or style.
+loaded from another site, no page carries an inline script or style, and chromium reports no
+Content-Security-Policy violation on any of them.
 
 The pages and their markup do not depend on the database, so this sweep runs once, on the
 SQLite pass of the suite (it is skipped on the PostgreSQL pass, saying so); the PostgreSQL pass
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import update
 
-from tests.support.browser import Visitor, lti_launch
+from tests.support.browser import Visitor, lti_launch, watch_csp
 from tests.support.dynreg_platform import FakeLms
 from tests.support.lti_helpers import INSTRUCTOR, LEARNER, LTI, MENTOR, make_platform
 
@@ -221,6 +222,7 @@ def check_page(page, axe, live_server, name: str) -> None:
 
 
 def test_every_page_passes_axe_and_fits_320_and_1280(page, live_server, site, axe):
+    csp = watch_csp(page)
     outside = []
     page.on(
         "request",
@@ -236,12 +238,16 @@ def test_every_page_passes_axe_and_fits_320_and_1280(page, live_server, site, ax
         sent = response.text()  # as served: ready for a Content-Security-Policy without inline
         if re.search(r"<script(?![^>]*\bsrc=)", sent) or re.search(r"<style|\sstyle=", sent):
             problems.append(f"{name} carries an inline script or style")
+        if not response.header_value("Content-Security-Policy"):
+            problems.append(f"{name} has no Content-Security-Policy")
         problems += problems_of(page, axe, name)
     assert problems == []
     assert outside == []
+    assert csp == []
 
 
 def test_pages_after_a_form_is_sent_pass_too(page, live_server, site, axe):
+    csp = watch_csp(page)
     ls, fb, t = site["learner"], site["feedback"], site["teacher"]
     # The finish page with its error summary (an element unanswered).
     page.goto(f"{live_server}/assess/{site['open']}/finish?ls={ls}")
@@ -284,11 +290,13 @@ def test_pages_after_a_form_is_sent_pass_too(page, live_server, site, axe):
     page.get_by_role("button", name="Sign off", exact=True).click()
     page.wait_for_selector(".nhsuk-notification-banner")
     check_page(page, axe, live_server, "signed off")
+    assert csp == []
 
 
 def test_lrs_browser_pages_pass_too(page, live_server, site, axe, db):
     from lti_tool.demo.accounts import USERNAME
 
+    csp = watch_csp(page)
     page.goto(live_server + "/demo")
     password = page.locator("code").nth(1).inner_text()
     page.goto(live_server + "/admin/login")
@@ -313,6 +321,7 @@ def test_lrs_browser_pages_pass_too(page, live_server, site, axe, db):
     page.get_by_role("link", name="Details").first.click()
     page.wait_for_url("**/admin/lrs/statements/**")
     check_page(page, axe, live_server, "statement details")
+    assert csp == []
 
 
 def test_the_registration_page_passes_too(page, live_server, axe, db):
@@ -320,6 +329,7 @@ def test_the_registration_page_passes_too(page, live_server, axe, db):
 
     from lti_tool.lti import invitations
 
+    csp = watch_csp(page)
     invitation, _ = invitations.create(db.engine, timedelta(hours=1))
     with FakeLms("sweep-dynreg") as lms:
         page.route("**/static/registration.js", lambda route: route.abort())
@@ -329,9 +339,11 @@ def test_the_registration_page_passes_too(page, live_server, axe, db):
             page.get_by_role("heading", level=1).inner_text().startswith("leadpath is registered")
         )
         check_page(page, axe, live_server, "registration")
+    assert csp == []
 
 
 def test_the_page_that_carries_a_launch_on_passes_too(page, live_server, axe):
+    csp = watch_csp(page)
     page.route("**/static/autosubmit.js", lambda route: route.abort())  # stay on the page
     page.goto(live_server + "/demo")
     page.get_by_role("region", name="University of Northbridge").get_by_role(
@@ -339,6 +351,7 @@ def test_the_page_that_carries_a_launch_on_passes_too(page, live_server, axe):
     ).click()
     page.wait_for_selector("form[data-autosubmit]")
     check_page(page, axe, live_server, "autopost")
+    assert csp == []
 
 
 def _forward_to_embedded(db, live_server) -> None:

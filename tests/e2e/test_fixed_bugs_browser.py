@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import update
 
-from tests.support.browser import Visitor, lti_launch
+from tests.support.browser import USER_AGENT, Visitor, lti_launch
 from tests.support.lti_helpers import INSTRUCTOR, LEARNER, make_platform
 
 DOMAIN = "working-with-others"
@@ -88,7 +88,7 @@ def test_plurals_agree_with_their_counts(page, live_server, db):
 def test_a_line_manager_is_not_told_they_are_anonymous(browser, live_server, db):
     platform = make_platform(uuid.uuid4().hex[:10]).register(db)
     custom = {"assessment": "360", "domains": DOMAIN}
-    learner = browser.new_context().new_page()
+    learner = browser.new_context(user_agent=USER_AGENT).new_page()
     token = lti_launch(live_server, platform, "fx-lm", [LEARNER], custom, "f")
     learner.goto(f"{live_server}/feedback?ls={token}")
     learner.get_by_label("Rater group").select_option("line-manager")

@@ -8,6 +8,10 @@ import requests
 
 from tests.support.lti_helpers import LTI
 
+# A launch session works only from the browser that launched: the browser tests' chromium and
+# the HTTP launches these helpers make present one User-Agent, as one learner's browser would.
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) leadpath-tests Chrome/130.0 Safari/537.36"
+
 ORGANISATIONS = {
     "university": "University of Northbridge",
     "trust": "Riverside Hospitals NHS Trust",
@@ -36,6 +40,7 @@ def lti_launch(live_server, platform, sub, roles, custom, link_id, **extra):
     `extra` claims replace the test platform's defaults (None removes one).
     """
     http = requests.Session()
+    http.headers["User-Agent"] = USER_AGENT
     target = live_server + "/lti/launch"
     login = http.get(
         live_server + "/lti/login",
@@ -76,6 +81,7 @@ class Visitor:
 
     def __init__(self, live_server: str, token: str):
         self.base, self.token, self.http = live_server, token, requests.Session()
+        self.http.headers["User-Agent"] = USER_AGENT
 
     def get(self, path: str) -> str:
         response = self.http.get(self.base + path, params={"ls": self.token}, timeout=10)
@@ -88,3 +94,17 @@ class Visitor:
         )
         assert response.status_code in status, (path, response.status_code, response.text[:500])
         return response
+
+
+def watch_csp(page) -> list[str]:
+    """Collect every Content-Security-Policy violation chromium reports in the page."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            violations.append(f"{page.url}: {m.text}")
+            if "Content Security Policy" in m.text
+            else None
+        ),
+    )
+    return violations

@@ -91,6 +91,11 @@ def site(upstreams: list[str], http_port: int, https_port: int, cert: Path, key:
         "    listen [::]:443 ssl http2;\n": "",
         "/etc/ssl/certs/leadpath.example.ac.uk.pem": str(cert),
         "/etc/ssl/private/leadpath.example.ac.uk.key": str(key),
+        # The site's own log, plus the harness's log of which upstream served each request.
+        "    access_log /var/log/nginx/leadpath.access.log leadpath;\n": (
+            f"    access_log {cert.parent}/leadpath.access.log leadpath;\n"
+            f"    access_log {cert.parent}/access.log upstreams;\n"
+        ),
     }
     for old, new in changes.items():
         assert text.count(old) == 1, f"config/nginx-leadpath.conf no longer holds {old!r}"

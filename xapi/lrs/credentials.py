@@ -20,6 +20,7 @@ SCOPES = (
     "statements/read",
     "statements/read/mine",
     "state",
+    "state/shared",
     "define",
     "profile",
     "all/read",

@@ -25,12 +25,18 @@ _T = Document.__table__
 
 @dataclass(frozen=True)
 class Scope:
-    """Where a document lives: its resource kind, activity and/or agent, and registration."""
+    """Where a document lives: its resource kind, activity and/or agent, and registration.
+
+    `owner` partitions State documents by the credential that wrote them: each key has its
+    own, and "" is the namespace shared by keys with the `state/shared` scope (where State
+    documents written before ownership existed live).
+    """
 
     kind: str
     activity_id: str = ""
     agent: dict | None = None
     registration: str = ""
+    owner: str = ""
 
     @property
     def agent_key(self) -> str | None:
@@ -41,6 +47,8 @@ class Scope:
     def digest(self) -> str:
         """Return the hash naming the (kind, activity, agent) scope."""
         text = f"{self.kind}|{self.activity_id}|{agent_ifi(self.agent) if self.agent else ''}"
+        if self.owner:
+            text += f"|{self.owner}"
         return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -108,17 +108,22 @@ def _scopes(xreq: XRequest, scope: str) -> None:
         require(xreq, scope)
 
 
+SHARED_STATE = "state/shared"
+
+
 def state() -> Response:
-    """Serve the State resource."""
+    """Serve the State resource: each key sees the State documents it wrote (see `Scope`)."""
     xreq = start()
-    _scopes(xreq, "state")
+    reading = ("all/read",) if xreq.method in {"GET", "HEAD"} else ()
+    principal = require(xreq, "state", SHARED_STATE, *reading)
     allowed_args(xreq, {"activityId", "agent", "registration", "stateId", "since"})
     activity_id = p.iri(_required(xreq, "activityId"), "activityId")
     agent = _agent(xreq)
     registration = xreq.args.get("registration", "")
     if registration:
         p.uuid(registration, "registration")
-    scope = Scope("state", activity_id, agent, registration)
+    owner = "" if SHARED_STATE in principal.scopes else principal.key
+    scope = Scope("state", activity_id, agent, registration, owner)
     return _serve(xreq, scope, "stateId", require_precondition=False)
 
 

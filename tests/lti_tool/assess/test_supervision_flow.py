@@ -44,12 +44,17 @@ def learner_launch(client, platform, sub, context="course-1"):
     )
 
 
-def supervisor_launch(client, platform, sub, role=INSTRUCTOR, context="course-1"):
+def supervisor_launch(
+    client, platform, sub, role=INSTRUCTOR, context="course-1", mentees=("va-learner",)
+):
+    """Launch a supervisor; a mentor's role_scope_mentor names `mentees` (None: no claim)."""
     claims = {
         LTI + "custom": {"assessment": "validation"},
         LTI + "resource_link": VALIDATION_LINK,
         LTI + "context": {"id": context, "title": "Leadership"},
     }
+    if role == MENTOR and mentees is not None:
+        claims[LTI + "role_scope_mentor"] = list(mentees)
     return token_of(launch(client, platform, sub=sub, roles=[role], **claims))
 
 
@@ -356,3 +361,50 @@ def test_a_supervisor_cannot_validate_their_own_self_assessment(client, platform
     form = review_form(supervisor, attempt_id)
     assert client.post(f"/validation/attempts/{attempt_id}", data=form).status_code == 403
     assert _validation_row(db, attempt_id) is None
+
+
+def test_a_mentor_sees_and_reviews_only_the_learners_role_scope_mentor_names(client, platform, db):
+    mine = _launched_and_completed(client, db, platform, "va-mentee")
+    other = _launched_and_completed(client, db, platform, "va-not-mentee")
+    mentor = supervisor_launch(client, platform, "va-mentor", role=MENTOR, mentees=["va-mentee"])
+    listing = client.get(f"/validation?ls={mentor}").get_data(as_text=True)
+    assert f'data-attempt="{mine}"' in listing
+    assert f'data-attempt="{other}"' not in listing
+    assert client.get(f"/validation/attempts/{mine}?ls={mentor}").status_code == 200
+    for path in (f"/validation/attempts/{other}", f"/validation/attempts/{other}/sign-off"):
+        refused = client.get(f"{path}?ls={mentor}")
+        assert refused.status_code == 404 and error_code(refused) == "not_found"
+    sent = client.post(
+        f"/validation/attempts/{other}",
+        data={"ls": mentor, "attempt_id": other, "action": "signoff"},
+    )
+    assert sent.status_code == 404
+    with db.transaction() as session:
+        stored = select(Validation).where(Validation.attempt_id == other)
+        assert session.scalar(stored) is None
+
+
+def test_a_mentor_without_role_scope_mentor_sees_no_one(client, platform, db):
+    attempt = _launched_and_completed(client, db, platform, "va-unscoped")
+    mentor = supervisor_launch(client, platform, "va-mentor-2", role=MENTOR, mentees=None)
+    assert f'data-attempt="{attempt}"' not in client.get(f"/validation?ls={mentor}").get_data(
+        as_text=True
+    )
+    assert client.get(f"/validation/attempts/{attempt}?ls={mentor}").status_code == 404
+
+
+def test_an_instructor_who_is_also_a_mentor_sees_the_whole_course(client, platform, db):
+    attempt = _launched_and_completed(client, db, platform, "va-course-wide")
+    claims = {
+        LTI + "custom": {"assessment": "validation"},
+        LTI + "resource_link": VALIDATION_LINK,
+        LTI + "context": {"id": "course-1", "title": "Leadership"},
+        LTI + "role_scope_mentor": ["someone-else"],
+    }
+    both = token_of(launch(client, platform, sub="va-both", roles=[INSTRUCTOR, MENTOR], **claims))
+    assert client.get(f"/validation/attempts/{attempt}?ls={both}").status_code == 200
+
+
+def _launched_and_completed(client, db, platform, sub: str) -> str:
+    learner_launch(client, platform, sub)
+    return insert_completed_self_assessment(db, platform, sub)

@@ -139,3 +139,23 @@ def test_plain_list_is_readable(run, unique):
     assert (
         f"https://moodle-{unique}.ac.uk  client id cid-{unique}  (University of Testing)" in output
     )
+
+
+def test_platform_add_refuses_an_address_that_is_not_http(run, unique):
+    result = run(
+        "platform",
+        "add",
+        "--issuer",
+        f"https://moodle-{unique}.ac.uk",
+        "--client-id",
+        f"cid-{unique}",
+        "--auth-url",
+        "javascript:alert(1)",
+        "--token-url",
+        f"https://moodle-{unique}.ac.uk/token",
+        "--jwks-url",
+        f"https://moodle-{unique}.ac.uk/certs",
+    )
+    assert result.exit_code == 2
+    assert "--auth-url must be an http(s) address" in result.output
+    assert _listed(run, unique) == []
