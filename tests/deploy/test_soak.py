@@ -9,6 +9,7 @@ at least once while the app is in use.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "soak.py"
@@ -17,6 +18,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "soak.py"
 def _soak_module():
     spec = importlib.util.spec_from_file_location("leadpath_soak", BENCH)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
