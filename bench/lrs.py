@@ -1,11 +1,13 @@
 """Benchmark of the embedded LRS: ingest rate, query latency and memory as the store grows.
 
-The app runs under gunicorn (gthread) on 127.0.0.1 with a SQLite file database, as
-`leadpath serve` runs it; clients post over keep-alive HTTP connections. Query latency is
-measured client-side for GET by agent, by activity and by verb + since (limit 25) at each store
-size. Server memory is the RSS of the gunicorn master and workers from /proc.
+The app runs under gunicorn (gthread) on 127.0.0.1 with a SQLite file database or a new
+PostgreSQL database (`--database`; both in one invocation by default), as `leadpath serve` runs
+it; clients post over keep-alive HTTP connections. Query latency is measured client-side for GET
+by agent, by activity and by verb + since (limit 25) at each store size. Server memory is the RSS
+of the gunicorn master and workers from /proc.
 
     .venv/bin/python bench/lrs.py --sizes 10000,100000,1000000 [--ralph /tmp/ralph-venv]
+        [--database sqlite,postgresql] [--postgresql-url postgresql+psycopg://127.0.0.1/test]
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -126,12 +129,53 @@ def children(pid: int) -> list[int]:
     return [pid] + [int(p) for p in out.split()]
 
 
-def start_leadpath(tmp: Path, workers: int) -> tuple[subprocess.Popen, str, dict]:
+class Store:
+    """Where one run keeps its statements: an SQLite file in `tmp`, or a new PostgreSQL database
+    made through `admin_url` and dropped afterwards."""
+
+    def __init__(self, kind: str, tmp: Path, admin_url: str):
+        self.kind, self.tmp, self.admin_url = kind, tmp, admin_url
+        self.name = f"leadpath_bench_{uuid.uuid4().hex[:10]}"
+        if kind == "sqlite":
+            self.url = f"sqlite:///{tmp / 'leadpath.db'}"
+        else:
+            self._admin("CREATE DATABASE {}")
+            self.url = str(make_url(admin_url).set(database=self.name))
+
+    def _admin(self, sql: str) -> None:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(sql.format(self.name)))
+        engine.dispose()
+
+    def size_mb(self) -> dict:
+        if self.kind == "sqlite":
+            wal = self.tmp / "leadpath.db-wal"
+            return {
+                "db_mb": round((self.tmp / "leadpath.db").stat().st_size / 2**20),
+                "wal_mb": round(wal.stat().st_size / 2**20 if wal.exists() else 0),
+            }
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.url)
+        with engine.connect() as conn:
+            size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
+        engine.dispose()
+        return {"db_mb": round(size / 2**20)}
+
+    def drop(self) -> None:
+        if self.kind == "postgresql":
+            self._admin("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+
+
+def start_leadpath(store: Store, workers: int) -> tuple[subprocess.Popen, str, dict]:
     from lti_tool import schema
     from lti_tool.db import make_engine
     from xapi.lrs import create_credential
 
-    url = f"sqlite:///{tmp / 'leadpath.db'}"
+    tmp, url = store.tmp, store.url
     schema.upgrade(url)
     engine = make_engine(url)
     key, secret = create_credential(engine, "bench", ["all"])
@@ -294,7 +338,10 @@ def cpu_seconds(pids: list[int]) -> float:
     """Return user + system CPU seconds of the processes so far."""
     total = 0
     for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # exited meanwhile
+            continue
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
 
@@ -306,25 +353,45 @@ def fresh_rounds(
     endpoint: str, headers: dict, gen: Generator, clients: int, settle: bool, pids: list[int]
 ) -> dict:
     """The fresh-store workload, the same for both LRSs: a warm-up of 2 000 statements, then
-    three rounds of 10 000 (100 per POST); each round's rate and the server CPU per batch."""
+    three rounds of 10 000 (100 per POST); each round's rate, the server's CPU per batch and
+    (for PostgreSQL on this machine) the database server's."""
     ingest(endpoint, headers, [gen.batch(100) for _ in range(FRESH_WARMUP_BATCHES)], clients)
-    runs, cpu = [], []
+    runs, cpu, db_cpu = [], [], []
     for _ in range(FRESH_ROUNDS):
         batches = [gen.batch(100) for _ in range(FRESH_ROUND_BATCHES)]
-        before = cpu_seconds(pids)
+        before, db_before = cpu_seconds(pids), cpu_seconds(postgres_pids())
         runs.append(round(ingest(endpoint, headers, batches, clients, settle=settle)))
         cpu.append((cpu_seconds(pids) - before) * 1000 / len(batches))
+        db_cpu.append((cpu_seconds(postgres_pids()) - db_before) * 1000 / len(batches))
     return {
         "runs_per_s": runs,
         "median_per_s": round(statistics.median(runs)),
         "server_cpu_ms_per_batch": round(statistics.median(cpu), 2),
+        "database_cpu_ms_per_batch": round(statistics.median(db_cpu), 2),
     }
 
 
-def fresh_store_ingest(workers: int, clients: int) -> dict:
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (their CPU is the database's work).
+
+    A backend that exits between two readings takes its CPU with it; the app's pool keeps its
+    connections open through a round, so the rounds' backends are counted."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def fresh_store_ingest(kind: str, admin_url: str, workers: int, clients: int) -> dict:
     """Batch ingest into a new store, every round ending with a read (see `ingest`)."""
     with tempfile.TemporaryDirectory(prefix="leadpath-lrs-fresh-") as tmpdir:
-        proc, endpoint, headers = start_leadpath(Path(tmpdir), workers)
+        store = Store(kind, Path(tmpdir), admin_url)
+        proc, endpoint, headers = start_leadpath(store, workers)
         try:
             return fresh_rounds(
                 endpoint, headers, Generator(seed=5), clients, True, children(proc.pid)
@@ -332,15 +399,20 @@ def fresh_store_ingest(workers: int, clients: int) -> dict:
         finally:
             proc.terminate()
             proc.wait(30)
+            store.drop()
 
 
-def run_leadpath(sizes: list[int], workers: int, clients: int) -> dict:
-    results: dict = {"sizes": {}, "fresh_store_batch": fresh_store_ingest(workers, clients)}
-    print(json.dumps({"fresh_store_batch": results["fresh_store_batch"]}), flush=True)
+def run_leadpath(kind: str, admin_url: str, sizes: list[int], workers: int, clients: int) -> dict:
+    results: dict = {
+        "sizes": {},
+        "fresh_store_batch": fresh_store_ingest(kind, admin_url, workers, clients),
+    }
+    print(json.dumps({kind: {"fresh_store_batch": results["fresh_store_batch"]}}), flush=True)
     gen = Generator()
     with tempfile.TemporaryDirectory(prefix="leadpath-lrs-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        proc, endpoint, headers = start_leadpath(tmp, workers)
+        store = Store(kind, tmp, admin_url)
+        proc, endpoint, headers = start_leadpath(store, workers)
         try:
             pids = children(proc.pid)
             results["rss_start_mb"] = rss_mb(pids)
@@ -368,20 +440,22 @@ def run_leadpath(sizes: list[int], workers: int, clients: int) -> dict:
                     )
                     stored += step
                 window = timedelta(seconds=max(60.0, time.monotonic() - started))
-                db_mb = (tmp / "leadpath.db").stat().st_size / 2**20
-                wal = tmp / "leadpath.db-wal"
-                wal_mb = wal.stat().st_size / 2**20 if wal.exists() else 0
+                cpu_before = cpu_seconds(children(proc.pid))
+                queries = query_suite(endpoint, headers, window)
                 results["sizes"][size] = {
                     "fill_batch_per_s": round(statistics.mean(rates)) if rates else None,
                     "rss_mb": rss_mb(children(proc.pid)),
-                    "db_mb": round(db_mb),
-                    "wal_mb": round(wal_mb),
-                    **query_suite(endpoint, headers, window),
+                    **store.size_mb(),
+                    **queries,
+                    "server_cpu_ms_per_query": round(
+                        (cpu_seconds(children(proc.pid)) - cpu_before) * 1000 / 600, 2
+                    ),
                 }
-                print(json.dumps({size: results["sizes"][size]}), flush=True)
+                print(json.dumps({kind: {size: results["sizes"][size]}}), flush=True)
         finally:
             proc.terminate()
             proc.wait(30)
+            store.drop()
     return results
 
 
@@ -479,6 +553,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--ralph", type=Path, help="virtualenv with ralph-malph[lrs] installed")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument(
+        "--database", default="sqlite,postgresql", help="sqlite, postgresql or both, in order"
+    )
+    parser.add_argument(
+        "--postgresql-url",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        help="a database through which a new one is created for each run, and dropped",
+    )
     args = parser.parse_args()
     results = {
         "machine": {
@@ -496,13 +578,20 @@ def main() -> None:
         except (SystemExit, Exception) as exc:  # noqa: BLE001 - report why Ralph did not run
             results["ralph"] = {"error": str(exc)[:500]}
         print(json.dumps({"ralph": results["ralph"]}), flush=True)
-    results["leadpath"] = run_leadpath(
-        [int(s) for s in args.sizes.split(",")], args.workers, args.clients
-    )
+    sizes = [int(s) for s in args.sizes.split(",")]
+    kinds = args.database.split(",")
+    for kind in kinds:
+        results[f"leadpath_{kind}"] = run_leadpath(
+            kind, args.postgresql_url, sizes, args.workers, args.clients
+        )
+    first = results[f"leadpath_{kinds[0]}"]["fresh_store_batch"]["median_per_s"]
     ralph_rate = results.get("ralph", {}).get("median_per_s")
     if ralph_rate:
-        lead_rate = results["leadpath"]["fresh_store_batch"]["median_per_s"]
-        results["fresh_store_leadpath_over_ralph"] = round(lead_rate / ralph_rate, 1)
+        results["fresh_store_leadpath_over_ralph"] = round(first / ralph_rate, 1)
+    if {"sqlite", "postgresql"} <= set(kinds):
+        pg = results["leadpath_postgresql"]["fresh_store_batch"]["median_per_s"]
+        lite = results["leadpath_sqlite"]["fresh_store_batch"]["median_per_s"]
+        results["fresh_store_postgresql_over_sqlite"] = round(pg / lite, 2)
     print(json.dumps(results, indent=2))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

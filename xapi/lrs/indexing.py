@@ -125,13 +125,22 @@ def insert_keys(conn: Connection, statements: Iterable[tuple[int, int, dict[int,
         for seq, stored_us, found in statements
         for h, is_direct in found.items()
     )
-    if rows:
-        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql(
-            "INSERT INTO lrs_statement_key (h, stored_us, seq, direct) "
-            f"VALUES ({marker}, {marker}, {marker}, {marker})",
-            rows,
-        )
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        # One statement of four binary arrays: an executemany sent each of a batch's ~1 000
+        # key rows on its own, ~39 ms of CPU per batch of 100 statements.
+        conn.exec_driver_sql(_INSERT_KEYS_PG, tuple(map(list, zip(*rows, strict=True))))
+        return
+    conn.exec_driver_sql(
+        "INSERT INTO lrs_statement_key (h, stored_us, seq, direct) VALUES (?, ?, ?, ?)", rows
+    )
+
+
+_INSERT_KEYS_PG = (
+    "INSERT INTO lrs_statement_key (h, stored_us, seq, direct) "
+    "SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::boolean[])"
+)
 
 
 # Key rows of the JSON-encoded statements in a sequence range, worked out and sorted by SQLite.

@@ -244,11 +244,13 @@ def _insert_sqlite(conn, rows: list[_Row], credential: str | None) -> list[int]:
 _NEXT_SEQS = (
     "SELECT nextval(pg_get_serial_sequence('lrs_statement', 'seq')) FROM generate_series(1, %s)"
 )
+# Arrays go as binary parameters (psycopg's `%b`): a text array literal escapes every element
+# with a regular expression, which cost ~27 ms of CPU per batch of 100 statements' JSON.
 _INSERT_NEW = (
     "INSERT INTO lrs_statement "
     "(seq, id, stored_us, voided, is_voiding, credential, key_hashes, payload) "
-    "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[], %s::boolean[], "
-    "%s::boolean[], %s::varchar[], %s::text[], %s::text[]) "
+    "SELECT * FROM unnest(%b::bigint[], %b::varchar[], %b::bigint[], %b::boolean[], "
+    "%b::boolean[], %b::varchar[], %b::text[], %b::text[]) "
     "ON CONFLICT (id) DO NOTHING RETURNING id, seq"
 )
 

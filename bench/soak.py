@@ -1,0 +1,590 @@
+"""Soak with faults: leadpath as deployed, in steady use, while its parts are killed and restarted.
+
+Everything runs on loopback, bounded in time:
+- two `leadpath serve` instances (with their own data directories holding the same keys) behind
+  nginx with the sample site of `config/`, sharing one PostgreSQL database and Redis (or, with
+  `--database sqlite`, one SQLite file);
+- two `leadpath forwarder` processes sending the outbox to the embedded LRS and to an external
+  LRS — a third `leadpath serve` with its own SQLite store, standing for another organisation's
+  LRS;
+- learners who launch (OIDC login and a signed id_token from a platform registered for the run),
+  answer a self-assessment domain by domain and complete it; an LRS client posting batches of
+  statements; an LRS reader querying by agent.
+Faults: the external LRS is restarted every `--restart-lrs-every` seconds (5 minutes by
+default) and one app instance, in turn, is killed with SIGKILL and started again every
+`--kill-app-every` seconds (7 minutes).
+
+At the end, once the forwarders have drained the outbox: every statement the app queued is held
+by both LRSs (ids compared on both sides; an LRS holds an id at most once, so a batch resent after
+a kill is stored once), every statement the LRS client was told was stored is held, no answer
+was a 5xx except while an instance was down (from its kill until it answers again, plus the
+seconds nginx takes to notice), and the memory of every process is reported at the start, the
+middle and the end.
+
+    .venv/bin/python bench/soak.py --minutes 30 [--database postgresql] [--json out.json]
+
+A two-minute run is part of the test suite (tests/deploy/test_soak.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from base64 import b64encode
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, func, select  # noqa: E402
+
+from lti_tool import schema, signing_keys  # noqa: E402
+from lti_tool.db import Database  # noqa: E402
+from tests.support import assess_helpers as assess  # noqa: E402
+from tests.support.lti_helpers import LEARNER, LTI, make_platform  # noqa: E402
+from tests.support.nginx import Nginx  # noqa: E402
+from tests.support.services import (  # noqa: E402
+    create_postgres_database,
+    drop_postgres_database,
+    redis_url,
+)
+from tests.support.serving import Process, free_port, leadpath_env, serve  # noqa: E402
+from xapi.lrs import create_credential  # noqa: E402
+from xapi.lrs.models import Statement as LrsStatement  # noqa: E402
+from xapi.outbox.models import Delivery, OutboxStatement  # noqa: E402
+
+SECRET = "soak-shared-secret-key-of-both-instances-" + "s" * 16
+NGINX_NOTICES = 15.0  # seconds after an instance answers again in which nginx may still fail
+VERB = "http://adlnet.gov/expapi/verbs/experienced"
+
+
+@dataclass
+class Tally:
+    """Every answer the clients saw, and the 5xx and refused connections with their times."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    statuses: Counter = field(default_factory=Counter)
+    failures: list = field(default_factory=list)  # (time, status or error, method, path)
+
+    def record(self, status: int | str, method: str, path: str) -> None:
+        with self.lock:
+            self.statuses[str(status)[0] + "xx" if isinstance(status, int) else status] += 1
+            if not isinstance(status, int) or status >= 500:
+                self.failures.append((time.monotonic(), status, method, path.split("?")[0]))
+
+
+class Answer:
+    """A `requests` answer with the parts of Flask's test response the page helpers read."""
+
+    def __init__(self, response: requests.Response):
+        self.status_code = response.status_code
+        self.location = response.headers.get("Location", "")
+        self.text = response.text
+
+    def get_data(self, as_text: bool = False):
+        return self.text if as_text else self.text.encode()
+
+
+class Browser:
+    """One person's browser: cookies kept, every answer tallied, redirects not followed."""
+
+    def __init__(self, base: str, verify: str, tally: Tally):
+        self.base, self.tally = base, tally
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.session.verify = verify
+
+    def get(self, path: str, query_string: dict | None = None) -> Answer:
+        return self._send("GET", path, params=query_string)
+
+    def post(self, path: str, data: dict | None = None) -> Answer:
+        return self._send("POST", path, data=data)
+
+    def _send(self, method: str, path: str, **kwargs) -> Answer:
+        url = path if path.startswith("http") else urljoin(self.base, path)
+        try:
+            response = self.session.request(
+                method, url, allow_redirects=False, timeout=60, **kwargs
+            )
+        except requests.RequestException as exc:
+            self.tally.record(type(exc).__name__, method, urlsplit(url).path)
+            raise Interrupted from exc
+        self.tally.record(response.status_code, method, urlsplit(url).path)
+        if response.status_code >= 500:
+            raise Interrupted
+        return Answer(response)
+
+
+class Interrupted(Exception):
+    """A request failed (an instance was down): the person starts again."""
+
+
+@dataclass
+class Run:
+    """The processes and identities of one soak."""
+
+    tmp: Path
+    database_url: str
+    extra: dict
+    platform: object = None
+    nginx: Nginx | None = None
+    servers: list = field(default_factory=list)
+    ports: list = field(default_factory=list)
+    envs: list = field(default_factory=list)
+    forwarders: list = field(default_factory=list)
+    external: Process | None = None
+    external_env: dict = field(default_factory=dict)
+    external_port: int = 0
+    external_credential: dict = field(default_factory=dict)
+    lrs_auth: str = ""
+    down: list = field(default_factory=list)  # (from, until) when an app instance was down
+    events: list = field(default_factory=list)
+
+    def log(self, what: str) -> None:
+        self.events.append((round(time.monotonic() - START, 1), what))
+        print(f"[{time.monotonic() - START:7.1f}s] {what}", flush=True)
+
+
+START = time.monotonic()
+
+
+def _leadpath(env: dict, log: Path, *args: str) -> str:
+    done = Process(list(args), env, log)
+    assert done.popen.wait(120) == 0, done.output()
+    return done.output()
+
+
+def start_external_lrs(run: Run) -> None:
+    """The external LRS: another leadpath with its own SQLite store and an LRS key."""
+    directory = run.tmp / "external"
+    first = not directory.exists()
+    run.external_port = run.external_port or free_port()
+    run.external_env = leadpath_env(
+        data_dir=str(directory),
+        base_url=f"http://127.0.0.1:{run.external_port}",
+        forwarder_thread="false",
+        secret_key=SECRET + "-external",
+    )
+    if first:
+        directory.mkdir(parents=True)
+        _leadpath(run.external_env, run.tmp / "external-migrate.log", "db", "upgrade")
+        made = _leadpath(
+            run.external_env,
+            run.tmp / "external-key.log",
+            "lrs",
+            "credentials",
+            "add",
+            "--name",
+            "soak",
+            "--scopes",
+            "all",
+            "--json",
+        )
+        run.external_credential = json.loads(made)
+    run.external = serve(
+        run.external_env, run.tmp / f"external-{len(run.events)}.log", run.external_port
+    )
+
+
+def start(run: Run, minutes_hint: float) -> None:
+    """Start the external LRS, two instances behind nginx and two forwarders."""
+    run.log("starting the external LRS")
+    start_external_lrs(run)
+    https_port, http_port = free_port(), free_port()
+    first, second = run.tmp / "instance-a", run.tmp / "instance-b"
+    signing_keys.ensure_tool_key(first / "keys")
+    shutil.copytree(first / "keys", second / "keys")
+    run.envs = [
+        leadpath_env(
+            database_url=run.database_url,
+            data_dir=str(directory),
+            base_url=f"https://127.0.0.1:{https_port}",
+            proxy_fix="1",
+            secret_key=SECRET,
+            forwarder_thread="false",
+            **run.extra,
+        )
+        for directory in (first, second)
+    ]
+    run.ports = [free_port(), free_port()]
+    for n, (env, port) in enumerate(zip(run.envs, run.ports, strict=True)):
+        run.servers.append(serve(env, run.tmp / f"serve-{n}-0.log", port, workers=2))
+    upstreams = [f"127.0.0.1:{p}" for p in run.ports]
+    run.nginx = Nginx(run.tmp / "nginx", upstreams, http_port, https_port)
+    credential = run.external_credential
+    sending = {
+        "LEADPATH_LRS_PARTNER_ENDPOINT": f"http://127.0.0.1:{run.external_port}/xapi/",
+        "LEADPATH_LRS_PARTNER_KEY": credential["key"],
+        "LEADPATH_LRS_PARTNER_SECRET": credential["secret"],
+        "LEADPATH_FORWARDER_LEASE_SECONDS": "10",
+        "LEADPATH_FORWARDER_POLL_SECONDS": "0.2",
+    }
+    for n, env in enumerate(run.envs):
+        run.forwarders.append(
+            Process(["forwarder"], {**env, **sending}, run.tmp / f"forwarder-{n}.log")
+        )
+    database = Database(run.database_url)
+    run.platform = make_platform(uuid.uuid4().hex[:10]).register(database)
+    key, secret = create_credential(database.engine, "soak-client", ["all"])
+    database.engine.dispose()
+    run.lrs_auth = "Basic " + b64encode(f"{key}:{secret}".encode()).decode()
+    run.log(f"running for about {minutes_hint:g} minutes")
+
+
+def launch(browser: Browser, run: Run, sub: str) -> str:
+    """OIDC login, then the signed launch; return the launch session token."""
+    base = run.nginx.base
+    login = browser.get(
+        "/lti/login",
+        {
+            "iss": run.platform.issuer,
+            "login_hint": sub,
+            "target_link_uri": base + "/lti/launch",
+            "client_id": run.platform.client_id,
+            "lti1p3_new_window": "1",
+        },
+    )
+    assert login.status_code == 302, login.text[:300]
+    sent = parse_qs(urlsplit(login.location).query)
+    claims = run.platform.claims(
+        sent["nonce"][0],
+        sub=sub,
+        roles=[LEARNER],
+        **{
+            LTI + "target_link_uri": base + "/lti/launch",
+            LTI + "custom": {"assessment": "self", "career_phase": "foundation"},
+        },
+    )
+    landed = browser.post(
+        "/lti/launch", {"id_token": run.platform.sign(claims), "state": sent["state"][0]}
+    )
+    assert landed.status_code == 303, landed.text[:300]
+    return assess.token_of(landed)
+
+
+def self_assessment(browser: Browser, run: Run, sub: str, rng: random.Random) -> None:
+    """A learner launches, answers every domain in turn and completes."""
+    token = launch(browser, run, sub)
+    started = assess.start(browser, token)
+    assert started.status_code == 303, started.text[:300]
+    location = started.location
+    attempt_id = assess.attempt_id_of(location)
+    while "/domains/" in location:
+        domain = assess.domain_of(location)
+        saved = assess.fill_domain(
+            browser, token, attempt_id, domain, lambda _stage: rng.choice([1, 2, 3, 4])
+        )
+        assert saved.status_code == 303, saved.text[:300]
+        location = saved.location
+    done = assess.complete(browser, token, attempt_id)
+    assert done.status_code == 303, done.text[:300]
+
+
+def statement(n: int, client: str) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {"account": {"homePage": "https://soak.example", "name": f"person-{n % 50}"}},
+        "verb": {"id": VERB, "display": {"en-GB": "experienced"}},
+        "object": {"id": f"https://soak.example/activities/{client}/{n % 20}"},
+    }
+
+
+class Workload:
+    """The people using leadpath during the soak, each on its own thread."""
+
+    def __init__(self, run: Run, learners: int, lrs_pause: float):
+        self.run, self.learners, self.lrs_pause = run, learners, lrs_pause
+        self.tally = Tally()
+        self.stop = threading.Event()
+        self.completed = 0
+        self.unexpected: Counter = Counter()  # answers a learner did not expect, by message
+        self.posted: list[str] = []  # ids the LRS answered as stored
+        self.queries = 0
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        targets = [self._learner] * self.learners + [self._lrs_writer, self._lrs_reader]
+        for n, target in enumerate(targets):
+            thread = threading.Thread(target=target, args=(n,), daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def finish(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(120)
+
+    def _browser(self) -> Browser:
+        return Browser(self.run.nginx.base, str(self.run.nginx.cert), self.tally)
+
+    def _learner(self, n: int) -> None:
+        rng = random.Random(n)
+        while not self.stop.is_set():
+            try:
+                self_assessment(self._browser(), self.run, f"learner-{n}-{rng.randrange(40)}", rng)
+                self.completed += 1
+            except Interrupted:
+                time.sleep(0.5)
+            except AssertionError as exc:  # e.g. a form sent twice across a kill: start again
+                self.unexpected[str(exc)[:120]] += 1
+
+    def _lrs_headers(self) -> dict:
+        return {
+            "Authorization": self.run.lrs_auth,
+            "X-Experience-API-Version": "1.0.3",
+            "Content-Type": "application/json",
+        }
+
+    def _lrs_writer(self, n: int) -> None:
+        browser, count = self._browser(), 0
+        while not self.stop.wait(self.lrs_pause):
+            batch = [statement(count + i, f"client-{n}") for i in range(20)]
+            count += 20
+            try:
+                response = browser.session.post(
+                    self.run.nginx.base + "/xapi/statements",
+                    data=json.dumps(batch),
+                    headers=self._lrs_headers(),
+                    timeout=60,
+                )
+            except requests.RequestException as exc:
+                self.tally.record(type(exc).__name__, "POST", "/xapi/statements")
+                continue
+            self.tally.record(response.status_code, "POST", "/xapi/statements")
+            if response.status_code == 200:
+                self.posted.extend(response.json())
+
+    def _lrs_reader(self, n: int) -> None:
+        browser, rng = self._browser(), random.Random(n)
+        while not self.stop.wait(self.lrs_pause / 2):
+            agent = {
+                "account": {
+                    "homePage": "https://soak.example",
+                    "name": f"person-{rng.randrange(50)}",
+                }
+            }
+            try:
+                response = browser.session.get(
+                    self.run.nginx.base + "/xapi/statements",
+                    params={"agent": json.dumps(agent), "limit": 25},
+                    headers=self._lrs_headers(),
+                    timeout=60,
+                )
+            except requests.RequestException as exc:
+                self.tally.record(type(exc).__name__, "GET", "/xapi/statements")
+                continue
+            self.tally.record(response.status_code, "GET", "/xapi/statements")
+            self.queries += 1
+
+
+def rss_mb(pid: int) -> float:
+    """RSS of a process and its children (gunicorn's master and workers), in MB."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += next(
+            int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
+        )
+        pending.extend(int(c) for c in children)
+    return round(total / 1024, 1)
+
+
+def memory(run: Run) -> dict:
+    processes = {f"app-{n}": s for n, s in enumerate(run.servers)}
+    processes.update({f"forwarder-{n}": f for n, f in enumerate(run.forwarders)})
+    processes["external-lrs"] = run.external
+    return {name: rss_mb(p.pid) for name, p in processes.items()}
+
+
+def faults(run: Run, workload: Workload, seconds: float, kill_every: float, restart_every: float):
+    """Kill an app instance and restart the external LRS on their schedules until time is up."""
+    began = time.monotonic()
+    next_kill, next_restart, victim = began + kill_every, began + restart_every, 0
+    samples = {"start": memory(run)}
+    middle_taken = False
+    while (now := time.monotonic()) < began + seconds:
+        if not middle_taken and now >= began + seconds / 2:
+            samples["middle"] = memory(run)
+            middle_taken = True
+        if now >= next_restart:
+            run.log("restarting the external LRS")
+            run.external.stop()
+            start_external_lrs(run)
+            next_restart += restart_every
+        if now >= next_kill:
+            run.log(f"killing app instance {victim} (SIGKILL)")
+            killed_at = time.monotonic()
+            run.servers[victim].stop(signal.SIGKILL)
+            run.servers[victim] = serve(
+                run.envs[victim],
+                run.tmp / f"serve-{victim}-{len(run.events)}.log",
+                run.ports[victim],
+                workers=2,
+            )
+            run.down.append((killed_at, time.monotonic() + NGINX_NOTICES))
+            run.log(f"app instance {victim} answers again")
+            victim, next_kill = 1 - victim, next_kill + kill_every
+        time.sleep(0.5)
+    samples["end"] = memory(run)
+    return samples
+
+
+def drained(run: Run, timeout: float) -> bool:
+    database = Database(run.database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with database.sessions() as session:
+                unrouted = session.scalar(
+                    select(func.count()).where(OutboxStatement.routed.is_(False))
+                )
+                waiting = session.scalar(select(func.count()).where(Delivery.status != "delivered"))
+            if unrouted == 0 and waiting == 0:
+                return True
+            time.sleep(1)
+        return False
+    finally:
+        database.engine.dispose()
+
+
+def held_ids(url: str, among: list[str] | None = None) -> set[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = select(LrsStatement.id)
+            found = set(conn.execute(query).scalars())
+    finally:
+        engine.dispose()
+    return found if among is None else found & set(among)
+
+
+def check(run: Run, workload: Workload) -> dict:
+    """Compare both LRSs with the outbox; classify every failure the clients saw."""
+    database = Database(run.database_url)
+    with database.sessions() as session:
+        queued = set(session.scalars(select(OutboxStatement.statement_id)))
+        dead = session.scalar(select(func.count()).where(Delivery.status == "dead"))
+    database.engine.dispose()
+    embedded = held_ids(run.database_url)
+    external = held_ids(f"sqlite:///{run.tmp / 'external' / 'leadpath.db'}")
+    unexplained = [
+        f
+        for f in workload.tally.failures
+        if not any(start <= f[0] <= until for start, until in run.down)
+    ]
+    return {
+        "statements_queued_by_the_app": len(queued),
+        "missing_from_embedded_lrs": len(queued - embedded),
+        "missing_from_external_lrs": len(queued - external),
+        "dead_letters": dead,
+        "lrs_client_statements_stored": len(workload.posted),
+        "lrs_client_statements_missing": len(set(workload.posted) - embedded),
+        "self_assessments_completed": workload.completed,
+        "lrs_queries": workload.queries,
+        "learner_journeys_restarted_on_an_unexpected_answer": dict(workload.unexpected),
+        "answers": dict(workload.tally.statuses),
+        "failures_while_an_instance_was_down": len(workload.tally.failures) - len(unexplained),
+        "failures_otherwise": [
+            [round(t - START, 1), str(s), m, p] for t, s, m, p in unexplained[:20]
+        ],
+        "failures_otherwise_count": len(unexplained),
+    }
+
+
+def soak(
+    tmp: Path,
+    *,
+    database: str,
+    seconds: float,
+    kill_every: float,
+    restart_every: float,
+    learners: int = 3,
+    lrs_pause: float = 0.5,
+) -> dict:
+    """Run the soak in `tmp`; return its figures (see the module's docstring)."""
+    name = None
+    if database == "postgresql":
+        url, name = create_postgres_database()
+        extra = {"redis_url": redis_url()}
+    else:
+        url, extra = f"sqlite:///{tmp / 'shared.db'}", {}
+    run = Run(tmp, url, extra)
+    workload = None
+    try:
+        schema.upgrade(url)
+        start(run, seconds / 60)
+        workload = Workload(run, learners, lrs_pause)
+        workload.start()
+        memory_samples = faults(run, workload, seconds, kill_every, restart_every)
+        workload.finish()
+        run.log("waiting for the forwarders to drain the outbox")
+        emptied = drained(run, 180)
+        results = check(run, workload)
+        results.update(
+            {
+                "database": database,
+                "seconds": seconds,
+                "outbox_drained": emptied,
+                "memory_mb": memory_samples,
+                "events": run.events,
+            }
+        )
+        return results
+    finally:
+        if workload is not None:
+            workload.stop.set()
+        for process in run.forwarders + run.servers + ([run.external] if run.external else []):
+            process.stop()
+        if run.nginx is not None:
+            run.nginx.stop()
+        if name is not None:
+            drop_postgres_database(name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=30)
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--kill-app-every", type=float, default=7 * 60, help="seconds")
+    parser.add_argument("--restart-lrs-every", type=float, default=5 * 60, help="seconds")
+    parser.add_argument("--learners", type=int, default=3, help="learners at once")
+    parser.add_argument("--lrs-pause", type=float, default=0.5, help="seconds between batches")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="leadpath-soak-") as tmpdir:
+        results = soak(
+            Path(tmpdir),
+            database=args.database,
+            seconds=args.minutes * 60,
+            kill_every=args.kill_app_every,
+            restart_every=args.restart_lrs_every,
+            learners=args.learners,
+            lrs_pause=args.lrs_pause,
+        )
+    print(json.dumps(results, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""Two minutes of bench/soak.py: steady use while an app instance is killed and the external LRS
+restarts — nothing lost, nothing stored twice, no server error but while an instance is down.
+
+The 30-minute run and its figures are in bench/RESULTS.md; this run shortens the fault intervals
+(an external LRS restart every 40 s, an app instance killed every 50 s) so each fault happens
+at least once while the app is in use.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "soak.py"
+
+
+def _soak_module():
+    spec = importlib.util.spec_from_file_location("leadpath_soak", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_two_minutes_of_use_with_kills_and_restarts_lose_and_double_nothing(db_kind, tmp_path):
+    results = _soak_module().soak(
+        tmp_path, database=db_kind, seconds=120, kill_every=50, restart_every=40
+    )
+    kinds = [what.split(" (")[0] for _, what in results["events"]]
+    assert kinds.count("restarting the external LRS") >= 2
+    assert {"killing app instance 0", "killing app instance 1"} <= set(kinds)
+    assert results["outbox_drained"], "the forwarders did not deliver everything"
+    assert results["self_assessments_completed"] > 0 and results["lrs_queries"] > 0
+    assert results["statements_queued_by_the_app"] > 0
+    assert results["missing_from_embedded_lrs"] == 0
+    assert results["missing_from_external_lrs"] == 0
+    assert results["dead_letters"] == 0
+    assert results["lrs_client_statements_stored"] > 0
+    assert results["lrs_client_statements_missing"] == 0
+    assert results["failures_otherwise_count"] == 0, results["failures_otherwise"]
+    assert results["learner_journeys_restarted_on_an_unexpected_answer"] == {}
