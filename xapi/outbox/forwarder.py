@@ -349,7 +349,8 @@ class Forwarder(Worker):
         self.close()
 
     def close(self) -> None:
-        """Close the HTTP sessions of `forward_batch`."""
+        """Close the HTTP sessions of `forward_batch` and of the lanes."""
         for sink in self._sinks.values():
             sink.close()
         self._sinks.clear()
+        self.destinations.close()

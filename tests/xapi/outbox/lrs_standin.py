@@ -10,12 +10,14 @@ Each POST /statements takes the next scripted answer (default: store):
 A batch holding a statement whose verb id contains "bad" is refused with 400 naming it, and
 a batch holding an id already stored is refused with 409; neither stores anything.
 `stop()` closes the socket (connections refused) and `start()` reopens it on the same port.
+With `tls=(certificate, key)` it answers over HTTPS.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import ssl
 import threading
 import time
 from collections import Counter
@@ -25,7 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class LrsStandIn:
     """An in-memory LRS with a script of faults; counts every receipt per statement id."""
 
-    def __init__(self, key: str = "key", secret: str = "secret", delay: float = 0.0):
+    def __init__(self, key: str = "key", secret: str = "secret", delay: float = 0.0, tls=None):
+        self.tls = tls
         self.credentials = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
         self.delay = delay
         self.script: list = []
@@ -46,12 +49,16 @@ class LrsStandIn:
     @property
     def endpoint(self) -> str:
         """Return the xAPI endpoint URL."""
-        return f"http://127.0.0.1:{self.port}/xapi"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/xapi"
 
     def start(self) -> None:
         """Listen (again) on the stand-in's port."""
         handler = type("Handler", (_Handler,), {"lrs": self})
         self.server = _QuietServer(("127.0.0.1", self.port), handler)
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
