@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import threading
+import time
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -11,9 +13,9 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util import Retry
 
+from xapi.outbox.versions import XAPI_1, fit_statement, pick_version
 from xapi.queue import parse_retry_after
 
-XAPI_VERSION = "1.0.3"
 RESPONSE_TEXT_LIMIT = 2000
 
 
@@ -30,12 +32,16 @@ class Verdict(enum.Enum):
 
 @dataclass(frozen=True)
 class Answer:
-    """The LRS's answer to one POST: its verdict, status, text and any Retry-After seconds."""
+    """The LRS's answer to one POST: verdict, status, text, any Retry-After, xAPI version.
+
+    `version` is the one the batch was sent in (None for the embedded LRS, which takes any).
+    """
 
     verdict: Verdict
     status: int | None
     text: str
     retry_after: float | None = None
+    version: str | None = None
 
 
 class StatementSink(Protocol):
@@ -94,6 +100,11 @@ class LrsClient:
     the session (`trust_env` off): `requests` would otherwise read it again on every POST, about
     a millisecond of CPU a batch. Each batch is a copy of one prepared request with a new body;
     the session's pool keeps up to `pool_size` connections alive (one per lane).
+
+    Batches go in the xAPI version the LRS's About resource names (2.0.0 when offered, else
+    1.0.3). About is read before the first batch, again after `about_seconds`, before the next
+    batch after a failure, and at once when a batch is refused with 400: if the LRS now speaks
+    another version, the batch is sent again in it rather than taken for a bad statement.
     """
 
     def __init__(
@@ -106,6 +117,7 @@ class LrsClient:
         read_timeout: float,
         user_agent: str = "leadpath-forwarder",
         pool_size: int = 1,
+        about_seconds: float = 3600.0,
     ):
         self.endpoint = endpoint.rstrip("/")
         self.url = self.endpoint + "/statements"
@@ -134,34 +146,82 @@ class LrsClient:
         session.auth = self.credentials
         session.headers.update({"User-Agent": user_agent})
         self.session = session
-        self._template = session.prepare_request(
-            requests.Request(
-                "POST",
-                self.url,
-                data=b"[]",
-                headers={
-                    "X-Experience-API-Version": XAPI_VERSION,
-                    "Content-Type": "application/json; charset=utf-8",
-                },
-            )
-        )
+        self.about_seconds = about_seconds
+        self.version = XAPI_1  # until About says otherwise
+        self._about_due = 0.0  # monotonic time of the next About read; 0: before the next batch
+        self._about_lock = threading.Lock()
+        self._templates: dict[str, requests.PreparedRequest] = {}
+
+    def _template(self, version: str) -> requests.PreparedRequest:
+        template = self._templates.get(version)
+        if template is None:
+            headers = {
+                "X-Experience-API-Version": version,
+                "Content-Type": "application/json; charset=utf-8",
+            }
+            request = requests.Request("POST", self.url, data=b"[]", headers=headers)
+            template = self._templates[version] = self.session.prepare_request(request)
+        return template
+
+    def negotiate(self, *, force: bool = False) -> str:
+        """Return the version to send in, reading the LRS's About when due (or `force`).
+
+        An LRS that answers About with no version it knows (404: no About resource) gets
+        1.0.3 until About is due again; one that cannot be reached, or answers 5xx, keeps the
+        version as it was (1.0.3 at first) and is asked again before the next batch.
+        """
+        if not force and time.monotonic() < self._about_due:
+            return self.version
+        with self._about_lock:
+            if not force and time.monotonic() < self._about_due:
+                return self.version
+            try:
+                response = self.session.get(
+                    self.endpoint + "/about",
+                    headers={"X-Experience-API-Version": self.version},
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                )
+                answered = response.status_code < 500
+                offered = response.json().get("version") if response.ok else None
+            except (requests.RequestException, ValueError, AttributeError):
+                answered, offered = False, None
+            picked = pick_version(offered) or (XAPI_1 if answered else None)
+            if picked is None:
+                self._about_due = 0.0
+            else:
+                self.version = picked
+                self._about_due = time.monotonic() + self.about_seconds
+            return self.version
 
     def post_statements(self, bodies: list[str]) -> Answer:
-        """POST the statements as one JSON array."""
-        payload = ("[" + ",".join(bodies) + "]").encode("utf-8")
-        request = self._template.copy()
+        """POST the statements as one JSON array, in the version the LRS speaks."""
+        version = self.negotiate()
+        answer = self._post(bodies, version)
+        if answer.verdict is Verdict.REJECTED and self.negotiate(force=True) != version:
+            answer = self._post(bodies, self.version)  # refused for the version, not a statement
+        if answer.verdict not in (Verdict.STORED, Verdict.CONFLICT, Verdict.REJECTED):
+            self._about_due = 0.0  # the LRS may have changed: ask again before the next batch
+        return answer
+
+    def _post(self, bodies: list[str], version: str) -> Answer:
+        payload = ("[" + ",".join(fit_statement(body) for body in bodies) + "]").encode()
+        request = self._template(version).copy()
         request.body = payload
         request.headers["Content-Length"] = str(len(payload))
         try:
             response = self.session.send(request, timeout=self.timeout, allow_redirects=False)
         except requests.Timeout as exc:
-            return Answer(Verdict.TRANSIENT, None, f"timed out: {exc}")
+            return Answer(Verdict.TRANSIENT, None, f"timed out: {exc}", version=version)
         except requests.ConnectionError as exc:
-            return Answer(Verdict.TRANSIENT, None, f"connection failed: {exc}")
+            return Answer(Verdict.TRANSIENT, None, f"connection failed: {exc}", version=version)
         except requests.RequestException as exc:
-            return Answer(Verdict.TRANSIENT, None, f"request failed: {exc}")
+            return Answer(Verdict.TRANSIENT, None, f"request failed: {exc}", version=version)
         return _answer(
-            response.status_code, response.headers.get("Retry-After"), _text(response.content)
+            response.status_code,
+            response.headers.get("Retry-After"),
+            _text(response.content),
+            version,
         )
 
     def close(self) -> None:
@@ -169,10 +229,10 @@ class LrsClient:
         self.session.close()
 
 
-def _answer(status: int, retry_after: str | None, text: str) -> Answer:
+def _answer(status: int, retry_after: str | None, text: str, version: str) -> Answer:
     verdict = verdict_for(status)
     seconds = parse_retry_after(retry_after) if verdict is Verdict.THROTTLED else None
-    return Answer(verdict, status, text, seconds)
+    return Answer(verdict, status, text, seconds, version)
 
 
 def _text(raw: bytes) -> str:

@@ -29,6 +29,7 @@ class Settlement:
     unsent: list[LeasedStatement] = field(default_factory=list)
     failure: Answer | None = None
     held: bool = False  # not sent at all: the destination was backing off or paused meanwhile
+    version: str | None = None  # the xAPI version the destination was last sent in
 
     @property
     def settled(self) -> int:
@@ -48,6 +49,7 @@ def send_bisecting(sink: StatementSink, leased: list[LeasedStatement]) -> Settle
     while chunks:
         chunk = chunks.pop(0)
         answer = sink.post_statements([item.body for item in chunk])
+        settled.version = answer.version or settled.version
         verdict = answer.verdict
         if verdict is Verdict.STORED:
             settled.delivered.extend(chunk)

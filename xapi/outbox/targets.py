@@ -107,6 +107,7 @@ class Targets:
                 read_timeout=self.config.read_timeout,
                 user_agent=self.user_agent,
                 pool_size=self.config.lanes,
+                about_seconds=self.config.about_seconds,
             )
             self._clients[target.id] = client
         return client
