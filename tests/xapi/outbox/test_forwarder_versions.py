@@ -167,3 +167,15 @@ def test_an_lrs_without_about_gets_1_0_3_and_is_not_asked_before_every_batch(
     drain(forwarder_for(destination["name"]), lambda: pending(outbox_db, destination["name"]) == 0)
     assert standin.sent_versions == ["1.0.3"] * 3
     assert len(standin.stored) == 30
+
+
+def test_a_queued_statement_carrying_a_version_is_sent_without_it(
+    outbox_db, standin, destination, forwarder_for
+):
+    """`version` is the LRS's to set (1.0.3 Data 2.4.10); a 1.0.3-only LRS refuses "2.0.0"."""
+    made = statement(f"{destination['issuer']}/learner") | {"version": "2.0.0"}
+    with outbox_db.transaction() as session:
+        enqueue(session, [made], learner_key="learner", platform_issuer=destination["issuer"])
+    drain(forwarder_for(destination["name"]), lambda: pending(outbox_db, destination["name"]) == 0)
+    assert "version" not in standin.stored[made["id"]]
+    assert standin.stored[made["id"]]["verb"] == made["verb"]
