@@ -308,12 +308,7 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "load": os.getloadavg(),
-    }
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
 
 
 def main() -> None:
@@ -329,6 +324,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="record in bench/RESULTS.md")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()
     lrss = ["standin", "embedded"] if args.lrs == "both" else [args.lrs]
     throughput = {}
     with tempfile.TemporaryDirectory() as scratch:
@@ -344,6 +340,7 @@ def main() -> None:
         "enqueue": cost,
         "throughput": throughput,
         "client_cpu_ms_per_post": client,
+        "load_before": load_before,
         "load_after": os.getloadavg(),
         "args": vars(args),
     }
@@ -396,8 +393,9 @@ def write_results(result: dict) -> None:
             "|---|---|",
             *[f"| {name} | {ms:.2f} |" for name, ms in result["client_cpu_ms_per_post"].items()],
             "",
-            f"Load average (1, 5, 15 min) at the start: {m['load'][0]:.1f}, {m['load'][1]:.1f}, "
-            f"{m['load'][2]:.1f}; at the end: "
+            "Load average (1, 5, 15 min) at the start: "
+            + ", ".join(f"{x:.1f}" for x in result["load_before"])
+            + "; at the end: "
             + ", ".join(f"{x:.1f}" for x in result["load_after"]),
             "",
             "",
