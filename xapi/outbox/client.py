@@ -97,9 +97,9 @@ class LrsClient:
     """One LRS's statements resource behind one `requests.Session`, shared by its lanes.
 
     The environment (proxies, CA bundle) is read once, when the client is made, and fixed on
-    the session (`trust_env` off): `requests` would otherwise read it again on every POST, about
-    a millisecond of CPU a batch. Each batch is a copy of one prepared request with a new body;
-    the session's pool keeps up to `pool_size` connections alive (one per lane).
+    the session (`trust_env` off): `requests` would otherwise read it again on every POST
+    (0.1–0.2 ms of CPU a batch, measured). Each batch is a copy of one prepared request with a
+    new body; the session's pool keeps up to `pool_size` connections alive (one per lane).
 
     Batches go in the xAPI version the LRS's About resource names (2.0.0 when offered, else
     1.0.3). About is read before the first batch, again after `about_seconds`, before the next
