@@ -9,19 +9,27 @@
     The forwarder runs with its default poll interval, in this process; the CPU its threads
     use per batch (process time less this thread's) is reported too: it depends less than rates on
     what else the machine is running.
+(c) The HTTP client's own CPU per 100-statement POST (thread time of the posting thread,
+    against the stand-in in its own process): this tree's `LrsClient`, and with
+    `--baseline-client REF` the `xapi/outbox/client.py` of that git revision, in alternating
+    rounds of the same run.
 
-Usage: .venv/bin/python bench/emit.py [--requests 2000] [--statements 20000] [--lrs both] [--write]
+Usage: .venv/bin/python bench/emit.py [--requests 2000] [--statements 20000] [--lrs both]
+       [--baseline-client main] [--write]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
+import itertools
 import json
 import multiprocessing
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -199,6 +207,62 @@ def forwarder_rate(
     return total / elapsed, 1000 * cpu / (total / batch)
 
 
+def load_client_at(ref: str):
+    """Return the `LrsClient` class of `xapi/outbox/client.py` at git revision `ref`."""
+    source = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{ref}:xapi/outbox/client.py"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    spec = importlib.util.spec_from_loader(f"baseline_client_{ref}", loader=None)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    exec(compile(source, f"{ref}:xapi/outbox/client.py", "exec"), module.__dict__)  # noqa: S102
+    return module.LrsClient
+
+
+def client_cpu(baseline: str | None, batch: int, posts: int = 300, rounds: int = 5) -> dict:
+    """Return the posting thread's CPU milliseconds per POST, per client, best round of each."""
+    from xapi.outbox.client import LrsClient
+
+    ports, stop = multiprocessing.Queue(), multiprocessing.Event()
+    server = multiprocessing.Process(target=serve_standin, args=(ports, stop))
+    server.start()
+    port, key, secret = ports.get(timeout=120)
+    endpoint = f"http://127.0.0.1:{port}/xapi"
+    kinds = {"requests (this tree)": LrsClient}
+    if baseline:
+        kinds[f"http.client ({baseline})"] = load_client_at(baseline)
+    counter = itertools.count()
+    template = [json.dumps(make_statement("cpu", n)) for n in range(batch)]
+    best: dict[str, float] = {}
+    try:
+        clients = {
+            name: kind(endpoint, key, secret, connect_timeout=3.05, read_timeout=30)
+            for name, kind in kinds.items()
+        }
+        for _ in range(rounds):
+            for name, client in clients.items():
+                bodies = []
+                for _ in range(posts):
+                    k = next(counter)
+                    bodies.append([b.replace('"id": "', f'"id": "{k:08x}', 1) for b in template])
+                started = time.thread_time()
+                for batch_bodies in bodies:
+                    answer = client.post_statements(batch_bodies)
+                    assert answer.status == 200, answer
+                spent = 1000 * (time.thread_time() - started) / posts
+                best[name] = min(best.get(name, spent), spent)
+        for client in clients.values():
+            client.close()
+    finally:
+        stop.set()
+        ports.get(timeout=60)
+        server.join()
+    return best
+
+
 def compare(lrs: str, url: str, scratch: str, args) -> dict:
     """Measure one LRS's direct batch-ingest rate, then the forwarder's rate to it."""
     ports, stop = multiprocessing.Queue(), multiprocessing.Event()
@@ -254,9 +318,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--lanes", type=int, default=ForwarderConfig.lanes)
     parser.add_argument("--lrs", choices=["standin", "embedded", "both"], default="both")
+    parser.add_argument(
+        "--baseline-client", help="a git revision whose forwarder client to compare, e.g. main"
+    )
     parser.add_argument("--write", action="store_true", help="record in bench/RESULTS.md")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()
     lrss = ["standin", "embedded"] if args.lrs == "both" else [args.lrs]
     throughput = {}
     with tempfile.TemporaryDirectory() as scratch:
@@ -265,11 +333,15 @@ def main() -> None:
         cost = request_cost(url, args.requests)
         for lrs in lrss:
             throughput[lrs] = compare(lrs, url, scratch, args)
+    client = client_cpu(args.baseline_client, args.batch)
     result = {
         "machine": machine(),
         "date": datetime.date.today().isoformat(),
         "enqueue": cost,
         "throughput": throughput,
+        "client_cpu_ms_per_post": client,
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
         "args": vars(args),
     }
     print(json.dumps(result, indent=2))
@@ -313,6 +385,18 @@ def write_results(result: dict) -> None:
                 f"| {t['forwarder_cpu_ms_per_batch']:.2f} ms |"
                 for name, t in result["throughput"].items()
             ],
+            "",
+            f"(c) The HTTP client's CPU per {result['args']['batch']}-statement POST (posting "
+            "thread, best of 5 alternating rounds of 300 POSTs to the stand-in):",
+            "",
+            "| client | CPU ms per POST |",
+            "|---|---|",
+            *[f"| {name} | {ms:.2f} |" for name, ms in result["client_cpu_ms_per_post"].items()],
+            "",
+            "Load average (1, 5, 15 min) at the start: "
+            + ", ".join(f"{x:.1f}" for x in result["load_before"])
+            + "; at the end: "
+            + ", ".join(f"{x:.1f}" for x in result["load_after"]),
             "",
             "",
         ]

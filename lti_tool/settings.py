@@ -163,6 +163,7 @@ _PARSERS: dict[str, tuple[Any, str]] = {
     "forwarder_poll_seconds": (_parse_positive_float, "a number of seconds such as 1"),
     "forwarder_lease_seconds": (_parse_positive_float, "a number of seconds such as 300"),
     "forwarder_lanes": (_parse_positive_int, "a whole number of parallel batches such as 2"),
+    "forwarder_about_seconds": (_parse_positive_float, "a number of seconds such as 3600"),
     "forwarder_embedded": (_parse_bool, "true or false"),
     "link_code_minutes": (_parse_positive_int, "a whole number of minutes such as 30"),
     "link_code_max_failures": (_parse_positive_int, "a whole number of wrong codes such as 5"),
@@ -220,6 +221,7 @@ class Settings:
     forwarder_poll_seconds: float = 1.0
     forwarder_lease_seconds: float = 300.0
     forwarder_lanes: int = 2
+    forwarder_about_seconds: float = 3600.0
     forwarder_embedded: bool | None = None  # unset: the embedded LRS stays as it was
     link_code_minutes: int = 30
     link_code_max_failures: int = 5

@@ -23,7 +23,8 @@ def print_status(report: dict) -> None:
     shown = [d for d in report["destinations"] if d["active"] or d["pending"]]
     for d in shown:
         state = "PAUSED" if d["paused"] else ("active" if d["active"] else "no longer configured")
-        click.echo(f"{d['name']} ({d['source']}, {state}) {d['endpoint']}")
+        version = f", xAPI {d['xapi_version']}" if d["xapi_version"] else ""
+        click.echo(f"{d['name']} ({d['source']}, {state}{version}) {d['endpoint']}")
         click.echo(
             f"  pending {d['pending']}  delivered {d['delivered']}  dead {d['dead']}  "
             f"oldest pending {format_age(d['oldest_pending_seconds'])}"

@@ -33,6 +33,7 @@ class ForwarderConfig(SenderConfig):
     """How the forwarder batches, times out, backs off and leases rows, and where it sends."""
 
     lanes: int = 2  # batches in flight at once per destination (order per learner still kept)
+    about_seconds: float = 3600.0  # how long a destination's About (its xAPI version) is trusted
     destinations: tuple[DestinationConfig, ...] = field(default=())
     # The embedded LRS as a destination: None keeps what was decided before (on, unless an
     # operator removed it); True turns it on (again); False turns it off.

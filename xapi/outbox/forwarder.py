@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -82,6 +82,7 @@ class Forwarder(Worker):
         self._lanes: dict[int, Lanes] = {}
         self._targets: list[Target] = []
         self._dry: set[int] = set()  # nothing to lease until a batch returns or a refresh
+        self._versions: dict[int, str] = {}  # xAPI version last recorded per destination
         self._paused: set[int] = set()  # paused by this loop, until a refresh shows otherwise
         self._refresh_at = 0.0
         self._route_more = True
@@ -146,6 +147,7 @@ class Forwarder(Worker):
         if settled.held:
             queue.release_lease(db, lease)
             return
+        self._record_version(db, lease.scope, settled.version)
         now = utcnow()
         for statement, answer in settled.dead:
             queue.mark_dead(db, lease, statement, answer.status, answer.text)
@@ -153,6 +155,15 @@ class Forwarder(Worker):
             self._record_failure(db, lease, settled, now)
         if settled.delivered:
             queue.mark_delivered(db, lease, now)
+
+    def _record_version(self, db: Db, destination_id: int, version: str | None) -> None:
+        """Write the destination's negotiated xAPI version to its row when it changed."""
+        if version is None or self._versions.get(destination_id) == version:
+            return
+        db.execute(
+            update(Destination).where(Destination.id == destination_id).values(xapi_version=version)
+        )
+        self._versions[destination_id] = version
 
     def _record_failure(self, db: Db, lease: Lease, settled: Settlement, now) -> None:
         failure, destination_id = settled.failure, lease.scope
@@ -349,7 +360,8 @@ class Forwarder(Worker):
         self.close()
 
     def close(self) -> None:
-        """Close the HTTP sessions of `forward_batch`."""
+        """Close the HTTP sessions of `forward_batch` and of the lanes."""
         for sink in self._sinks.values():
             sink.close()
         self._sinks.clear()
+        self.destinations.close()

@@ -60,6 +60,7 @@ class Destination(OutboxBase):
     Destinations from settings keep their credentials in settings (key and secret are NULL
     here); those added with `leadpath lrs destination add` keep them in this row. The embedded
     LRS's row stays after an operator removed it (`removed_at`), so it stays removed.
+    `xapi_version` is the version the forwarder last sent it (from the LRS's About).
     """
 
     __tablename__ = "outbox_destination"
@@ -77,6 +78,7 @@ class Destination(OutboxBase):
     pause_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column()
+    xapi_version: Mapped[str | None] = mapped_column(String(16))  # negotiated through About
 
 
 class Delivery(OutboxBase):

@@ -29,6 +29,7 @@ class Settlement:
     unsent: list[LeasedStatement] = field(default_factory=list)
     failure: Answer | None = None
     held: bool = False  # not sent at all: the destination was backing off or paused meanwhile
+    version: str | None = None  # the xAPI version the destination was last sent in
 
     @property
     def settled(self) -> int:
@@ -48,6 +49,7 @@ def send_bisecting(sink: StatementSink, leased: list[LeasedStatement]) -> Settle
     while chunks:
         chunk = chunks.pop(0)
         answer = sink.post_statements([item.body for item in chunk])
+        settled.version = answer.version or settled.version
         verdict = answer.verdict
         if verdict is Verdict.STORED:
             settled.delivered.extend(chunk)
@@ -81,9 +83,10 @@ class Lanes:
     """The sending threads of one destination: up to `count` batches in flight, HTTP only.
 
     `submit` is called by the forwarder's database loop, which also keeps `in_flight`; each
-    thread has its own sink (its own keep-alive connection) and calls `report` with the lease
-    when done. A batch still waiting when `hold()` turns true (the destination failed or was
-    paused since it was leased) is handed back unsent.
+    thread asks `make_sink` for its sink (for an LRS over HTTP, the destination's one client,
+    whose pool keeps a connection per lane; the forwarder closes it) and calls `report` with
+    the lease when done. A batch still waiting when `hold()` turns true (the destination
+    failed or was paused since it was leased) is handed back unsent.
     """
 
     def __init__(
@@ -118,23 +121,19 @@ class Lanes:
 
     def _run(self) -> None:
         sink = None
-        try:
-            while (lease := self._jobs.get()) is not None:
-                leased = lease.rows
-                if self._hold():
-                    self._report(lease, Settlement(unsent=list(leased), held=True))
-                    continue
-                if sink is None:
-                    sink = self._make_sink()
-                if sink is None:
-                    failure = Answer(Verdict.UNAUTHORIZED, None, "no credentials for this LRS")
-                    settled = Settlement(unsent=list(leased), failure=failure)
-                else:
-                    settled = send_safely(sink, leased)
-                self._report(lease, settled)
-        finally:
-            if sink is not None:
-                sink.close()
+        while (lease := self._jobs.get()) is not None:
+            leased = lease.rows
+            if self._hold():
+                self._report(lease, Settlement(unsent=list(leased), held=True))
+                continue
+            if sink is None:
+                sink = self._make_sink()
+            if sink is None:
+                failure = Answer(Verdict.UNAUTHORIZED, None, "no credentials for this LRS")
+                settled = Settlement(unsent=list(leased), failure=failure)
+            else:
+                settled = send_safely(sink, leased)
+            self._report(lease, settled)
 
     def stop(self) -> None:
         """Ask every thread to end once the batches already queued are sent."""

@@ -45,6 +45,7 @@ def outbox_status(session: Session, now: datetime | None = None) -> dict:
                 "dead": by_status.get("dead", 0),
                 "paused": row.paused_at is not None,
                 "pause_reason": row.pause_reason,
+                "xapi_version": row.xapi_version,
                 "oldest_pending_seconds": oldest.get(row.id),
             }
         )

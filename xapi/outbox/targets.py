@@ -64,6 +64,7 @@ class Targets:
         self.only = only
         self.user_agent = user_agent
         self._credentials = {d.name: (d.key, d.secret) for d in config.destinations}
+        self._clients: dict[int, LrsClient] = {}  # one per destination, shared by its lanes
 
     def active(self, db: Db) -> list[Target]:
         """Return the active, unpaused destinations this forwarder sends to, in id order."""
@@ -81,7 +82,11 @@ class Targets:
         return target.key is not None and target.secret is not None
 
     def new_sink(self, target: Target) -> StatementSink | None:
-        """Return a new sink for a destination, or None when it has no credentials."""
+        """Return a sink for a destination, or None when it has no credentials.
+
+        The embedded LRS gets a new sink each time; another LRS gets its one client (one
+        `requests.Session`, environment read once), shared by every lane sending to it.
+        """
         if target.is_embedded:
             return self.embedded() if self.embedded else None
         key, secret = self._credentials.get(target.name, (None, None))
@@ -89,11 +94,26 @@ class Targets:
             key, secret = target.key, target.secret
         if key is None or secret is None:
             return None
-        return LrsClient(
-            target.endpoint,
-            key,
-            secret,
-            connect_timeout=self.config.connect_timeout,
-            read_timeout=self.config.read_timeout,
-            user_agent=self.user_agent,
-        )
+        client = self._clients.get(target.id)
+        if client is None or (client.endpoint, client.credentials) != (
+            target.endpoint.rstrip("/"),
+            (key, secret),
+        ):
+            client = LrsClient(
+                target.endpoint,
+                key,
+                secret,
+                connect_timeout=self.config.connect_timeout,
+                read_timeout=self.config.read_timeout,
+                user_agent=self.user_agent,
+                pool_size=self.config.lanes,
+                about_seconds=self.config.about_seconds,
+            )
+            self._clients[target.id] = client
+        return client
+
+    def close(self) -> None:
+        """Close every LRS client's connections."""
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()

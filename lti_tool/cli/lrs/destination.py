@@ -59,7 +59,7 @@ def destination_add(name, endpoint, key, secret, platforms, courses) -> None:
 @destination.command("list")
 @json_option
 def destination_list(as_json: bool) -> None:
-    """List destination LRSs: name, source (settings or cli), endpoint, state."""
+    """List destination LRSs: name, source (settings or cli), endpoint, xAPI version, state."""
     with open_database(sync_destinations=True) as (_, database), database.sessions() as session:
         rows = list_destinations(session)
         listed = [
@@ -70,6 +70,7 @@ def destination_list(as_json: bool) -> None:
                 "active": row.active,
                 "paused": row.paused_at is not None,
                 "pause_reason": row.pause_reason if row.paused_at else None,
+                "xapi_version": row.xapi_version,
             }
             for row in rows
         ]
@@ -79,7 +80,10 @@ def destination_list(as_json: bool) -> None:
     for row in listed:
         paused = f" PAUSED: {row['pause_reason']}" if row["paused"] else ""
         active = "" if row["active"] else " (inactive)"
-        click.echo(f"{row['name']}\t{row['source']}\t{row['endpoint']}{active}{paused}")
+        version = f"xAPI {row['xapi_version']}" if row["xapi_version"] else "xAPI not yet sent"
+        if row["source"] == "embedded":
+            version = "stored in-process"
+        click.echo(f"{row['name']}\t{row['source']}\t{row['endpoint']}\t{version}{active}{paused}")
 
 
 @destination.command("remove")

@@ -10,12 +10,17 @@ Each POST /statements takes the next scripted answer (default: store):
 A batch holding a statement whose verb id contains "bad" is refused with 400 naming it, and
 a batch holding an id already stored is refused with 409; neither stores anything.
 `stop()` closes the socket (connections refused) and `start()` reopens it on the same port.
+With `tls=(certificate, key)` it answers over HTTPS.
+`versions` are the xAPI versions it speaks (default 1.0.3 only): GET /about lists them (404
+when `about` is False, as an LRS without the About resource), and a POST whose
+X-Experience-API-Version is not one of them is refused with 400 naming the version.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import ssl
 import threading
 import time
 from collections import Counter
@@ -25,7 +30,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class LrsStandIn:
     """An in-memory LRS with a script of faults; counts every receipt per statement id."""
 
-    def __init__(self, key: str = "key", secret: str = "secret", delay: float = 0.0):
+    def __init__(self, key: str = "key", secret: str = "secret", delay: float = 0.0, tls=None):
+        self.tls = tls
+        self.versions = ["1.0.3"]
+        self.about = True
+        self.about_reads = 0
+        self.sent_versions: list[str] = []  # the version header of each POST
         self.credentials = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
         self.delay = delay
         self.script: list = []
@@ -46,12 +56,16 @@ class LrsStandIn:
     @property
     def endpoint(self) -> str:
         """Return the xAPI endpoint URL."""
-        return f"http://127.0.0.1:{self.port}/xapi"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/xapi"
 
     def start(self) -> None:
         """Listen (again) on the stand-in's port."""
         handler = type("Handler", (_Handler,), {"lrs": self})
         self.server = _QuietServer(("127.0.0.1", self.port), handler)
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -99,6 +113,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        lrs = self.lrs
+        if self.path.split("?")[0] != "/xapi/about" or not lrs.about:
+            self._answer(404, {"error": "not found"})
+            return
+        with lrs.lock:
+            lrs.about_reads += 1
+        self._answer(200, {"version": list(lrs.versions)}, {"X-Experience-API-Version": "1.0.3"})
+
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         lrs = self.lrs
         raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -109,6 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
             lrs.senders.append((self.headers.get("User-Agent", ""), len(ids)))
             lrs.peers.append(self.client_address)
             lrs.paths.append(self.path)
+            lrs.sent_versions.append(self.headers.get("X-Experience-API-Version", ""))
             lrs.overlaps.extend(i for i in ids if lrs.in_flight[i])
             lrs.in_flight.update(ids)
         try:
@@ -123,8 +147,9 @@ class _Handler(BaseHTTPRequestHandler):
         lrs = self.lrs
         if self.headers.get("Authorization") != lrs.credentials:
             return 401, {"error": "bad credentials"}, {}
-        if self.headers.get("X-Experience-API-Version") != "1.0.3":
-            return 400, {"error": "missing X-Experience-API-Version"}, {}
+        version = self.headers.get("X-Experience-API-Version")
+        if version not in lrs.versions:
+            return 400, {"error": f"X-Experience-API-Version {version} is not supported"}, {}
         answer = lrs.next_answer()
         if isinstance(answer, tuple) and answer[0] == "status":
             headers = {"Retry-After": str(answer[2])} if len(answer) > 2 else {}

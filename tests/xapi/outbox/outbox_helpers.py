@@ -8,8 +8,10 @@ import sys
 import time
 import uuid
 
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from lti_tool.cli import build
 from lti_tool.db import Database
 from xapi.outbox import Forwarder, ForwarderConfig, dead_letters, outbox_status
 from xapi.outbox.models import PENDING, Delivery, Destination, OutboxStatement
@@ -99,3 +101,16 @@ def queued(database: Database) -> int:
         unrouted = session.scalar(select(func.count()).where(OutboxStatement.routed.is_(False)))
         waiting = session.scalar(select(func.count()).where(Delivery.status == PENDING))
     return unrouted + waiting
+
+
+def runner_for(database_url, data_dir):
+    """Return a function running a `leadpath` command on this database; it returns the output."""
+    runner = CliRunner()
+    env = {"LEADPATH_DATABASE_URL": database_url, "LEADPATH_DATA_DIR": str(data_dir)}
+
+    def _run(*args, code=0):
+        result = runner.invoke(build(), list(args), env=env, catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result.output
+
+    return _run

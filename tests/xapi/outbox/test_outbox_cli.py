@@ -5,26 +5,19 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
-from lti_tool.cli import build
-from tests.xapi.outbox.outbox_helpers import BAD_VERB, drain, letters_of, pending, statement
+from tests.xapi.outbox.outbox_helpers import (
+    BAD_VERB,
+    drain,
+    letters_of,
+    pending,
+    runner_for,
+    statement,
+)
 from xapi.outbox import enqueue
 from xapi.outbox.destinations import pause_destination
 from xapi.outbox.models import Destination
-
-
-def runner_for(database_url, data_dir):
-    runner = CliRunner()
-    env = {"LEADPATH_DATABASE_URL": database_url, "LEADPATH_DATA_DIR": str(data_dir)}
-
-    def _run(*args, code=0):
-        result = runner.invoke(build(), list(args), env=env, catch_exceptions=False)
-        assert result.exit_code == code, result.output
-        return result.output
-
-    return _run
 
 
 @pytest.fixture
@@ -117,7 +110,8 @@ def test_destination_add_list_remove(run, unique):
                 "https://lrs.deanery.example/xapi/", "--key", "k", "--secret", "s",
                 "--course", "c1")  # fmt: skip
     assert added.strip() == f"Added LRS destination {name}."
-    assert f"{name}\tcli\thttps://lrs.deanery.example/xapi\n" in run("lrs", "destination", "list")
+    listed = run("lrs", "destination", "list")
+    assert f"{name}\tcli\thttps://lrs.deanery.example/xapi\txAPI not yet sent\n" in listed
 
     again = run("lrs", "destination", "add", "--name", name, "--endpoint", "https://x.example",
                 "--key", "k", "--secret", "s", code=2)  # fmt: skip

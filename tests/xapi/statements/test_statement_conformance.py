@@ -3,6 +3,7 @@ import copy
 import pytest
 
 from tests.xapi.statements.statement_samples import BASE, build_all, make_context
+from xapi.lrs.validate import validate_statements
 from xapi.profile import (
     build_profile,
     check_against_template,
@@ -146,3 +147,12 @@ def test_an_attempts_statements_follow_the_primary_pattern(statements):
 )
 def test_out_of_order_attempts_do_not_follow_the_pattern(statements, order):
     assert not follows_pattern([statements[k] for k in order], PROFILE)
+
+
+@pytest.mark.parametrize("allow_2", [False, True], ids=["xAPI 1.0.3", "xAPI 2.0.0"])
+def test_every_statement_kind_is_valid_in_both_xapi_versions(allow_2):
+    """The forwarder sends them unchanged in whichever version the destination speaks."""
+    batch = _every_statement()
+    validate_statements(batch, allow_2=allow_2)
+    two_only = {"contextAgents", "contextGroups", "version"}
+    assert [s["id"] for s in batch if two_only & (set(s) | set(s.get("context", {})))] == []
