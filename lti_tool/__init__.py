@@ -53,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         db,
         design_system,
         errors,
+        framework_notices,
         framework_pages,
         health,
         logs,
@@ -79,6 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     launch_state.init_app(app)
     errors.init_app(app)
     design_system.init_app(app)
+    framework_notices.init_app(app)
     framework_versions.init_app(app)
     for blueprint in (
         health.bp,
