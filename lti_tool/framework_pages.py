@@ -19,8 +19,8 @@ from framework.phases import CareerPhase, expected_profile, load_phases
 from lti_tool.assess.framework_versions import current_version, framework_of, store_bundled_once
 from lti_tool.assess.models import FrameworkVersion
 from lti_tool.db import get_db, get_session
-from lti_tool.framework_notices import superseded_by_title
 from lti_tool.errors import UserFacingError
+from lti_tool.framework_notices import superseded_by_title
 
 bp = Blueprint("frameworks", __name__)
 
