@@ -16,6 +16,7 @@ from lti_tool.assess.answers import (
     UNSURE,
 )
 from lti_tool.assess.charts import domain_profile_svg
+from lti_tool.assess.evidence import evidence_for
 from lti_tool.assess.models import COMPLETED, SELF
 from lti_tool.assess.offer import phase_title, read_offer
 from lti_tool.assess.results import (
@@ -264,6 +265,7 @@ def results_values(session, attempt, *, own: bool, history_link, course_id=None)
         "result": attempt.result,
         "rows": rows,
         "chart": domain_profile_svg(rows, framework.max_stage),
+        "evidence": evidence_for(framework, attempt.result),
         "domains": [framework.domain(d) for d in service.domain_ids(attempt)],
         "history": history_rows(framework, history),
         "responses": list(attempt.responses),

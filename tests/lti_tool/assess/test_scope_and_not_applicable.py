@@ -256,3 +256,42 @@ def test_hlm_personal_qualities_are_a_written_reflection_not_rated(client, db, p
     assert score == 0.5  # HLM levels are not tied to a role: stage mode, 2 of 4
     results = _text(client.get(f"/assess/{attempt_id}/results?ls={token}"))
     assert "I noticed I rush when tired." in results and pq.elements[0].title in results
+
+
+# Crosswalked results: labelled indicative, never read backwards
+
+
+def test_results_say_which_curriculum_outcomes_they_give_indicative_evidence_for(
+    client, db, platform
+):
+    token = launch_learner(client, platform, "evidence", {"domains": "working-with-others"})
+    attempt_id = attempt_id_of(start(client, token).location)
+    elements = LF.domain("working-with-others").elements
+    fields = {}
+    for element in elements:
+        fields |= _at_stage(element, 2)
+    _save(client, token, attempt_id, "working-with-others", fields)
+    assert complete(client, token, attempt_id).status_code == 303
+    page = _text(client.get(f"/assess/{attempt_id}/results?ls={token}"))
+    section = page.split('id="evidence-heading"', 1)[1].split("</section>", 1)[0]
+    assert "What this result gives evidence for (indicative)" in page
+    assert "It is indicative only: the frameworks' owners have not reviewed or endorsed" in section
+    for target in ("ukfp-2021", "gmc-gpc-2017", "gmc-ofg-2018", "hlm-2013"):
+        assert f"{BUNDLED[target].title} (indicative)" in section, target
+    assert "Medical Leadership Competency Framework" not in section  # never read backwards
+
+
+def test_an_mlcf_result_is_read_under_the_lf_its_one_to_one_crosswalk_targets(client, db, platform):
+    custom = {"framework": "mlcf-2010", "domains": "working-with-others"}
+    token = launch_learner(client, platform, "evidence-mlcf", custom)
+    attempt_id = attempt_id_of(start(client, token).location)
+    mlcf = BUNDLED["mlcf-2010"]
+    fields = {}
+    for element in mlcf.domain("working-with-others").elements:
+        fields |= _at_stage(element, 3)
+    _save(client, token, attempt_id, "working-with-others", fields)
+    assert complete(client, token, attempt_id).status_code == 303
+    section = _text(client.get(f"/assess/{attempt_id}/results?ls={token}"))
+    section = section.split('id="evidence-heading"', 1)[1].split("</section>", 1)[0]
+    assert "NHS Leadership Framework (indicative)" in section
+    assert section.count("Stage 3: leading a team or service") == 4  # stages map 1:1
