@@ -53,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         db,
         design_system,
         errors,
+        framework_notices,
         framework_pages,
         headers,
         health,
@@ -81,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     headers.init_app(app)
     design_system.init_app(app)
+    framework_notices.init_app(app)
     framework_versions.init_app(app)
     for blueprint in (
         health.bp,

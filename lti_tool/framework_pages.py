@@ -15,11 +15,12 @@ from sqlalchemy import select
 
 from framework.iri import UnknownIRIError, iri_of, resolve, to_json
 from framework.model import Domain, Element, Framework, Indicator, Stage
-from framework.phases import CareerPhase, load_phases
+from framework.phases import CareerPhase, expected_profile, load_phases
 from lti_tool.assess.framework_versions import current_version, framework_of, store_bundled_once
 from lti_tool.assess.models import FrameworkVersion
 from lti_tool.db import get_db, get_session
 from lti_tool.errors import UserFacingError
+from lti_tool.framework_notices import superseded_by_title
 
 bp = Blueprint("frameworks", __name__)
 
@@ -107,9 +108,11 @@ def index():
     rows = []
     for framework_id in sorted(ids):
         newest = current_version(session, framework_id)
+        loaded = framework_of(newest)
         rows.append(
             {
-                "iri": iri_of(base, framework_of(newest)),
+                "iri": iri_of(base, loaded),
+                "superseded": superseded_by_title(loaded) if loaded.is_superseded else None,
                 "id": framework_id,
                 "version": newest.version,
                 "title": newest.title,
@@ -224,6 +227,7 @@ def career_phase(phase_id: str):
     return _respond(
         phase,
         template_values={
+            "others": _other_frameworks(base, phase),
             "template_name_or_list": "frameworks/phase.html",
             "phase": phase,
             "crumbs": [(f"Career phase: {phase.title}", iri)],
@@ -232,6 +236,27 @@ def career_phase(phase_id: str):
             "iri": iri,
         },
     )
+
+
+def _other_frameworks(base: str, phase: CareerPhase) -> list[dict]:
+    """What the phase expects in every other stored framework, one row per framework."""
+    session = get_session()
+    rows = []
+    for framework_id in sorted(set(session.scalars(select(FrameworkVersion.framework_id)))):
+        if framework_id == phase.framework_id:
+            continue
+        framework = framework_of(current_version(session, framework_id))
+        try:
+            profile = expected_profile(phase, framework=framework)
+        except (KeyError, ValueError):
+            continue
+        wanted = [
+            (framework.domain(d).title, framework.stage(v).title if v else v)
+            for d, v in profile.items()
+            if v is not None
+        ]
+        rows.append({"framework": framework, "iri": iri_of(base, framework), "expected": wanted})
+    return rows
 
 
 def _find_domain(framework: Framework | None, domain_id: str) -> Domain | None:

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
+from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.assess.models import SELF
 from lti_tool.assess.offer import read_offer
 from lti_tool.assess.results import completed_history
@@ -35,6 +36,7 @@ def home():
     offer = read_offer(session, link.custom if link else None)
     attempts = attempts_at_link(session, launch) if offer.kind == SELF else []
     history = completed_history(session, launch.platform_user.learner_id, offer.framework_id)
+    version = current_version(session, offer.framework_id)
     return render_template(
         "home.html",
         launch=launch,
@@ -42,6 +44,7 @@ def home():
         course=launch.course,
         link=link,
         offer=offer,
+        framework=framework_of(version) if version is not None else None,
         attempts=attempts,
         open_attempt=next((a for a in attempts if a.status == "in_progress"), None),
         history=[a for a in history if a.resource_link_id != launch.resource_link_id],

@@ -1,6 +1,7 @@
 """Read one domain page's answers from submitted fields, refusing anything out of place.
 
-Field names: ``rating:<indicator id>`` (a scale value or ``unsure``), ``stage:<element path>``
+Field names: ``rating:<indicator id>`` (a scale value, ``unsure`` for "Not sure" or
+``not-applicable`` for "Not applicable to my role"), ``stage:<element path>``
 (a stage number or empty), ``reflection:<element path>`` and ``evidence:<element path>``.
 """
 
@@ -9,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from framework.model import Domain, Framework
+from framework.model import NOT_APPLICABLE, Domain, Framework
 from lti_tool.errors import UserFacingError
 
 RATING, STAGE, REFLECTION, EVIDENCE = "rating:", "stage:", "reflection:", "evidence:"
 UNSURE = "unsure"
+NOT_APPLICABLE_FIELD = NOT_APPLICABLE  # stored as given: scoring takes it out of its stage
 MAX_TEXT = 5000
 
 
@@ -21,7 +23,7 @@ MAX_TEXT = 5000
 class ElementAnswer:
     """What the learner gave for one element on the page."""
 
-    ratings: dict[str, int | None] = field(default_factory=dict)
+    ratings: dict[str, int | str | None] = field(default_factory=dict)
     picked_stage: int | None = None
     reflection: str | None = None
     evidence: str | None = None
@@ -42,9 +44,11 @@ def _bad(
     )
 
 
-def _rating(framework: Framework, indicator_id: str, raw: str) -> int | None:
+def _rating(framework: Framework, indicator_id: str, raw: str) -> int | str | None:
     if raw == UNSURE:
         return None
+    if raw == NOT_APPLICABLE_FIELD:
+        return NOT_APPLICABLE
     allowed = [p.value for p in framework.scale.points]
     labels = ", ".join(f"{p.value} ({p.label})" for p in framework.scale.points)
     try:
@@ -54,7 +58,7 @@ def _rating(framework: Framework, indicator_id: str, raw: str) -> int | None:
     if value is None or value not in allowed:
         raise _bad(
             f"The rating {raw!r} for indicator {indicator_id!r} is not on the scale; "
-            f"use one of {labels}, or 'not sure'."
+            f"use one of {labels}, 'not sure' or 'not applicable to my role'."
         )
     return value
 
@@ -108,9 +112,13 @@ def read_domain_answers(
                     f"The indicator {indicator_id!r} is not part of {framework.title}."
                 ) from None
             path = _element_path(framework, domain, allowed_domains, indicator.element_path)
+            if not domain.is_rated:
+                raise _bad(f"{domain.title} is reflected on in writing, not rated.")
             answers[path].ratings[indicator_id] = _rating(framework, indicator_id, raw)
         elif name.startswith(STAGE):
             path = _element_path(framework, domain, allowed_domains, name[len(STAGE) :])
+            if not domain.is_rated and raw:
+                raise _bad(f"{domain.title} is reflected on in writing, not rated.")
             answers[path].picked_stage = _stage(framework, path, raw)
         elif name.startswith(REFLECTION):
             path = _element_path(framework, domain, allowed_domains, name[len(REFLECTION) :])

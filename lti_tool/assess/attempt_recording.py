@@ -66,21 +66,24 @@ class AttemptStatements:
     def answered(self, path: str, ratings: dict, picked_stage: int | None) -> None:
         """Queue `answered` with an element's ratings and the stage they give."""
         scored = score_element(self.framework, path, ratings, picked_stage)
-        given = {k: v for k, v in ratings.items() if v is not None}
+        given = {k: v for k, v in ratings.items() if isinstance(v, int)}
         stage = scored.attained if scored.attained is not None else 0
         event = xs.Answered(**self._element(path), ratings=given, stage=stage)
         self._queue(xs.build_answered(self.context, event))
 
-    def completed(
-        self, mean_stage: float, max_stage: int, success: bool, duration: timedelta
-    ) -> str:
-        """Queue `completed` with the mean attained stage as the score; return its id."""
+    def completed(self, grade: dict, success: bool, duration: timedelta) -> str:
+        """Queue `completed` with the attempt's grade as the score; return its id.
+
+        The score is the gradebook's: raw = elements (or stage steps) counted, max = out of
+        how many, so scaled is the share sent to the gradebook (see SCORING.md).
+        """
         statement_id = new_uuid()
+        counted = grade["denominator"] > 0
         event = xs.Completed(
             attempt_id=self.attempt.id,
             assessment_title=self.title,
-            score_raw=mean_stage,
-            score_max=float(max_stage),
+            score_raw=float(grade["numerator"]) if counted else None,
+            score_max=float(grade["denominator"]) if counted else None,
             met_expected_stage=success,
             duration=duration,
         )

@@ -65,7 +65,10 @@ def _open(chart_id: str, height: float, title: str, description: str, css: str) 
 def _describe(rows: list[dict], max_stage: int) -> str:
     parts = []
     for row in rows:
-        text = f"{row['title']}: mean stage {row['mean']} of {max_stage}, lowest {row['minimum']}"
+        text = (
+            f"{row['title']}: {row['median_text'].lower()} of {max_stage} (median), "
+            f"range {row['range_text']}"
+        )
         if row.get("expected") is not None:
             text += f", expected {row['expected']} ({row['status_text'].lower()})"
         parts.append(text)
@@ -73,14 +76,17 @@ def _describe(rows: list[dict], max_stage: int) -> str:
 
 
 def domain_profile_svg(rows: list[dict], max_stage: int, chart_id: str = "profile") -> Markup:
-    """Return the bar chart of mean stage per domain, the expected stage marked on each bar."""
-    labels = [_lines(f"{row['title']} · {row['mean']}") for row in rows]
+    """Return the bar chart of the median stage per domain, the expected stage marked on each.
+
+    `rows` come from `results.domain_rows` (median, median_text, range_text, expected, status).
+    """
+    labels = [_lines(f"{row['title']} · {row['median_text'].lower()}") for row in rows]
     heights = [LINE * len(lines) + 4 + BAR_HEIGHT + ROW_GAP for lines in labels]
     axis_y = TOP + sum(heights)
     out = _open(
         chart_id,
         axis_y + AXIS_HEIGHT,
-        "Domain profile: mean stage attained per domain",
+        "Domain profile: median stage attained per domain",
         _describe(rows, max_stage),
         "profile-chart",
     )
@@ -88,7 +94,7 @@ def domain_profile_svg(rows: list[dict], max_stage: int, chart_id: str = "profil
     y = TOP
     for row, lines, height in zip(rows, labels, heights, strict=True):
         bar_y = y + LINE * len(lines) + 4
-        width = _x(row["mean"], max_stage) - LEFT
+        width = _x(row["median"], max_stage) - LEFT
         status = row.get("status") or "none"
         out.append(_label(LEFT, y + TEXT, lines))
         out.append(

@@ -1,4 +1,9 @@
-"""What a resource link delivers, read from its LTI custom parameters and checked."""
+"""What a resource link delivers, read from its LTI custom parameters and checked.
+
+``assessment``, ``framework``, ``domains`` (default: the domains in scope at the career
+phase, see ``framework.grades.in_scope_domains``), ``career_phase`` (an id or an alias) and
+``grade`` (``phase``, ``stage`` or ``completion``; default ``phase``, see ``SCORING.md``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from framework.grades import GRADE_MODES
 from framework.phases import load_phases
 from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.assess.models import FrameworkVersion
@@ -31,6 +37,7 @@ class Offer:
     domains: tuple[str, ...] | None
     career_phase: str | None
     framework_title: str = ""
+    grade_mode: str | None = None
 
     @property
     def title(self) -> str:
@@ -88,6 +95,7 @@ def read_offer(session: Session, custom: Mapping | None) -> Offer:
     phase = _text(custom, "career_phase")
     if phase is not None and phase not in load_phases():
         raise _refuse("career_phase", phase, list(load_phases()))
+    grade_mode = grade_mode_of(custom)
     points = _text(custom, "grade_maximum")  # the activity's own gradebook column (grades)
     if points is not None and not (points.isdigit() and 1 <= int(points) <= 10_000):
         raise _refuse("grade_maximum", points, ["a whole number of points from 1 to 10000"])
@@ -97,7 +105,16 @@ def read_offer(session: Session, custom: Mapping | None) -> Offer:
         domains=domains,
         career_phase=phase,
         framework_title=framework.title,
+        grade_mode=grade_mode,
     )
+
+
+def grade_mode_of(custom: Mapping | None) -> str | None:
+    """Return the activity's checked ``grade`` custom parameter (None: the default, phase)."""
+    mode = _text(custom or {}, "grade")
+    if mode is not None and mode not in GRADE_MODES:
+        raise _refuse("grade", mode, list(GRADE_MODES))
+    return mode
 
 
 def phase_title(phase: str | None) -> str | None:

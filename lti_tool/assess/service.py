@@ -9,11 +9,11 @@ session last worked on it and whether it was suspended, so a reopening can be to
 from __future__ import annotations
 
 from collections.abc import Mapping
-from fractions import Fraction
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from framework.grades import in_scope_domains
 from framework.model import Framework
 from framework.scoring import score_assessment
 from lti_tool.assess import results
@@ -21,7 +21,7 @@ from lti_tool.assess.answers import ElementAnswer, read_domain_answers
 from lti_tool.assess.attempt_recording import AttemptStatements
 from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.assess.models import COMPLETED, IN_PROGRESS, SELF, Attempt, ElementResponse
-from lti_tool.assess.offer import Offer
+from lti_tool.assess.offer import Offer, grade_mode_of
 from lti_tool.design_system import plural
 from lti_tool.errors import UserFacingError
 from lti_tool.grades import queue_grade
@@ -111,7 +111,8 @@ def start_or_continue(session: Session, launch: LaunchSession, offer: Offer) -> 
             return attempt
     version = current_version(session, offer.framework_id)
     framework = framework_of(version)
-    domains = list(offer.domains or [d.id for d in framework.domains])
+    overrides = results.overrides_of(session, launch.platform_user.issuer)
+    domains = list(offer.domains or in_scope_domains(framework, offer.career_phase, overrides))
     now = utcnow()
     attempt = Attempt(
         kind=SELF,
@@ -203,7 +204,7 @@ def _store_answer(
     row.reflection = answer.reflection
     row.evidence = answer.evidence
     row.updated_at = utcnow()
-    rated = any(v is not None for v in answer.ratings.values())
+    rated = any(isinstance(v, int) for v in answer.ratings.values())
     return row if changed and (rated or answer.picked_stage is not None) else None
 
 
@@ -269,18 +270,29 @@ def _answers(attempt: Attempt) -> tuple[dict[str, int | None], dict[str, int | N
 
 
 def score(attempt: Attempt):
-    """Return the element scores of the attempt's domains from its stored answers."""
+    """Return the element scores of the attempt's rated domains from its stored answers.
+
+    Elements of a reflection domain (written about, never rated) are left out.
+    """
     framework = framework_for(attempt)
     ratings, picked = _answers(attempt)
-    domains = set(domain_ids(attempt))
+    domains = {d for d in domain_ids(attempt) if framework.domain(d).is_rated}
     elements = [e.path for e in framework.elements() if e.domain_id in domains]
     return score_assessment(framework, ratings, picked, elements)
 
 
 def missing_elements(attempt: Attempt) -> list:
-    """Return the elements of the attempt's domains that are neither rated nor picked."""
+    """Return the rated elements that have no answer yet.
+
+    An element is answered when it has a rating, a picked stage, or every indicator
+    answered "Not applicable to my role".
+    """
     framework = framework_for(attempt)
-    return [framework.element(p) for p, s in score(attempt).items() if s.attained is None]
+    return [
+        framework.element(p)
+        for p, s in score(attempt).items()
+        if s.attained is None and not s.not_applicable
+    ]
 
 
 def complete(
@@ -300,7 +312,9 @@ def complete(
     _claim_revision(session, attempt, revision)
     framework = framework_for(attempt)
     scores = score(attempt)
-    outcome = results.build_result(session, attempt, framework, scores)
+    link = launch.resource_link
+    mode = grade_mode_of(link.custom if link else None)
+    outcome = results.build_result(session, attempt, framework, scores, mode)
     now = utcnow()
     attempt.status = COMPLETED
     attempt.completed_at = now
@@ -308,11 +322,12 @@ def complete(
     attempt.score = outcome["overall"]
     attempt.result = outcome
     statements = AttemptStatements(session, launch, attempt)
-    mean = Fraction(sum(s.attained for s in scores.values()), len(scores))
     completed_id = statements.completed(
-        round(float(mean), 4), framework.max_stage, outcome["success"], now - attempt.started_at
+        outcome["grade"], outcome["success"], now - attempt.started_at
     )
     for path, element in outcome["elements"].items():
+        if element["attained"] is None:  # wholly "Not applicable to my role"
+            continue
         statements.competency(path, element["attained"], element["expected"], completed_id)
     queue_grade(session, launch, attempt)
     session.flush()

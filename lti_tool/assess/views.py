@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request
 
+from framework.model import LEADPATH
+from framework.phases import expected_profile
 from lti_tool.assess import service
-from lti_tool.assess.answers import EVIDENCE, RATING, REFLECTION, STAGE, UNSURE
+from lti_tool.assess.answers import (
+    EVIDENCE,
+    NOT_APPLICABLE_FIELD,
+    RATING,
+    REFLECTION,
+    STAGE,
+    UNSURE,
+)
 from lti_tool.assess.charts import domain_profile_svg
+from lti_tool.assess.evidence import evidence_for
 from lti_tool.assess.models import COMPLETED, SELF
 from lti_tool.assess.offer import phase_title, read_offer
-from lti_tool.assess.results import completed_history, domain_rows, history_rows
+from lti_tool.assess.results import (
+    completed_history,
+    domain_rows,
+    grade_text,
+    history_rows,
+    institution_overrides,
+)
 from lti_tool.assess.supervision import validation_for
 from lti_tool.db import get_db, get_session
 from lti_tool.errors import UserFacingError
@@ -32,6 +48,7 @@ def field_names() -> dict:
         "reflection": REFLECTION,
         "evidence": EVIDENCE,
         "unsure": UNSURE,
+        "not_applicable": NOT_APPLICABLE_FIELD,
     }
 
 
@@ -39,6 +56,12 @@ def field_names() -> dict:
 def element_ref(path: str) -> str:
     """Return an element path as an HTML id fragment: "domain--element"."""
     return path.replace("/", "--")
+
+
+@bp.app_template_global("grade_text")
+def _grade_text(result: dict | None, score: float | None) -> str:
+    """Return the gradebook score in words for templates."""
+    return grade_text(result, score)
 
 
 @bp.app_template_global("phase_title")
@@ -135,6 +158,7 @@ def domain(attempt_id: str, domain_id: str):
         attempt=attempt,
         framework=framework,
         domain=framework.domain(domain_id),
+        leadpath_here=_leadpath_defined(framework, framework.domain(domain_id)),
         position=domains.index(domain_id) + 1,
         total=len(domains),
         responses={r.element_path: r for r in attempt.responses},
@@ -148,13 +172,18 @@ def domain(attempt_id: str, domain_id: str):
     )
 
 
+def _leadpath_defined(framework, domain) -> bool:
+    """True when leadpath defines the stages or indicators shown on a domain's page."""
+    return any(s.origin == LEADPATH for s in framework.stages) or any(
+        i.origin == LEADPATH for e in domain.elements for i in e.indicators
+    )
+
+
 def _expected(attempt, framework) -> dict:
     if not attempt.career_phase:
         return {}
-    from framework.phases import expected_profile
-    from lti_tool.assess.results import institution_overrides
-
-    return expected_profile(attempt.career_phase, institution_overrides(get_session(), attempt))
+    overrides = institution_overrides(get_session(), attempt)
+    return expected_profile(attempt.career_phase, overrides, framework=framework)
 
 
 @bp.post("/<attempt_id>/domains/<domain_id>")
@@ -236,6 +265,7 @@ def results_values(session, attempt, *, own: bool, history_link, course_id=None)
         "result": attempt.result,
         "rows": rows,
         "chart": domain_profile_svg(rows, framework.max_stage),
+        "evidence": evidence_for(framework, attempt.result),
         "domains": [framework.domain(d) for d in service.domain_ids(attempt)],
         "history": history_rows(framework, history),
         "responses": list(attempt.responses),

@@ -1,4 +1,7 @@
-"""`leadpath framework …`: import framework files, list stored versions, set phase expectations."""
+"""`leadpath framework …`: import files, list versions, list and set career-phase expectations.
+
+`framework phases` lists every career phase with the stage it expects in every framework.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from sqlalchemy import select
 
 from framework.errors import FrameworkFileError
 from framework.files import parse_text, read_file
-from framework.phases import load_phases
+from framework.model import LEVELS, Framework
+from framework.phases import expected_profile, load_phases
 from lti_tool.assess.framework_versions import (
     FrameworkImportError,
     current_version,
@@ -54,6 +58,49 @@ def validate_overrides(document: Any, source: str, domain_ids: set[str], max_sta
                     source, where, f"{stage!r} is not a stage (use 1 to {max_stage}, or null)"
                 )
     return document
+
+
+def _expected_text(framework: Framework, stage: int | None) -> int | str | None:
+    """A stage as people read it: its number, or a level's name (``proficient``, ``f1``)."""
+    if stage is None or stage == 0 or framework.rating_kind != LEVELS:
+        return stage
+    return framework.stage(stage).key
+
+
+def phase_listing(frameworks: list[Framework], overrides: dict | None) -> list[dict]:
+    """Every career phase with its aliases and the stage it expects per domain of each framework."""
+    table = load_phases()
+    aliases: dict[str, list[str]] = {}
+    for alias, target in table.aliases.items():
+        aliases.setdefault(target, []).append(alias)
+    listed = []
+    for phase in table.values():
+        expected = {}
+        for fw in frameworks:
+            profile = expected_profile(phase.id, overrides, table, framework=fw)
+            expected[fw.id] = {d: _expected_text(fw, v) for d, v in profile.items()}
+        listed.append(
+            {
+                "id": phase.id,
+                "title": phase.title,
+                "professions": [table.professions.get(p, p) for p in phase.professions]
+                or ["any profession"],
+                "aliases": sorted(aliases.get(phase.id, [])),
+                "expected": expected,
+            }
+        )
+    return listed
+
+
+def _print_phases(listed: list[dict], frameworks: list[Framework]) -> None:
+    for item in listed:
+        also = f" (also {', '.join(item['aliases'])})" if item["aliases"] else ""
+        click.echo(f"{item['id']}{also}: {item['title']} · {', '.join(item['professions'])}")
+        for fw in frameworks:
+            wanted = item["expected"][fw.id]
+            parts = [f"{d} {v}" for d, v in wanted.items() if v is not None]
+            click.echo(f"  {fw.id:<14} {'; '.join(parts) or 'no expectation'}")
+    click.echo(f"{len(listed)} career phases in {len(frameworks)} frameworks.")
 
 
 def register(cli: click.Group) -> None:
@@ -121,9 +168,44 @@ def register(cli: click.Group) -> None:
             )
         click.echo("* = the version new attempts use")
 
-    @framework.group()
-    def phases() -> None:
-        """An institution's own stage expectations per career phase."""
+    @framework.group(invoke_without_command=True)
+    @click.pass_context
+    def phases(ctx: click.Context) -> None:
+        """Career phases: the stage each expects per framework; an institution's own stages.
+
+        Without a subcommand, lists every phase as `phases list` does.
+        """
+        if ctx.invoked_subcommand is None:
+            ctx.invoke(phases_list)
+
+    @phases.command("list")
+    @click.option(
+        "--framework",
+        "framework_id",
+        default=None,
+        help="Only this framework's expectations (a stored framework id, e.g. hlm-2013).",
+    )
+    @click.option(
+        "--issuer", default=None, help="Apply this institution's own expectations (its iss)."
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    def phases_list(framework_id: str | None, issuer: str | None, as_json: bool) -> None:
+        """List every career phase, its aliases and the stage it expects in each framework."""
+        with open_database() as (_, db):
+            store_bundled_once(db)
+            with db.sessions() as session:
+                ids = sorted(set(session.scalars(select(FrameworkVersion.framework_id))))
+                if framework_id is not None and framework_id not in ids:
+                    _fail(f"{framework_id!r} is not a stored framework (stored: {', '.join(ids)})")
+                chosen = [framework_id] if framework_id else ids
+                frameworks = [framework_of(current_version(session, i)) for i in chosen]
+                setting = session.get(InstitutionSetting, issuer) if issuer else None
+                overrides = setting.phase_overrides if setting else None
+        listed = phase_listing(frameworks, overrides)
+        if as_json:
+            click.echo(json.dumps({"phases": listed}, indent=2))
+            return
+        _print_phases(listed, frameworks)
 
     @phases.command("set")
     @click.option("--issuer", required=True, help="The institution's platform issuer (iss).")

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from sqlalchemy import func, select
 
+from framework.grades import in_scope_domains
 from framework.loader import load_bundled
 from lti_tool.demo import catalogue as cat
 from lti_tool.demo.visits import Browser, revision_on
@@ -170,7 +171,8 @@ class Cohort:
         started = browser.post("/assess/start", token, {})
         attempt_id = urlsplit(started.location).path.split("/")[2]
         self.summary.self_started += 1
-        domains = self.framework.domains
+        scope = in_scope_domains(self.framework, episode.platform.career_phase)
+        domains = [d for d in self.framework.domains if d.id in scope]
         for n, domain in enumerate(domains):
             if not episode.finish and n == len(domains) - 1:
                 return None

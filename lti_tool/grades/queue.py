@@ -134,11 +134,20 @@ def own_line_item(claims: dict) -> dict | None:
 
 
 def score_body(user_id: str, attempt: Attempt) -> dict:
-    """Return the AGS score (application/vnd.ims.lis.v1.score+json) of a completed attempt."""
-    max_stage = framework_of(attempt.framework_version).max_stage
+    """Return the AGS score (application/vnd.ims.lis.v1.score+json) of a completed attempt.
+
+    `scoreGiven` is the attempt's grade in percent (see framework/SCORING.md#grades); the
+    comment says what it counts.
+    """
     score = Decimal(str(attempt.score))
     percent = (score * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    mean = (score * max_stage).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    graded = (attempt.result or {}).get("grade")
+    if graded:  # e.g. "5 of 8 elements meet or exceed the stage expected at this career phase."
+        what = graded["note"]
+    else:  # a result stored before grade modes: mean attained stage / highest stage
+        max_stage = framework_of(attempt.framework_version).max_stage
+        mean = (score * max_stage).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        what = f"mean stage {mean} of {max_stage}"
     return {
         "userId": user_id,
         "scoreGiven": float(percent),
@@ -146,7 +155,7 @@ def score_body(user_id: str, attempt: Attempt) -> dict:
         "activityProgress": "Completed",
         "gradingProgress": "FullyGraded",
         "timestamp": attempt.completed_at.isoformat(timespec="milliseconds"),
-        "comment": f"Leadership self-assessment: mean stage {mean} of {max_stage}",
+        "comment": f"Leadership self-assessment: {what}",
     }
 
 

@@ -1,7 +1,9 @@
 """Deep linking: an instructor picks what a new activity delivers; leadpath returns a signed link.
 
 The choice becomes the resource link's LTI custom parameters (`assessment`, `framework`,
-`domains`, `career_phase`), exactly what a hand-configured activity would carry. A
+`domains`, `career_phase`, and for a self-assessment `grade`: phase, stage or completion),
+exactly what a hand-configured activity would carry. The Healthcare Leadership Model comes
+first; the Leadership Framework (2011) is marked superseded; the curricula follow. A
 self-assessment may also ask for a gradebook column: the link then carries a `lineItem`
 (`scoreMaximum`, `label`, `resourceId`, `tag`, and `submissionReview` so the gradebook can open
 a learner's attempt), which the platform makes and names in later launches; the same values go
@@ -19,6 +21,8 @@ from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 
+from framework.grades import COMPLETION, PHASE, STAGE
+from framework.phases import load_phases
 from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.db import get_session
 from lti_tool.errors import UserFacingError
@@ -37,14 +41,37 @@ KINDS = {
     "360": "360 feedback",
     "validation": "Supervisor validation",
 }
-FRAMEWORKS = ("lf-2011", "mlcf-2010", "clcf-2011", "hlm-2013")
-PHASES = (
-    "undergraduate",
-    "foundation",
-    "specialty-training",
-    "qualified-practice",
-    "senior-leader",
+FRAMEWORKS = (
+    "hlm-2013",
+    "lf-2011",
+    "mlcf-2010",
+    "clcf-2011",
+    "ukfp-2021",
+    "gmc-gpc-2017",
+    "gmc-ofg-2018",
 )
+GRADE_CHOICES = {
+    PHASE: (
+        "Against the career phase",
+        "The share of elements that meet or exceed the stage the career phase expects "
+        "(by stage where no phase is set or the framework's levels are not tied to roles).",
+    ),
+    STAGE: (
+        "By stage reached",
+        "Stage steps reached out of the highest stage in every element.",
+    ),
+    COMPLETION: ("For completion", "The share of elements answered."),
+}
+
+
+def _phase_choices() -> list[tuple[str, str]]:
+    """Return (id, label) per career phase, each label naming its profession."""
+    table = load_phases()
+    out = []
+    for phase in table.values():
+        group = ", ".join(table.professions.get(p, p) for p in phase.professions)
+        out.append((phase.id, f"{group or 'Any profession'}: {phase.title}"))
+    return out
 
 
 def _settings_claim() -> dict:
@@ -88,25 +115,34 @@ def _choice(frameworks: dict) -> dict:
             code="framework_unknown",
         )
     known_domains = [d.id for d in frameworks[framework_id].domains]
-    domains = form.getlist("domains")
+    domains = form.getlist(f"domains:{framework_id}") or form.getlist("domains")
     if unknown := [d for d in domains if d not in known_domains]:
         raise UserFacingError(
             f"Unknown domain(s): {', '.join(unknown)}.",
             hint="Tick domains from the list.",
             code="domain_unknown",
         )
-    if phase and phase not in PHASES:
+    if phase and phase not in load_phases():
         raise UserFacingError(
             f"'{phase}' is not a career phase.",
             hint="Choose a career phase from the list.",
             code="phase_unknown",
         )
+    grade = form.get("grade") or ""
+    if grade and grade not in GRADE_CHOICES:
+        raise UserFacingError(
+            f"'{grade}' is not a way leadpath grades.",
+            hint="Choose against the career phase, by stage reached, or for completion.",
+            code="grade_unknown",
+        )
     title = (form.get("title") or "").strip()[:255] or KINDS[kind]
     custom = {"assessment": kind, "framework": framework_id}
-    if domains and len(domains) < len(known_domains):
-        custom["domains"] = ",".join(domains)
+    if domains:
+        custom["domains"] = ",".join(d for d in known_domains if d in domains)
     if phase:
         custom["career_phase"] = phase
+    if grade and kind == "self":
+        custom["grade"] = grade
     column = _column(kind, title) if form.get("gradebook_column") else None
     if column:
         custom.update(
@@ -151,7 +187,8 @@ def choose():
         "deep_link.html",
         frameworks=_frameworks(),
         kinds=KINDS,
-        phases=PHASES,
+        phases=_phase_choices(),
+        grades=GRADE_CHOICES,
         request_title=settings.get("title"),
     )
 

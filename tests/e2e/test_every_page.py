@@ -70,6 +70,11 @@ def site(live_server, app):
     done = _self_assessment(learner, reflection="Chaired the ward huddle.")
     _self_assessment(learner)
     open_attempt = _self_assessment(learner, finish=False)
+    hlm = {"framework": "hlm-2013", "domains": "holding-to-account,personal-qualities"}
+    reflecting = Visitor(
+        live_server, lti_launch(live_server, platform, "sw-ali", [LEARNER], hlm, "h")
+    )
+    reflection = _self_assessment(reflecting, finish=False)
     other = Visitor(live_server, lti_launch(live_server, platform, "sw-sam", [LEARNER], one, "s"))
     signed = _self_assessment(other)
 
@@ -138,6 +143,8 @@ def site(live_server, app):
         "teacher": teacher,
         "mentor": mentor,
         "deep": deep,
+        "reflecting": reflecting.token,
+        "reflection": reflection,
         "done": done,
         "open": open_attempt,
         "signed": signed,
@@ -157,6 +164,7 @@ def _pages(s: dict) -> list[tuple[str, str]]:
     """Every page, addressed as a person would open it."""
     ls, fb, t = s["learner"], s["feedback"], s["teacher"]
     validation = f"/validation/attempts/{s['signed']}/result?ls={s['other']}"
+    hlm = f"/assess/{s['reflection']}/domains"
     return [
         ("home page", "/"),
         ("documentation", "/docs"),
@@ -168,6 +176,10 @@ def _pages(s: dict) -> list[tuple[str, str]]:
         ("an element", f"/frameworks/lf-2011/elements/{DOMAIN}/developing-networks"),
         ("a stage", "/frameworks/lf-2011/stages/2"),
         ("a career phase", "/career-phases/foundation"),
+        ("a curriculum", "/frameworks/ukfp-2021"),
+        ("a senior domain", "/frameworks/lf-2011/domains/creating-the-vision"),
+        ("an MLCF element", f"/frameworks/mlcf-2010/elements/{DOMAIN}/developing-networks"),
+        ("a phase in every framework", "/career-phases/f2"),
         ("an xAPI profile term", "/xapi/profile/verbs/linked-identity"),
         ("not found", "/no-such-page"),
         ("a failed launch", "/lti/login?iss=https://unknown.example&login_hint=x"),
@@ -175,6 +187,8 @@ def _pages(s: dict) -> list[tuple[str, str]]:
         ("learner home", f"/home?ls={ls}"),
         ("domain page", f"/assess/{s['open']}/domains/{DOMAIN}?ls={ls}"),
         ("finish page", f"/assess/{s['open']}/finish?ls={ls}"),
+        ("a reflection domain page", f"{hlm}/personal-qualities?ls={s['reflecting']}"),
+        ("an HLM domain page", f"{hlm}/holding-to-account?ls={s['reflecting']}"),
         ("results", f"/assess/{s['done']}/results?ls={ls}"),
         ("print view", f"/assess/{s['done']}/print?ls={ls}"),
         ("your record", f"/identity?ls={ls}"),

@@ -130,3 +130,67 @@ def test_newest_imported_version_is_shown_and_older_one_with_version_query(clien
     missing = client.get(f"/frameworks/{fw_id}?version=3", headers=JSON_ACCEPT)
     assert missing.status_code == 404
     assert "stored versions: 1, 2" in missing.get_json()["message"]
+
+
+def _page(client, path: str) -> str:
+    import html
+
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return html.unescape(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/frameworks/lf-2011",
+        "/frameworks/lf-2011/domains/working-with-others",
+        "/frameworks/lf-2011/elements/working-with-others/developing-networks",
+        "/frameworks/lf-2011/stages/2",
+    ],
+)
+def test_every_lf_page_says_it_is_superseded_with_its_attribution_and_independence(client, path):
+    text = _page(client, path)
+    assert "is superseded by the Healthcare Leadership Model (2013)." in text
+    assert "Official texts © NHS Leadership Academy." in text
+    assert "not produced, reviewed or endorsed by the NHS Leadership Academy" in text
+
+
+@pytest.mark.parametrize("framework_id", ["hlm-2013", "mlcf-2010", "ukfp-2021", "gmc-gpc-2017"])
+def test_each_frameworks_page_carries_its_own_notices_and_no_superseded_status(
+    client, framework_id
+):
+    framework = load_bundled()[framework_id]
+    text = _page(client, f"/frameworks/{framework_id}")
+    for sentence in (framework.attribution, framework.licence_note, framework.independence):
+        assert sentence and sentence in text
+    assert "Academy of Medical Royal Colleges, the NHS Institute" in text  # general statement
+    assert "is superseded by" not in text
+
+
+def test_leadpath_defined_stages_and_senior_domains_say_so(client):
+    senior = _page(client, "/frameworks/lf-2011/domains/creating-the-vision")
+    assert "sets no stages for it" in senior
+    element = _page(
+        client, "/frameworks/mlcf-2010/elements/working-with-others/developing-networks"
+    )
+    assert element.count("(defined by leadpath)") == 4
+    own = _page(client, "/frameworks/lf-2011/elements/working-with-others/developing-networks")
+    assert "(defined by leadpath)" not in own
+
+
+def test_the_frameworks_list_marks_the_lf_superseded(client):
+    text = _page(client, "/frameworks")
+    row = text.split("NHS Leadership Framework</a>", 1)[1].split("</tr>", 1)[0]
+    assert "Superseded by the Healthcare Leadership Model (2013)." in row
+    assert "not produced, reviewed or endorsed" in text
+
+
+def test_a_career_phase_page_gives_its_expectations_in_every_framework(client):
+    f2 = _page(client, "/career-phases/f2")
+    assert "UK Foundation Programme Curriculum 2021" in f2
+    ukfp = load_bundled()["ukfp-2021"]
+    assert f"{ukfp.domains[0].title}, {ukfp.stage('f2').title}" in f2
+    assert "its levels are not tied to a role or career phase" in f2  # the HLM
+    for phase_id in ("f1", "preceptorship", "cpd", "foundation"):
+        assert _page(client, f"/career-phases/{phase_id}")

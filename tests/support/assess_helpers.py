@@ -15,7 +15,8 @@ from tests.support.lti_helpers import LTI, launch
 from xapi.outbox.models import OutboxStatement
 
 LF = load_bundled()["lf-2011"]
-DOMAINS = [d.id for d in LF.domains]
+DOMAINS = [d.id for d in LF.domains if d.scope == "core"]
+"""The LF domains an activity covers by default without a career phase (the five core ones)."""
 
 
 def token_of(response) -> str:

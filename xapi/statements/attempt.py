@@ -155,13 +155,15 @@ def build_completed(
 
     ``success`` says whether the attempt met the stage expected for the career phase.
     """
-    span = event.score_max - event.score_min
-    score = tincan.Score(
-        scaled=round((event.score_raw - event.score_min) / span, 4),
-        raw=event.score_raw,
-        min=event.score_min,
-        max=event.score_max,
-    )
+    score = None
+    if event.score_raw is not None:
+        span = event.score_max - event.score_min
+        score = tincan.Score(
+            scaled=round((event.score_raw - event.score_min) / span, 4),
+            raw=event.score_raw,
+            min=event.score_min,
+            max=event.score_max,
+        )
     result = tincan.Result(
         score=score,
         success=event.met_expected_stage,

@@ -111,10 +111,14 @@ class Rated(Answered):
 
 @dataclass(frozen=True, kw_only=True)
 class Completed(AttemptEvent):
-    """A finished attempt: its score, whether it met the expected stage, how long it took."""
+    """A finished attempt: its score, whether it met the expected stage, how long it took.
 
-    score_raw: float
-    score_max: float
+    ``score_raw`` and ``score_max`` are ``None`` when nothing could be scored (the statement
+    then carries no score).
+    """
+
+    score_raw: float | None
+    score_max: float | None
     score_min: float = 0.0
     met_expected_stage: bool
     duration: timedelta
@@ -124,8 +128,12 @@ class Completed(AttemptEvent):
     def __post_init__(self) -> None:
         """Check the score range."""
         super().__post_init__()
+        if self.score_raw is None and self.score_max is None:
+            return
         if (
-            not self.score_min <= self.score_raw <= self.score_max
+            self.score_raw is None
+            or self.score_max is None
+            or not self.score_min <= self.score_raw <= self.score_max
             or self.score_min == self.score_max
         ):
             raise ValueError("score_raw must lie in [score_min, score_max], a non-empty range")

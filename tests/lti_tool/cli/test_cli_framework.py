@@ -1,6 +1,7 @@
 """`leadpath framework import|list|phases` against the run's database."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,41 @@ def test_phases_set_refuses_unknown_phases_domains_and_stages(
     assert message in result.output
     with db.sessions() as session:
         assert session.get(InstitutionSetting, issuer) is None
+
+
+def test_phases_lists_every_phase_for_every_framework(run):
+    result = run("framework", "phases", "list", "--json")
+    assert result.exit_code == 0, result.output
+    phases = {p["id"]: p for p in json.loads(result.output)["phases"]}
+    assert {"f1", "f2", "preceptorship", "cpd", "medical-student", "senior-leader"} <= set(phases)
+    assert phases["f1"]["aliases"] == ["foundation"]
+    assert phases["cpd"]["aliases"] == ["qualified-practice"]
+    frameworks = {"lf-2011", "mlcf-2010", "clcf-2011", "hlm-2013", "ukfp-2021", "gmc-gpc-2017"}
+    assert frameworks <= set(phases["f1"]["expected"])
+    f1 = phases["f1"]["expected"]
+    assert f1["lf-2011"]["working-with-others"] == 2
+    assert f1["lf-2011"]["creating-the-vision"] is None
+    assert f1["ukfp-2021"] == {"valuable-member-of-the-healthcare-workforce": "f1"}
+    assert phases["f2"]["expected"]["ukfp-2021"] == {
+        "valuable-member-of-the-healthcare-workforce": "f2"
+    }
+    assert set(phases["f1"]["expected"]["hlm-2013"].values()) == {None}  # not tied to roles
+    assert phases["senior-leader"]["expected"]["lf-2011"]["creating-the-vision"] is not None
+
+
+def test_phases_alone_prints_the_list_and_an_institutions_stages_apply(run, db, unique):
+    issuer = f"https://deanery-{unique}.example"
+    with db.transaction() as session:
+        session.add(
+            InstitutionSetting(issuer=issuer, phase_overrides={"f1": {"setting-direction": 3}})
+        )
+    text = run("framework", "phases").output
+    assert "f1 (also foundation): Foundation year 1 (F1) · Medicine" in text
+    assert "  ukfp-2021      valuable-member-of-the-healthcare-workforce f1" in text
+    assert re.search(r"\n14 career phases in \d+ frameworks\.\n$", text)
+    mine = run("framework", "phases", "list", "--framework", "lf-2011", "--issuer", issuer)
+    assert mine.exit_code == 0, mine.output
+    f1 = mine.output.split("f1 (also foundation)")[1].split("\n")[1]
+    assert "setting-direction 3" in f1 and "hlm-2013" not in mine.output
+    unknown = run("framework", "phases", "list", "--framework", "nope")
+    assert unknown.exit_code == 2 and "'nope' is not a stored framework" in unknown.output

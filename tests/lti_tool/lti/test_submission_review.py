@@ -49,7 +49,7 @@ def test_an_instructor_opens_a_learners_attempt_with_its_validation(client, plat
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Priya Shah: self-assessment" in text
-    assert "overall score <strong>" in text and "Working with Others" in text
+    assert "gradebook score <strong>" in text and "Working with Others" in text
     assert "Signed off on" in text and "Strong team work." in text
     assert page.headers["Cache-Control"] == "no-store"
 
@@ -70,7 +70,7 @@ def test_another_learner_may_not_see_it(client, platform, unique):
     refused = client.get(landed.location)
     assert refused.status_code == 403
     assert error_code(refused) == "review_not_allowed"
-    assert "overall score" not in refused.get_data(as_text=True)
+    assert "gradebook score" not in refused.get_data(as_text=True)
 
 
 def test_a_learner_who_has_not_started_is_said_so(client, platform, unique):

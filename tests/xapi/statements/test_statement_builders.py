@@ -214,6 +214,30 @@ def test_completed_reports_score_success_completion_and_duration(statements):
     assert result["duration"] == "PT12M3.5S"
 
 
+def test_completed_without_anything_to_score_carries_no_score():
+    event = st.Completed(
+        attempt_id=str(uuid.uuid4()),
+        score_raw=None,
+        score_max=None,
+        met_expected_stage=True,
+        duration=timedelta(minutes=1),
+    )
+    result = st.build_completed(make_context(), event)["result"]
+    assert "score" not in result and result["completion"] is True
+
+
+@pytest.mark.parametrize(("raw", "maximum"), [(None, 4.0), (2.0, None), (5.0, 4.0)])
+def test_a_half_given_or_out_of_range_score_is_refused(raw, maximum):
+    with pytest.raises(ValueError, match="score_raw must lie"):
+        st.Completed(
+            attempt_id=str(uuid.uuid4()),
+            score_raw=raw,
+            score_max=maximum,
+            met_expected_stage=True,
+            duration=timedelta(minutes=1),
+        )
+
+
 def test_supervisor_is_the_actor_of_a_validation_and_the_learner_is_named_by_account(statements):
     validated = statements["validated"]
     assert validated["verb"]["id"] == "https://w3id.org/xapi/tla/verbs/verified"
