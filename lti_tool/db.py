@@ -50,10 +50,16 @@ def protect_sqlite(url: str) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL (checkpoints every ~40 MB), foreign keys, busy timeout."""
+    """Create an engine; SQLite gets WAL (checkpoints every ~40 MB), foreign keys, busy timeout.
+
+    Bound values never appear in SQLAlchemy's error messages (they may be names or emails, and
+    an error's message reaches the log).
+    """
     if url.startswith("sqlite"):
         protect_sqlite(url)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - exercised implicitly
@@ -77,6 +83,7 @@ def make_engine(url: str) -> Engine:
         pool_size=10,
         max_overflow=20,
         connect_args={"connect_timeout": 10},
+        hide_parameters=True,
     )
 
 

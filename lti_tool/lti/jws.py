@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 import time
 
@@ -33,6 +32,8 @@ from jwt.exceptions import (
     InvalidTokenError,
     MissingRequiredClaimError,
 )
+
+from xapi.lrs import jsonio
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 _REQUIRED = ("exp", "iat")
@@ -60,11 +61,21 @@ def _segment(text: str, name: str) -> bytes:
     return decoded
 
 
+class UnreadableJson(DecodeError):
+    """A header or payload that is JSON leadpath will not read (too deep, a lone surrogate)."""
+
+    def __init__(self, part: str, reason: jsonio.Refused):
+        super().__init__(f"Invalid {part} string: {reason}")
+        self.part, self.reason = part, reason
+
+
 def _json_object(raw: bytes, what: str) -> dict:
     try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
+        value = jsonio.loads(raw)
+    except jsonio.NotJson as exc:
         raise DecodeError(f"Invalid {what} string: {exc}") from exc
+    except jsonio.Refused as exc:
+        raise UnreadableJson(what, exc) from None
     if not isinstance(value, dict):
         raise DecodeError(f"Invalid {what} string: must be a json object")
     return value

@@ -78,8 +78,8 @@ class XRequest:
         """Parse the body as JSON, or raise BadRequest."""
         try:
             return jsonio.loads(self.body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest(f"{what} is not valid JSON.") from None
+        except ValueError as exc:
+            raise BadRequest(f"{what} {exc}.") from None
 
 
 def lrs() -> Lrs:
