@@ -7,7 +7,8 @@ always exactly what was sent. NaN and Infinity, which are not JSON, are refused 
 
 What no database can store or no reader can walk is refused with a sentence saying why
 (`Refused`): JSON nested more than `MAX_DEPTH` levels, and text holding a lone surrogate
-(`\ud800` without its pair), which is not a Unicode character and cannot be written as UTF-8.
+(`\ud800` without its pair), which is not a Unicode character and cannot be written as UTF-8,
+and text holding NUL (`\u0000`), which PostgreSQL's JSON cannot hold.
 
 Part of the LRS, its only user, so that the LRS needs nothing else of `xapi`; the LTI launch
 reads JWT headers with it too.
@@ -66,6 +67,21 @@ def _check_text(value: Any) -> None:
         ) from None
 
 
+def _holds_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+            stack.extend(item.keys())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def loads(text: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     """Parse JSON text or UTF-8 bytes; raise `Refused` (a ValueError) saying what is wrong."""
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
@@ -88,6 +104,8 @@ def loads(text: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         _check_text(value)
     if too_deep(value, max_depth):
         raise Refused(f"is nested more than {max_depth} levels deep")
+    if b"\\u0000" in data and _holds_nul(value):
+        raise Refused("holds a NUL character (\\u0000), which cannot be stored")
     return value
 
 

@@ -96,15 +96,18 @@ def test_a_lone_surrogate_in_a_merged_state_document_is_refused(client, headers)
     _refused(response, "The posted document", "lone surrogate")
 
 
-def test_a_nul_character_in_a_statement_is_stored_and_read_back(client, headers, make_statement):
+def test_a_nul_character_in_a_statement_is_refused(client, headers, make_statement):
     statement = make_statement()
     statement["actor"]["name"] = "Jo\u0000Bloggs"
     response = client.post("/xapi/statements", json=statement, headers=headers)
+    _refused(response, "NUL character", "cannot be stored")
+
+
+def test_a_backslash_before_u0000_is_ordinary_text(client, headers, make_statement):
+    statement = make_statement()
+    statement["actor"]["name"] = "Jo\\u0000Bloggs"
+    response = client.post("/xapi/statements", json=statement, headers=headers)
     assert response.status_code == 200
-    found = client.get(
-        "/xapi/statements", query_string={"statementId": response.get_json()[0]}, headers=headers
-    )
-    assert found.get_json()["actor"]["name"] == "Jo\u0000Bloggs"
 
 
 @pytest.mark.parametrize("limit", ["²", "¹", "٣", "-1", "1e3", " 1", "9" * 40])
