@@ -55,8 +55,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         errors,
         framework_pages,
         health,
+        input_checks,
         logs,
         metrics,
+        openapi,
         pages,
         profile_pages,
         recording,
@@ -78,6 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     signing_keys.init_app(app)
     launch_state.init_app(app)
     errors.init_app(app)
+    input_checks.init_app(app)
     design_system.init_app(app)
     framework_versions.init_app(app)
     for blueprint in (
@@ -103,6 +106,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app, app.extensions["leadpath.db"].engine, settings.base_url, persons=LearnerLinks()
     )
     admin.init_app(app)
+    openapi.init_app(app)
     if settings.demo:
         from lti_tool import demo
 

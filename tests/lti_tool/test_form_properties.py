@@ -120,3 +120,18 @@ def test_any_form_input_never_gives_a_server_error(
             content_type="application/x-www-form-urlencoded",
         )
     assert response.status_code < 500, (method, path, fields, response.text[:300])
+
+
+@pytest.mark.parametrize(
+    "path", ["/frameworks/%00/x", "/frameworks?x=%00", "/xapi/activities?activityId=a%00"]
+)
+def test_a_nul_character_in_an_address_is_refused_by_name(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "NUL character" in response.get_data(as_text=True)
+
+
+def test_a_nul_character_in_a_form_field_is_refused_by_name(client, platform):
+    token = open_session(client, platform, "nul-form")
+    response = client.post("/identity/link", data={"ls": token, "code": "AB\x00CD"})
+    assert response.status_code == 400 and "NUL character" in response.text
