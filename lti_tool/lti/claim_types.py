@@ -4,7 +4,7 @@ A platform signs what it sends, but a signed `deployment_id` may still be a list
 string or `name` an object. Such a launch is refused as one named check (`claim_type`) whose
 sentence names the claim and the type it must have, never the value sent (values may be names
 or email addresses, which stay out of pages and logs). Text that no database can store (a NUL
-character) is refused the same way; lone surrogates never get this far (see `xapi.lrs.jsonio`).
+character, a lone surrogate) never gets this far: the token's JSON is read by `xapi.lrs.jsonio`.
 
 Types follow LTI 1.3 Core, Deep Linking 2.0, AGS 2.0, NRPS 2.0 and OpenID Connect's standard
 claims. Claims leadpath does not read may carry anything.
@@ -97,24 +97,6 @@ def _describe(kind: Any) -> str:
     return kind
 
 
-def _check_text(claim: str, value: Any) -> None:
-    """Refuse a NUL character anywhere in a claim (PostgreSQL cannot store one)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str) and "\x00" in item:
-            raise LaunchError(
-                "claim_type",
-                f"The id_token's '{claim.rsplit('/', 1)[-1]}' claim holds a NUL character, "
-                "which leadpath cannot store.",
-                "The LMS must not send control character U+0000 in claims.",
-            )
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
 def check_claim_types(body: dict) -> None:
     """Raise LaunchError('claim_type') for the first claim read by leadpath of the wrong type."""
     for claim, kind in TYPES.items():
@@ -130,5 +112,3 @@ def check_claim_types(body: dict) -> None:
                     raise _refuse(f"{claim}#{member}", member_kind)
         elif not any(_has_type(value, k) for k in kinds):
             raise _refuse(claim, _describe(kind))
-    for claim, value in body.items():
-        _check_text(claim, value)

@@ -116,7 +116,7 @@ def test_a_lone_surrogate_in_a_signed_claim_is_refused(client, platform, claim):
 
 def test_a_nul_character_in_a_signed_claim_is_refused(client, platform):
     response = launch(client, platform, name="Jo\u0000Bloggs")
-    assert response.status_code == 400 and error_code(response) == "claim_type"
+    assert response.status_code == 400 and error_code(response) == "id_token_unreadable"
     assert "NUL character" in response.text
 
 
