@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from itsdangerous import BadData, URLSafeSerializer
 
 from xapi.lrs import attachments as att
@@ -186,7 +186,7 @@ def _get(xreq: XRequest) -> Response:
 
 def _cursors() -> URLSafeSerializer:
     """Sign `more` links, so a page is only ever asked for with a query this LRS made."""
-    return URLSafeSerializer(current_app.secret_key, salt="xapi-lrs-more")
+    return URLSafeSerializer(lrs().cursor_key, salt="xapi-lrs-more")
 
 
 def _unfold_more(xreq: XRequest) -> tuple[int, int]:
