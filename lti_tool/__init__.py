@@ -57,8 +57,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         framework_pages,
         headers,
         health,
+        input_checks,
         logs,
         metrics,
+        openapi,
         pages,
         profile_pages,
         recording,
@@ -81,6 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     launch_state.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
+    input_checks.init_app(app)
     design_system.init_app(app)
     framework_notices.init_app(app)
     framework_versions.init_app(app)
@@ -108,6 +111,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app, app.extensions["leadpath.db"].engine, settings.base_url, persons=LearnerLinks()
     )
     admin.init_app(app)
+    openapi.init_app(app)
     if settings.demo:
         from lti_tool import demo
 

@@ -218,7 +218,7 @@ class _MemoryKey:
 
     def verify(self, key: str, secret: str):
         """Return the read-only principal for this process's key, else None."""
-        if key == self.key and secrets.compare_digest(secret, self.secret):
+        if key == self.key and secrets.compare_digest(secret.encode(), self.secret.encode()):
             return self.principal
         return None
 

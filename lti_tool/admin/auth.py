@@ -45,7 +45,9 @@ def csrf_token() -> str:
 def check_csrf() -> None:
     """Refuse a form post whose csrf_token does not match the session's."""
     sent = request.form.get("csrf_token", "")
-    if not sent or not hmac.compare_digest(sent, session.get("admin_csrf", "")):
+    expected = session.get("admin_csrf", "")
+    # compared as bytes: compare_digest refuses text with characters beyond ASCII
+    if not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
         abort(400, "The form has expired; reload the page and try again.")
 
 

@@ -15,6 +15,7 @@ from lti_tool.admin.filters import FIELDS, read_filters, stored_verbs
 from lti_tool.errors import UserFacingError
 from xapi.lrs import StatementQuery, formats, get_statement, query_statements, transfer
 from xapi.lrs.browse import count_matching, display_text, figures, voided_among
+from xapi.lrs.formats import whole_number
 from xapi.outbox import alerts
 
 PAGE = 50
@@ -61,11 +62,10 @@ def _summary(statement: dict, names: dict[str, str]) -> dict:
 def _after(raw: str) -> tuple[int, int] | None:
     if not raw:
         return None
-    try:
-        stored, seq = (int(x) for x in raw.split(":"))
-    except ValueError:
-        raise UserFacingError("The page link is damaged; go back to the first page.") from None
-    return stored, seq
+    parts = [whole_number(x) for x in raw.split(":")]
+    if len(parts) != 2 or None in parts:
+        raise UserFacingError("The page link is damaged; go back to the first page.")
+    return parts[0], parts[1]
 
 
 def _picker(fig) -> list[tuple[str, str, int]]:

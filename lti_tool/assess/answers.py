@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from framework.model import NOT_APPLICABLE, Domain, Framework
 from lti_tool.errors import UserFacingError
+from xapi.lrs.formats import whole_number
 
 RATING, STAGE, REFLECTION, EVIDENCE = "rating:", "stage:", "reflection:", "evidence:"
 UNSURE = "unsure"
@@ -51,10 +52,7 @@ def _rating(framework: Framework, indicator_id: str, raw: str) -> int | str | No
         return NOT_APPLICABLE
     allowed = [p.value for p in framework.scale.points]
     labels = ", ".join(f"{p.value} ({p.label})" for p in framework.scale.points)
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
+    value = whole_number(raw, 3)
     if value is None or value not in allowed:
         raise _bad(
             f"The rating {raw!r} for indicator {indicator_id!r} is not on the scale; "
@@ -67,7 +65,7 @@ def _stage(framework: Framework, path: str, raw: str) -> int | None:
     if raw == "":
         return None
     allowed = list(framework.stage_numbers)
-    if not raw.isdigit() or int(raw) not in allowed:
+    if whole_number(raw, 3) not in allowed:
         raise _bad(
             f"The stage {raw!r} picked for element {path!r} is not a stage of this framework; "
             f"pick one of {', '.join(map(str, allowed))} or none."

@@ -10,6 +10,7 @@ from lti_tool.assess.framework_versions import framework_of
 from lti_tool.assess.stage_forms import domains_in_scope, element_paths
 from lti_tool.db import get_db
 from lti_tool.models import utcnow
+from xapi.lrs.formats import whole_number
 
 
 def rate(token: str):
@@ -28,7 +29,7 @@ def _rating_form(session, token, invitation, attempt, form=None, errors=None):
     exempt = current_app.config["LEADPATH"].feedback_exempt_groups
     values = {}
     for key, raw in (form or {}).items():
-        if key.startswith("stage-") and raw.isdigit():
+        if key.startswith("stage-") and whole_number(raw, 2) is not None:
             values[key[len("stage-") :]] = int(raw)
     return render_template(
         "feedback/rate.html",

@@ -16,6 +16,7 @@ from lti_tool.assess.stage_forms import domains_in_scope
 from lti_tool.db import get_db
 from lti_tool.errors import UserFacingError
 from lti_tool.sessions import current_launch, launch_required, launch_url
+from xapi.lrs.formats import whole_number
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 feedback_rater.register(bp)
@@ -170,7 +171,7 @@ def _self_page(session, launch, domain_id: str, form=None, missing=()):
     values = {r.element_path: r.picked_stage for r in attempt.responses} if attempt else {}
     for element in scope[position].elements:
         raw = (form or {}).get("stage-" + element.path, "")
-        if raw.isdigit():
+        if whole_number(raw, 2) is not None:
             values[element.path] = int(raw)
     return render_template(
         "feedback/self.html",

@@ -18,6 +18,7 @@ from framework.phases import load_phases
 from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.assess.models import FrameworkVersion
 from lti_tool.errors import UserFacingError
+from xapi.lrs.formats import whole_number
 
 TITLES = {
     "self": "Leadership self-assessment",
@@ -97,7 +98,7 @@ def read_offer(session: Session, custom: Mapping | None) -> Offer:
         raise _refuse("career_phase", phase, list(load_phases()))
     grade_mode = grade_mode_of(custom)
     points = _text(custom, "grade_maximum")  # the activity's own gradebook column (grades)
-    if points is not None and not (points.isdigit() and 1 <= int(points) <= 10_000):
+    if points is not None and not 1 <= (whole_number(points, 5) or 0) <= 10_000:
         raise _refuse("grade_maximum", points, ["a whole number of points from 1 to 10000"])
     return Offer(
         kind=kind,

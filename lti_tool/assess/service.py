@@ -26,6 +26,7 @@ from lti_tool.design_system import plural
 from lti_tool.errors import UserFacingError
 from lti_tool.grades import queue_grade
 from lti_tool.models import LaunchSession, ResourceLink, utcnow
+from xapi.lrs.formats import whole_number
 
 PREVIOUS, NEXT, LATER = "previous", "next", "later"
 ACTIONS = (PREVIOUS, NEXT, LATER)
@@ -175,17 +176,18 @@ def _claim_revision(session: Session, attempt: Attempt, raw: str | None) -> None
         status=409,
         title="This page is out of date",
     )
-    if raw is None or not str(raw).isdigit():
+    revision = whole_number(str(raw)) if raw is not None else None
+    if revision is None:
         raise stale
     claimed = session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.revision == int(raw))
+        .where(Attempt.id == attempt.id, Attempt.revision == revision)
         .values(revision=Attempt.revision + 1)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
         raise stale
-    attempt.revision = int(raw) + 1
+    attempt.revision = revision + 1
 
 
 def _store_answer(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from framework.model import Domain, Framework
 from lti_tool.errors import UserFacingError
+from xapi.lrs.formats import whole_number
 
 MAX_COMMENT = 4000
 STAGE_FIELD = "stage-"
@@ -51,9 +52,10 @@ def read_stages(form, framework: Framework, paths: list[str], *, required: bool)
                 raise invalid("Choose a stage for every element before saving.")
             values[path] = None
             continue
-        if not raw.isdigit() or not 0 <= int(raw) <= framework.max_stage:
+        stage = whole_number(raw, 2)
+        if stage is None or not 0 <= stage <= framework.max_stage:
             raise invalid(f"A stage must be a whole number from 0 to {framework.max_stage}.")
-        values[path] = int(raw)
+        values[path] = stage
     return values
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xapi.lrs.formats import whole_number
+
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 LEARNER_ROLES = (LIS + "membership#Learner", LIS + "institution/person#Student")
 INSTRUCTOR_ROLES = (LIS + "membership#Instructor", LIS + "institution/person#Faculty")
@@ -225,7 +227,12 @@ def cohort_person(platform: DemoPlatform, key: str) -> Person | None:
     organisation they passed through, named the same way.
     """
     parts = key.split(".")
-    if len(parts) != 3 or parts[0] != "cohort" or not parts[1].isalnum() or not parts[2].isdigit():
+    if (
+        len(parts) != 3
+        or parts[0] != "cohort"
+        or not parts[1].isalnum()
+        or whole_number(parts[2]) is None
+    ):
         return None
     n = int(parts[2])
     given = GIVEN_NAMES[n % len(GIVEN_NAMES)]

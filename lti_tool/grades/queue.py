@@ -24,6 +24,7 @@ from lti_tool.grades.models import DEAD, PENDING, SENT, GradeScore
 from lti_tool.lti import claims as c
 from lti_tool.lti.registry import find_platform
 from lti_tool.models import LaunchSession, Platform
+from xapi.lrs.formats import whole_number
 from xapi.queue import TEXT_LIMIT, Leasing, QueueTable, answer_text, settle, status, utcnow
 from xapi.queue.lease import connection_of
 
@@ -94,9 +95,10 @@ def score_lineitem(claims: dict) -> str | None:
 def grade_maximum(custom: dict | None) -> int | None:
     """Return the points of the activity's own gradebook column (`grade_maximum`), if set."""
     value = str((custom or {}).get("grade_maximum") or "").strip()
-    if not value.isdigit() or not 1 <= int(value) <= MAX_POINTS:
+    points = whole_number(value, 6)
+    if points is None or not 1 <= points <= MAX_POINTS:
         return None
-    return int(value)
+    return points
 
 
 def own_line_item(claims: dict) -> dict | None:

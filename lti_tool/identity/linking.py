@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lti_tool.assess.models import Attempt
@@ -106,14 +107,24 @@ def locked_until(session: Session, user: PlatformUser) -> datetime | None:
     return None
 
 
+def _failures_row(session: Session, user_id: int, now: datetime) -> LinkCodeFailures:
+    """Return the user's failure counter, locked; made first if missing, even by many at once."""
+    values = {"platform_user_id": user_id, "failures": 0, "window_started_at": now}
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.get_bind().dialect.name]
+    session.execute(dialect.insert(LinkCodeFailures).values(values).on_conflict_do_nothing())
+    return session.scalars(
+        select(LinkCodeFailures)
+        .where(LinkCodeFailures.platform_user_id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def record_failure(session: Session, user_id: int, policy: LinkPolicy) -> datetime | None:
     """Count a wrong code; return the lockout end once the limit is reached."""
     now = utcnow()
-    row = session.get(LinkCodeFailures, user_id)
+    row = _failures_row(session, user_id, now)
     window = timedelta(minutes=policy.lockout_minutes)
-    if row is None:
-        row = LinkCodeFailures(platform_user_id=user_id, failures=0, window_started_at=now)
-        session.add(row)
     if row.window_started_at + window < now or (row.locked_until and row.locked_until <= now):
         row.failures, row.window_started_at, row.locked_until = 0, now, None
     row.failures += 1

@@ -10,6 +10,7 @@ from lti_tool.identity import linking, registration_numbers
 from lti_tool.identity.statements import queue_link_statements
 from lti_tool.models import LaunchSession
 from lti_tool.sessions import current_launch, launch_required, launch_url
+from xapi.lrs.formats import whole_number
 
 bp = Blueprint("identity_registration", __name__)
 
@@ -33,9 +34,10 @@ def offers():
 
 
 def _offer_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 12:
+    offer_id = whole_number(raw, 12)
+    if offer_id is None:
         raise UserFacingError("There is no such link to confirm.", code="offer_unknown", status=404)
-    return int(raw)
+    return offer_id
 
 
 @bp.post("/identity/registration-links/<raw_id>")

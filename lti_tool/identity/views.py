@@ -20,6 +20,7 @@ from lti_tool.models import LaunchSession, PlatformUser
 from lti_tool.recording import queue
 from lti_tool.sessions import current_launch, launch_required, launch_url
 from xapi import statements as xs
+from xapi.lrs.formats import whole_number
 
 bp = Blueprint("identity", __name__)
 REGISTRATION_PARAM = "professional_registration"
@@ -100,6 +101,9 @@ def link():
     launch = current_launch()
     policy = _policy()
     user_id = launch.platform_user_id
+    # Give the request's connection back while this view runs its own transactions: a burst
+    # of codes must not hold two connections per request and drain the pool.
+    get_session().commit()
     db = get_db()
     with db.sessions() as session:
         until = linking.locked_until(session, session.get(PlatformUser, user_id))
@@ -139,10 +143,12 @@ def _locked(until):
 def unlink():
     """Give another linked account a learner record of its own again."""
     launch = current_launch()
-    try:
-        identity_id = int(request.form.get("identity", ""))
-    except ValueError:
-        raise UserFacingError("Choose the account to unlink.", code="identity_missing") from None
+    identity_id = whole_number(request.form.get("identity", ""))
+    if identity_id is None:
+        raise UserFacingError(
+            "Choose the account to unlink (the form sent no account leadpath knows).",
+            code="identity_missing",
+        )
     try:
         with get_db().transaction() as session:
             tx_launch = session.get(LaunchSession, launch.token_hash)

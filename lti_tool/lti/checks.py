@@ -8,7 +8,7 @@ configurable clock skew, and platform keys come from a cache with timeouts.
 from __future__ import annotations
 
 import base64
-import json
+import binascii
 from dataclasses import dataclass
 
 import jwt
@@ -17,12 +17,14 @@ from pylti1p3.exception import LtiException
 from pylti1p3.message_validators import get_validators
 
 from lti_tool.lti import claims as c
+from lti_tool.lti.claim_types import check_claim_types
 from lti_tool.lti.errors import ADMIN_CHECK_REGISTRATION, LaunchError, platform_pending
 from lti_tool.lti.jwks import PlatformKeyCache
 from lti_tool.lti.login import STATE_COOKIE_PREFIX, is_our_url
 from lti_tool.lti.registry import PlatformDirectory, PlatformInfo
 from lti_tool.lti.state import PendingLogin
 from lti_tool.settings import Settings
+from xapi.lrs import jsonio
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,15 @@ def _header(token: str) -> dict:
     if not dot or rest.count(".") != 1:
         raise _not_a_jwt()
     try:
-        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
     except (ValueError, TypeError):
         raise _not_a_jwt() from None
+    try:
+        header = jsonio.loads(raw)
+    except jsonio.NotJson:
+        raise _not_a_jwt() from None
+    except jsonio.Refused as exc:
+        raise _unreadable("header", exc) from None
     if not isinstance(header, dict):
         raise _not_a_jwt()
     return header
@@ -98,6 +106,14 @@ def _not_a_jwt() -> LaunchError:
         "not_a_jwt",
         "The launch's id_token is not a valid JSON Web Token.",
         "The LMS must send an RS256-signed JWT as 'id_token'.",
+    )
+
+
+def _unreadable(part: str, reason: Exception) -> LaunchError:
+    return LaunchError(
+        "id_token_unreadable",
+        f"The id_token's {part} {reason}, so leadpath cannot read it.",
+        "The LMS must send an id_token of ordinary JSON claims.",
     )
 
 
@@ -144,8 +160,26 @@ def _check_audience(body: dict, client_id: str) -> None:
 _DECODE_OPTIONS = {"require": ["exp", "iat"], "verify_aud": False}
 
 
+def _check_payload_readable(token: str) -> None:
+    """Refuse a payload of JSON leadpath will not read (too deep, a lone surrogate) by name.
+
+    PyJWT's own JSON parsing would fail on it with a RecursionError or store the text as is.
+    Other faults (not base64, not JSON) are left to PyJWT's verdict.
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        return
+    try:
+        raw = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
+        jsonio.loads(raw)
+    except (binascii.Error, ValueError) as exc:
+        if isinstance(exc, jsonio.Refused) and not isinstance(exc, jsonio.NotJson):
+            raise _unreadable("payload", exc) from None
+
+
 def _verify_signature(token: str, key: jwt.PyJWK, leeway: int) -> dict:
     try:
+        _check_payload_readable(token)
         return jwt.decode(token, key, algorithms=["RS256"], leeway=leeway, options=_DECODE_OPTIONS)
     except jwt.ExpiredSignatureError:
         code, detail = "token_expired", "The id_token has expired ('exp' is in the past)."
@@ -284,6 +318,7 @@ def check_launch(
         kid=header["kid"], key_set_url=platform.key_set_url, key_set=platform.key_set
     )
     body = _verify_signature(token, key, settings.clock_skew)
+    check_claim_types(body)
     if body.get("iss") != login.issuer:
         raise LaunchError(
             "issuer_mismatch",

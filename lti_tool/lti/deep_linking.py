@@ -34,6 +34,7 @@ from lti_tool.lti.registry import find_platform, to_registration
 from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR
 from lti_tool.sessions import current_launch, launch_required
 from lti_tool.signing_keys import get_keys
+from xapi.lrs.formats import whole_number
 
 bp = Blueprint("deep_linking", __name__)
 KINDS = {
@@ -163,7 +164,7 @@ def _column(kind: str, title: str) -> dict:
             code="gradebook_column_unscored",
         )
     points = (request.form.get("score_maximum") or "100").strip()
-    if not points.isdigit() or not 1 <= int(points) <= MAX_POINTS:
+    if not 1 <= (whole_number(points, 6) or 0) <= MAX_POINTS:
         raise UserFacingError(
             f"'{points}' is not a number of points leadpath can give a gradebook column.",
             hint=f"Give a whole number from 1 to {MAX_POINTS}, such as 100.",

@@ -101,6 +101,7 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/demo/jwks"): EVERYONE,
     ("POST", "/demo/start"): EVERYONE,
     ("GET", "/xapi/about"): EVERYONE,
+    ("GET", "/xapi/openapi.json"): EVERYONE,
     ("GET", "/metrics"): NOBODY,  # Prometheus's bearer token only
     # Inside a launch.
     ("GET", "/home"): LAUNCH,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 import uuid
 from dataclasses import dataclass
 
-from xapi.lrs import shape
+from xapi.lrs import jsonio, shape
 from xapi.lrs.errors import BadRequest
 from xapi.lrs.validate import SIGNATURE_USAGE
 
@@ -95,8 +94,8 @@ def check_signature(statement: dict, jws: bytes, path: str) -> None:
     """Check a signature attachment: an RS256/384/512 JWS whose payload is this statement."""
     try:
         header_b64, payload_b64, signature_b64 = jws.decode("ascii").strip().split(".")
-        header = json.loads(_b64(header_b64))
-        payload = json.loads(_b64(payload_b64))
+        header = jsonio.loads(_b64(header_b64))
+        payload = jsonio.loads(_b64(payload_b64))
         _b64(signature_b64)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest(

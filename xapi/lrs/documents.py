@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, select, update
 
-from xapi.lrs import formats, indexing
+from xapi.lrs import formats, indexing, jsonio
 from xapi.lrs.concurrency import insert_new, retrying
 from xapi.lrs.errors import BadRequest, Conflict, PreconditionFailed, Unavailable
 from xapi.lrs.lookup_keys import agent_ifi
@@ -146,9 +146,11 @@ def _is_json(content_type: str) -> bool:
 
 def _json_object(content: bytes, what: str) -> dict:
     try:
-        value = json.loads(content)
-    except ValueError:
+        value = jsonio.loads(content)
+    except jsonio.NotJson:
         value = None
+    except jsonio.Refused as exc:
+        raise BadRequest(f"{what} {exc}.") from None
     if not isinstance(value, dict):
         raise BadRequest(
             f"{what} is not a JSON object: a POST merges the properties of a JSON object "

@@ -119,11 +119,24 @@ def parse_timestamp(value: object, *, rfc3339: bool = False) -> datetime | None:
             _ZONES[zone] = tz
     micro = int((frac or "0").replace(",", "")[:6].ljust(6, "0"))
     try:
-        return datetime(
+        moment = datetime(
             int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tz
         )
-    except ValueError:
+        moment.astimezone(UTC)  # 0001-01-01T00:00+01:00 is before the first UTC moment
+    except (ValueError, OverflowError):
         return None
+    return moment
+
+
+def whole_number(text: str, digits: int = 18) -> int | None:
+    """Return the value of a whole number written in ASCII digits (at most `digits`), or None.
+
+    `str.isdigit` also accepts superscripts and other scripts' digits, which `int` refuses or
+    reads: a parameter is a number only in the digits 0 to 9.
+    """
+    if 0 < len(text) <= digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
 
 
 def to_micros(moment: datetime) -> int:

@@ -75,6 +75,8 @@ def init_app(
     Agents resource reports as one person (by default each is its own).
     """
     lrs = Lrs(engine, Authenticator(engine, home_page), persons or NoLinks())
+    if app.secret_key:
+        lrs.cursor_key = app.secret_key
     app.extensions[EXTENSION_KEY] = lrs
     app.register_blueprint(blueprint())
     return lrs

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response
 
-from xapi.lrs import documents, formats, persons, query
+from xapi.lrs import documents, formats, jsonio, persons, query
 from xapi.lrs import validate_parts as p
 from xapi.lrs.documents import Scope
 from xapi.lrs.errors import BadRequest, Invalid, NotFound
@@ -31,9 +29,9 @@ def _required(xreq: XRequest, name: str) -> str:
 
 def _agent(xreq: XRequest, name: str = "agent") -> dict:
     try:
-        agent = json.loads(_required(xreq, name))
-    except ValueError:
-        raise BadRequest(f"{name}: must be an Agent as JSON.", field=name) from None
+        agent = jsonio.loads(_required(xreq, name))
+    except ValueError as exc:
+        raise BadRequest(f"{name}: must be an Agent as JSON; this {exc}.", field=name) from None
     p.actor(agent, name)
     if agent_ifi(agent) is None:
         raise Invalid(name, "must be identified by mbox, mbox_sha1sum, openid or account.")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -49,6 +50,8 @@ class Lrs:
     engine: Engine
     auth: Authenticator
     persons: PersonResolver = field(default_factory=NoLinks)
+    # signs `more` links: the app's secret key, or one of this process's own when it has none
+    cursor_key: str | bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
 
 @dataclass
@@ -78,8 +81,8 @@ class XRequest:
         """Parse the body as JSON, or raise BadRequest."""
         try:
             return jsonio.loads(self.body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest(f"{what} is not valid JSON.") from None
+        except ValueError as exc:
+            raise BadRequest(f"{what} {exc}.") from None
 
 
 def lrs() -> Lrs:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import json
 
 from flask import Blueprint, Response, request
+from itsdangerous import BadData, URLSafeSerializer
 
 from xapi.lrs import attachments as att
-from xapi.lrs import formats, lookup_keys, query, shape, store
+from xapi.lrs import formats, jsonio, lookup_keys, query, shape, store
 from xapi.lrs import validate_parts as p
 from xapi.lrs.errors import BadRequest, Invalid, NotFound
 from xapi.lrs.http_request import (
@@ -56,9 +56,9 @@ def _read_body(xreq: XRequest) -> tuple[object, dict]:
     if xreq.content_type == "multipart/mixed":
         document, parts = att.split_request(xreq.headers["content-type"], xreq.body)
         try:
-            return json.loads(document), parts
-        except ValueError:
-            raise BadRequest("The statement part of the multipart request is not JSON.") from None
+            return jsonio.loads(document), parts
+        except ValueError as exc:
+            raise BadRequest(f"The statement part of the multipart request {exc}.") from None
     if xreq.content_type not in {"application/json", ""}:
         raise BadRequest(
             "Content-Type: statements must be sent as application/json or multipart/mixed."
@@ -178,30 +178,53 @@ def _get(xreq: XRequest) -> Response:
     statements = page.statements()
     more = ""
     if page.next_after is not None:
-        token = json.dumps({"q": args, "a": list(page.next_after)}, separators=(",", ":"))
-        cursor = base64.urlsafe_b64encode(token.encode()).decode()
+        cursor = _cursors().dumps({"q": args, "a": list(page.next_after)})
         more = f"{request.script_root}/xapi/statements?more={cursor}"
     document = {"statements": _render(xreq, statements), "more": more}
     return _respond(xreq, document, statements, {})
 
 
+def _cursors() -> URLSafeSerializer:
+    """Sign `more` links, so a page is only ever asked for with a query this LRS made."""
+    return URLSafeSerializer(lrs().cursor_key, salt="xapi-lrs-more")
+
+
+def _unfold_more(xreq: XRequest) -> tuple[int, int]:
+    """Put the query a `more` link carries back into the request; return where it resumes."""
+    allowed_args(xreq, {"more"})
+    try:
+        token = _cursors().loads(xreq.args["more"])
+    except BadData:
+        token = None
+    valid = (
+        isinstance(token, dict)
+        and isinstance(token.get("q"), dict)
+        and all(isinstance(v, str) for v in token["q"].values())
+        and isinstance(token.get("a"), list)
+        and len(token["a"]) == 2
+        and all(type(v) is int and 0 <= v < 2**63 for v in token["a"])
+    )
+    if not valid:
+        raise BadRequest(
+            "more: the link is not one this LRS made (or it was changed); "
+            "run the query again from its first page.",
+            field="more",
+        )
+    xreq.args = dict(token["q"])
+    return token["a"][0], token["a"][1]
+
+
 def _parse_query(xreq: XRequest) -> tuple[query.StatementQuery, dict]:
-    after = None
-    if "more" in xreq.args:
-        allowed_args(xreq, {"more"})
-        try:
-            token = json.loads(base64.urlsafe_b64decode(xreq.args["more"].encode()))
-            xreq.args = dict(token["q"])
-            after = (int(token["a"][0]), int(token["a"][1]))
-        except (ValueError, KeyError, TypeError, IndexError):
-            raise BadRequest("more: the link is not one this LRS made.", field="more") from None
+    after = _unfold_more(xreq) if "more" in xreq.args else None
     allowed_args(xreq, _QUERY_ARGS)
     args, q = dict(xreq.args), query.StatementQuery(after=after)
     if "agent" in args:
         try:
-            q.agent = json.loads(args["agent"])
-        except ValueError:
-            raise BadRequest("agent: must be an Agent or Group as JSON.", field="agent") from None
+            q.agent = jsonio.loads(args["agent"])
+        except ValueError as exc:
+            raise BadRequest(
+                f"agent: must be an Agent or Group as JSON; this {exc}.", field="agent"
+            ) from None
         p.actor(q.agent, "agent")
         if lookup_keys.agent_ifi(q.agent) is None:
             raise Invalid("agent", "must be identified by mbox, mbox_sha1sum, openid or account.")
@@ -218,11 +241,13 @@ def _parse_query(xreq: XRequest) -> tuple[query.StatementQuery, dict]:
                 raise Invalid(name, "must be an ISO 8601 timestamp with a time zone.")
             setattr(q, f"{name}_us", formats.to_micros(moment))
     if "limit" in args:
-        if not args["limit"].isdigit():
+        q.limit = formats.whole_number(args["limit"])
+        if q.limit is None:
             raise BadRequest(
-                "limit: must be a whole number (0 for the server maximum).", field="limit"
+                "limit: must be a whole number written in the digits 0 to 9 "
+                "(0 for the server maximum).",
+                field="limit",
             )
-        q.limit = int(args["limit"])
     q.related_activities = _flag(xreq, "related_activities")
     q.related_agents = _flag(xreq, "related_agents")
     q.ascending = _flag(xreq, "ascending")

@@ -145,3 +145,17 @@ def test_a_paused_destination_is_shown_as_an_alert_on_the_admin_page(admin_clien
 
         remove_destination(session, name)
     assert f"LRS {name} is paused" not in admin_client.get("/admin/lrs").text
+
+
+@pytest.mark.parametrize("name,value", [("to", "9999-12-31"), ("from", "0001-01-01")])
+def test_a_date_at_the_edge_of_the_calendar_is_refused_beside_its_field(admin_client, name, value):
+    response = admin_client.get("/admin/lrs", query_string={name: value})
+    assert response.status_code == 400
+    assert "date must be a real date" in response.text
+
+
+@pytest.mark.parametrize("after", [f"{10**30}:1", "²:1", "1:2:3", "x"])
+def test_a_page_link_out_of_range_or_damaged_is_refused(admin_client, after):
+    response = admin_client.get("/admin/lrs", query_string={"after": after})
+    assert response.status_code == 400
+    assert "The page link is damaged" in response.text
