@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Blueprint, current_app, redirect, render_template, request
 from sqlalchemy import select
 
 from lti_tool.assess import feedback as fb
 from lti_tool.assess import feedback_rater
+from lti_tool.assess.feedback_mail import queue_mail
 from lti_tool.assess.feedback_report import build_report
 from lti_tool.assess.framework_versions import framework_of
-from lti_tool.assess.models import COMPLETED, FeedbackInvitation
+from lti_tool.assess.models import COMPLETED, FeedbackInvitation, FeedbackMail
 from lti_tool.assess.stage_forms import domains_in_scope
 from lti_tool.db import get_db
 from lti_tool.errors import UserFacingError
@@ -54,10 +53,9 @@ def invitation_text(name: str, group: str, link: str) -> str:
     return f"{ask}\n\nPlease use this link; it works once and expires in {days} days:\n{link}\n"
 
 
-def _mailto(email: str | None, link: str, name: str, group: str) -> str:
-    subject = quote(f"Would you give {name} some leadership feedback?")
-    body = quote(invitation_text(name, group, link))
-    return f"mailto:{quote(email or '', safe='@')}?subject={subject}&body={body}"
+def invitation_subject(name: str) -> str:
+    """Return the invitation email's subject line."""
+    return f"Would you give {name} some leadership feedback?"
 
 
 def _hub(session, launch, created=None, errors=None, form=None):
@@ -79,14 +77,27 @@ def _hub(session, launch, created=None, errors=None, form=None):
             .where(FeedbackInvitation.attempt_id == attempt.id)
             .order_by(FeedbackInvitation.created_at, FeedbackInvitation.id)
         ).all()
+    mails = {}
+    if invitations:
+        for invitation_id, status in session.execute(
+            select(FeedbackMail.invitation_id, FeedbackMail.status).where(
+                FeedbackMail.invitation_id.in_([i.id for i in invitations])
+            )
+        ):
+            mails[invitation_id] = status
+    answered = {g: 0 for g in fb.GROUP_TITLES}
+    for invitation in invitations:
+        answered[invitation.rater_group] += invitation.submitted_at is not None
     return render_template(
         "feedback/hub.html",
         attempt=attempt,
         framework=framework,
         domains=domains,
         completed=attempt is not None and attempt.status == COMPLETED,
-        invitations=[(i, fb.invitation_state(i)) for i in invitations],
-        submitted=sum(1 for i in invitations if i.submitted_at),
+        invitations=[(i, _invited_state(i, mails.get(i.id))) for i in invitations],
+        answered=answered,
+        invited={g: sum(1 for i in invitations if i.rater_group == g) for g in fb.GROUP_TITLES},
+        submitted=sum(answered.values()),
         groups=fb.GROUP_TITLES,
         days=fb.INVITATION_DAYS,
         created=created,
@@ -96,6 +107,13 @@ def _hub(session, launch, created=None, errors=None, form=None):
         min_raters=_settings().feedback_min_raters,
         exempt=[fb.GROUP_TITLES[g].lower() for g in _settings().feedback_exempt_groups],
     )
+
+
+def _invited_state(invitation, mail_status: str | None) -> str:
+    """Return what the learner may know of an invitation: never whether it was answered."""
+    if fb.withdrawn(invitation):
+        return "withdrawn"
+    return {"sent": "sent", "dead": "failed"}.get(mail_status or "", "sending")
 
 
 @bp.get("")
@@ -195,30 +213,29 @@ def _saved_title(framework) -> str | None:
 @bp.post("/invitations")
 @launch_required()
 def invite():
-    """Create a one-time rater link and show it to the learner once."""
+    """Create a one-time rater link and queue it in an email to the rater (never shown here)."""
     launch = current_launch()
     with get_db().transaction() as session:
-        errors = _invitation_errors(request.form)
+        errors = _invitation_errors(request.form, fb.own_addresses(session, launch))
         if errors:
             return _hub(session, launch, errors=errors, form=request.form), 400
         invitation, token = fb.create_invitation(session, launch, request.form)
-        link = _invitation_link(token)
         name = (launch.platform_user.given_name or "").strip() or "A colleague"
-        created = {
-            "invitation": invitation,
-            "link": link,
-            "mailto": _mailto(invitation.email, link, name, invitation.rater_group),
-        }
-        return _hub(session, launch, created=created), 201
+        text = invitation_text(name, invitation.rater_group, _invitation_link(token))
+        queue_mail(session, invitation.id, invitation.email, invitation_subject(name), text)
+        return _hub(session, launch, created={"invitation": invitation}), 201
 
 
-def _invitation_errors(form) -> dict | None:
+def _invitation_errors(form, own: set[str]) -> dict | None:
     """Return the invitation form's slips (group, email) to show beside the fields."""
     fields = {}
+    email = (form.get("email") or "").strip()
     if (form.get("rater_group") or "") not in fb.GROUP_TITLES:
         fields["rater_group"] = "Choose the rater's group"
-    if fb.bad_email((form.get("email") or "").strip()):
-        fields["email"] = "Enter an email address like name@example.nhs.uk, or leave it empty"
+    if not email or fb.bad_email(email):
+        fields["email"] = "Enter the rater's email address, like name@example.nhs.uk"
+    elif email.lower() in own:
+        fields["email"] = "Enter a colleague's email address, not your own"
     if not fields:
         return None
     ids = {"rater_group": "#fb-group", "email": "#fb-email"}
