@@ -60,8 +60,14 @@ def test_peer_average_appears_only_with_the_third_peer(client, platform):
     cells = report_cells(client, token)
     assert cells[(NETWORKS, "self")] == "2"
     assert cells[(NETWORKS, "peer")] == "2.33"  # (1 + 2 + 4) / 3
-    assert cells[(NETWORKS, "others")] == "2.33"
-    assert cells[(NETWORKS, "gap")] == "-0.33"
+    assert cells[(NETWORKS, "others")] == "hidden"  # "others" waits for four answers
+    assert cells[(NETWORKS, "gap")] == "–"
+
+    assert rate(client, invite(client, token, "peer"), [2, 3, None, 2]).status_code == 200
+    cells = report_cells(client, token)
+    assert cells[(NETWORKS, "peer")] == "2.25"  # (1 + 2 + 4 + 2) / 4
+    assert cells[(NETWORKS, "others")] == "2.25"
+    assert cells[(NETWORKS, "gap")] == "-0.25"
     assert cells[(RELATIONSHIPS, "peer")] == "3.00"
     assert cells[(RELATIONSHIPS, "gap")] == "-1.00"
     assert cells[(CONTRIBUTION, "peer")] == "–"
@@ -81,11 +87,11 @@ def test_a_line_manager_alone_is_shown_and_pooled_with_nobody_hidden(client, pla
     assert rate(client, manager, [3, 2, None, None], comment="Leads well").status_code == 200
     cells = report_cells(client, token)
     assert cells[(NETWORKS, "line-manager")] == "3.00"
-    assert cells[(NETWORKS, "others")] == "3.00"
-    assert cells[(NETWORKS, "gap")] == "-2.00"
+    assert cells[(NETWORKS, "others")] == "hidden"  # needs four answers besides the manager's
+    assert cells[(NETWORKS, "gap")] == "–"
     page = client.get(f"/feedback/report?ls={token}").get_data(as_text=True)
     assert "boss@example.test" not in page
-    assert "Leads well" not in page  # comments wait for three raters
+    assert "Leads well" in page  # the line manager is named, so their comment is shown
     peer = invite(client, token, "peer")
     assert rate(client, peer, [2, None, None, None]).status_code == 200
     cells = report_cells(client, token)
