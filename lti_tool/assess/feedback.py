@@ -330,6 +330,7 @@ def submit_rating(session: Session, token: str, form) -> None:
     )
     invitation.submitted_at = now
     ctx, base = attempt_context(session, attempt), current_app.config["LEADPATH"].base_url
+    pseudonym = secrets.token_hex(16)  # never stored: joins this answer's statements only
     statements = [
         xs.build_rated(
             ctx,
@@ -337,8 +338,8 @@ def submit_rating(session: Session, token: str, form) -> None:
                 **element_event(base, framework, attempt, path),
                 ratings={},
                 stage=stage,
-                invite_id=invitation.id,
-                rater_group=invitation.rater_group,
+                invite_id=pseudonym,
+                rater_group=None,
             ),
         )
         for path, stage in given.items()

@@ -237,6 +237,34 @@ def test_rater_statements_are_anonymous_valid_and_follow_their_template(
     assert len(own) == 1 and xapi_validator(own) == [[]]
 
 
+def test_rater_statements_name_no_group_and_no_invitation(client, platform, db):
+    """Statements cannot be combined to recover a rater of a group below the threshold."""
+    from xapi.statements.iris import rater_account_name
+
+    token = start_360(client, platform, "fb-pseudonyms")
+    for stage in (1, 3):
+        assert rate(client, invite(client, token, "peer"), [stage] * 4).status_code == 200
+    rated = learner_statements(db, platform, "fb-pseudonyms", "/verbs/rated")
+    assert len(rated) == 8
+    assert not any("rater-group" in json.dumps(s.get("context", {})) for s in rated)
+    actors = {s["actor"]["account"]["name"] for s in rated}
+    assert len(actors) == 2  # one pseudonym per answer, shared by its elements only
+    with db.sessions() as session:
+        invitation_ids = session.scalars(select(FeedbackInvitation.id)).all()
+    assert not actors & {rater_account_name(i) for i in invitation_ids}
+
+    # The profile forbids the group: a statement that names one fails its template.
+    profile = build_profile("http://localhost")
+    grouped = json.loads(json.dumps(rated[0]))
+    grouped["context"]["extensions"]["http://localhost/xapi/profile/extensions/rater-group"] = (
+        "peer"
+    )
+    assert check_against_template(grouped, template_for(grouped, profile)) != []
+    assert check_against_template(rated[0], template_for(rated[0], profile)) == []
+    rated_template = next(t for t in profile["templates"] if t["id"].endswith("/rated"))
+    assert "cannot be combined" in rated_template["definition"]["en"]
+
+
 def test_self_rating_statements_are_valid(client, platform, db, xapi_validator):
     token = start_360(client, platform, "fb-self-stmts")
     assert self_rate(client, token, [0, 1, 2, 3]).status_code == 303
