@@ -26,6 +26,7 @@ from lti_tool.assess.models import (
     Attempt,
     ElementResponse,
     FeedbackInvitation,
+    FeedbackRelease,
     FeedbackResponse,
 )
 from lti_tool.assess.stage_forms import (
@@ -37,7 +38,7 @@ from lti_tool.assess.stage_forms import (
 )
 from lti_tool.assess.statement_context import attempt_context, element_event, queue_for_attempt
 from lti_tool.errors import UserFacingError
-from lti_tool.models import LaunchSession, PlatformUser, utcnow
+from lti_tool.models import LaunchSession, PlatformUser, ResourceLink, utcnow
 from xapi import statements as xs
 
 INVITATION_DAYS = 21
@@ -268,6 +269,39 @@ def revoke_invitation(session: Session, launch: LaunchSession, invitation_id: st
         raise invalid("This invitation is already withdrawn.", status=409)
     invitation.expires_at = invitation.created_at
     withdraw_mail(session, invitation.id)
+
+
+def facilitated(session: Session, attempt: Attempt) -> bool:
+    """Return True when the activity releases reports through a facilitator.
+
+    The activity's custom parameter `feedback_release=facilitated` asks for it: the learner
+    sees their report only once a facilitator releases it after a feedback conversation.
+    """
+    link = session.get(ResourceLink, attempt.resource_link_id) if attempt.resource_link_id else None
+    return ((link.custom if link else None) or {}).get("feedback_release") == "facilitated"
+
+
+def release_state(session: Session, attempt: Attempt) -> dict:
+    """Return whether the report waits for a facilitator, and when it was released."""
+    release = session.get(FeedbackRelease, attempt.id)
+    return {
+        "facilitated": facilitated(session, attempt),
+        "released_at": release.released_at if release else None,
+    }
+
+
+def release_report(session: Session, launch: LaunchSession, attempt: Attempt, form) -> None:
+    """Record a facilitator's release of the report, after the feedback conversation."""
+    if not facilitated(session, attempt):
+        raise invalid("This activity shows reports to learners without a release.", status=409)
+    if form.get("conversation") != "held":
+        raise invalid(
+            "Confirm that you have had the feedback conversation before releasing the report.",
+            hint="Tick the box, then release the report.",
+        )
+    if session.get(FeedbackRelease, attempt.id) is not None:
+        raise invalid("This report is already released.", status=409)
+    session.add(FeedbackRelease(attempt_id=attempt.id, released_by=launch.platform_user_id))
 
 
 def gone(state: str) -> UserFacingError:

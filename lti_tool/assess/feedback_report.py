@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from framework.multirater import LINE_MANAGER, SELF, RaterResponse, aggregate_360, biggest_gaps
 from lti_tool.assess.charts import comparison_svg
-from lti_tool.assess.feedback import GROUP_TITLES
+from lti_tool.assess.feedback import GROUP_TITLES, release_state
 from lti_tool.assess.framework_versions import framework_of
 from lti_tool.assess.models import Attempt, FeedbackInvitation, FeedbackResponse
 from lti_tool.assess.stage_forms import domains_in_scope, element_paths
@@ -111,4 +111,5 @@ def build_report(session: Session, attempt: Attempt) -> dict:
         "comments": comments,
         "comments_held": any(group not in shown for group, _ in commented),
         "all_others_min": ALL_OTHERS_MIN,
+        "release": release_state(session, attempt),
     }

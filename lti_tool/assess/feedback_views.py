@@ -10,10 +10,17 @@ from lti_tool.assess import feedback_rater
 from lti_tool.assess.feedback_mail import queue_mail
 from lti_tool.assess.feedback_report import build_report
 from lti_tool.assess.framework_versions import framework_of
-from lti_tool.assess.models import COMPLETED, FeedbackInvitation, FeedbackMail
+from lti_tool.assess.models import (
+    COMPLETED,
+    FEEDBACK_360,
+    Attempt,
+    FeedbackInvitation,
+    FeedbackMail,
+)
 from lti_tool.assess.stage_forms import domains_in_scope
 from lti_tool.db import get_db
 from lti_tool.errors import UserFacingError
+from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR
 from lti_tool.sessions import current_launch, launch_required, launch_url
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
@@ -96,6 +103,7 @@ def _hub(session, launch, created=None, errors=None, form=None):
         completed=attempt is not None and attempt.status == COMPLETED,
         invitations=[(i, _invited_state(i, mails.get(i.id))) for i in invitations],
         answered=answered,
+        release=fb.release_state(session, attempt) if attempt is not None else None,
         invited={g: sum(1 for i in invitations if i.rater_group == g) for g in fb.GROUP_TITLES},
         submitted=sum(answered.values()),
         groups=fb.GROUP_TITLES,
@@ -107,6 +115,30 @@ def _hub(session, launch, created=None, errors=None, form=None):
         min_raters=_settings().feedback_min_raters,
         exempt=[fb.GROUP_TITLES[g].lower() for g in _settings().feedback_exempt_groups],
     )
+
+
+@bp.post("/attempts/<attempt_id>/release")
+@launch_required(INSTRUCTOR, ADMINISTRATOR)
+def release(attempt_id: str):
+    """Release a learner's 360 report of this course, after the feedback conversation."""
+    launch = current_launch()
+    with get_db().transaction() as session:
+        attempt = session.get(Attempt, attempt_id)
+        if (
+            attempt is None
+            or attempt.kind != FEEDBACK_360
+            or launch.course_id is None
+            or attempt.course_id != launch.course_id
+        ):
+            raise UserFacingError(
+                "There is no such 360 in this course.",
+                hint="Open the learner from the course overview.",
+                code="not_found",
+                status=404,
+                title="Not found",
+            )
+        fb.release_report(session, launch, attempt, request.form)
+    return redirect(launch_url("course.feedback", attempt_id=attempt_id), 303)
 
 
 def _invited_state(invitation, mail_status: str | None) -> str:
@@ -264,6 +296,17 @@ def report():
                 code="not_found",
                 status=404,
                 title="No 360 report yet",
+            )
+        release = fb.release_state(session, attempt)
+        if release["facilitated"] and release["released_at"] is None:
+            raise UserFacingError(
+                "Your 360 report is released by your facilitator after your feedback "
+                "conversation with them.",
+                hint="Arrange the conversation with your facilitator; the report appears here "
+                "once they release it.",
+                code="report_not_released",
+                status=403,
+                title="Your report is not released yet",
             )
         return render_template(
             "feedback/report.html",

@@ -129,6 +129,16 @@ class FeedbackMail(Base):
     sent_at: Mapped[datetime | None]
 
 
+class FeedbackRelease(Base):
+    """A facilitator's release of a learner's 360 report, after their feedback conversation."""
+
+    __tablename__ = "feedback_release"
+
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("attempt.id"), primary_key=True)
+    released_by: Mapped[int] = mapped_column(ForeignKey("platform_user.id"))
+    released_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class FeedbackResponse(Base):
     """What one rater submitted: ratings per element and indicator, and optional comments."""
 
