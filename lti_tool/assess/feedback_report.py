@@ -16,7 +16,14 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from framework.multirater import LINE_MANAGER, SELF, RaterResponse, aggregate_360, biggest_gaps
+from framework.multirater import (
+    GAP_LABELS,
+    LINE_MANAGER,
+    SELF,
+    RaterResponse,
+    aggregate_360,
+    notable_gaps,
+)
 from lti_tool.assess.charts import comparison_svg
 from lti_tool.assess.feedback import GROUP_TITLES, release_state
 from lti_tool.assess.framework_versions import framework_of
@@ -77,6 +84,7 @@ def build_report(session: Session, attempt: Attempt) -> dict:
         min_raters=settings.feedback_min_raters,
         exempt_groups=settings.feedback_exempt_groups,
         elements=paths,
+        gap_threshold=settings.feedback_gap_threshold,
     )
     named = {LINE_MANAGER, *settings.feedback_exempt_groups}
     summary = _others_guarded(summary, responses, named)
@@ -103,7 +111,9 @@ def build_report(session: Session, attempt: Attempt) -> dict:
         "domains": domains,
         "charts": charts,
         "summary": summary,
-        "gaps": biggest_gaps(summary),
+        "gaps": notable_gaps(summary),
+        "gap_labels": GAP_LABELS,
+        "gap_threshold": settings.feedback_gap_threshold,
         "raters": raters,
         "responses": len(answers),
         "min_raters": settings.feedback_min_raters,
