@@ -163,6 +163,7 @@ def _pages(s: dict) -> list[tuple[str, str]]:
         ("documentation", "/docs"),
         ("accessibility statement", "/accessibility"),
         ("demo", "/demo"),
+        ("demo mail", "/demo/mail"),
         ("frameworks", "/frameworks"),
         ("a framework", "/frameworks/lf-2011"),
         ("a domain", f"/frameworks/lf-2011/domains/{DOMAIN}"),
