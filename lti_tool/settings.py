@@ -169,6 +169,10 @@ _PARSERS: dict[str, tuple[Any, str]] = {
     "link_code_max_failures": (_parse_positive_int, "a whole number of wrong codes such as 5"),
     "link_code_lockout_minutes": (_parse_positive_int, "a whole number of minutes such as 15"),
     "feedback_min_raters": (_parse_positive_int, "a whole number of raters such as 3"),
+    "feedback_gap_threshold": (_parse_positive_float, "a number of stages such as 1"),
+    "smtp_url": (str, "an SMTP server such as smtp://user:password@mail.example.org:587"),
+    "mail_from": (str, "an email address such as leadpath@example.org"),
+    "mail_reply_to": (str, "an email address such as leadership-team@example.org"),
     "admin_max_failures": (_parse_positive_int, "a whole number of wrong passwords such as 5"),
     "admin_lockout_minutes": (_parse_positive_int, "a whole number of minutes such as 15"),
     "registration_private_addresses": (_parse_bool, "true or false"),
@@ -227,6 +231,10 @@ class Settings:
     link_code_max_failures: int = 5
     link_code_lockout_minutes: int = 15
     feedback_min_raters: int = 3
+    feedback_gap_threshold: float = 1.0
+    smtp_url: str | None = None
+    mail_from: str = "leadpath@localhost"
+    mail_reply_to: str | None = None
     feedback_exempt_groups: tuple[str, ...] = ("line-manager",)
     admin_max_failures: int = 5
     admin_lockout_minutes: int = 15

@@ -1,4 +1,4 @@
-"""Background work of a leadpath process: the statement forwarder and the grade sender.
+"""Background work of a leadpath process: the statement forwarder, grade and mail senders.
 
 Every thread leadpath runs besides those serving requests starts here, never in a CLI module:
 
@@ -7,6 +7,8 @@ Every thread leadpath runs besides those serving requests starts here, never in 
   stop at interpreter exit after recording the batches in flight (up to 10 s each).
 - `run_forwarder(…)` runs the forwarder in the calling thread and the grade sender beside it,
   until SIGTERM or SIGINT (`leadpath forwarder`).
+- With LEADPATH_SMTP_URL set, the invitation mail sender (`lti_tool.assess.feedback_mail`)
+  runs beside the grade sender.
 - Wherever the senders run, the pruner runs beside them (`lti_tool.retention`), every
   LEADPATH_PRUNE_INTERVAL_MINUTES (0: never; `leadpath prune` then does it).
 - `process_started()` applies the per-process memory settings of `lti_tool.malloc` (with their
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from lti_tool import malloc
+from lti_tool.assess.feedback_mail import mail_sender
 from lti_tool.db import Database
 from lti_tool.grades.sender import GradeConfig, GradeSender
 from lti_tool.retention import Pruner
@@ -33,6 +36,7 @@ from xapi.queue import Worker
 FORWARDER_KEY = "leadpath.forwarder"
 GRADES_KEY = "leadpath.grades"
 PRUNER_KEY = "leadpath.pruner"
+MAIL_KEY = "leadpath.mail"
 
 
 def process_started() -> None:
@@ -95,6 +99,10 @@ def init_app(app: Flask) -> None:
     if settings.prune_interval_minutes:
         database = Database(settings.database_url)
         _start(app, PRUNER_KEY, Pruner(database.engine, settings), database)
+    database = Database(settings.database_url)
+    mail = mail_sender(settings, database.sessions)
+    if mail is not None:
+        _start(app, MAIL_KEY, mail, database)
 
 
 def _start(app: Flask, key: str, worker: Worker, database: Database) -> None:
@@ -125,12 +133,15 @@ def run_forwarder(settings: Settings, database: Database, say: Callable[[str], N
     pruner = Pruner(database.engine, settings) if settings.prune_interval_minutes else None
     if pruner is not None:
         pruner.start()
+    mail = mail_sender(settings, database.sessions)
+    if mail is not None:
+        mail.start()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: forwarder.stop())
     say(f"leadpath forwarder {forwarder.worker_id} running")
     try:
         forwarder.run()
     finally:
-        for worker in (grades, pruner):
+        for worker in (grades, pruner, mail):
             if worker is not None:
                 worker.stop(10)

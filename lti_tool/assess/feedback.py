@@ -1,9 +1,10 @@
 """360 feedback: the learner's self rating, one-time rater invitations and rater answers.
 
-A rater needs no LMS account: an invitation is a random token shown once to the learner, of
-which only the SHA-256 is stored. Raters and the learner give one stage (0..max) per element;
-`feedback_report` sets self against others. Revoking an invitation ends it at its creation
-time, so a revoked invitation is one whose `expires_at` is not after its `created_at`.
+A rater needs no LMS account: an invitation is a random token that leadpath emails to the
+rater (`feedback_mail`) and never shows the learner; only its SHA-256 is stored. Raters and
+the learner give one stage (0..max) per element; `feedback_report` sets self against others.
+Withdrawing an invitation ends it at its creation time, so a withdrawn invitation is one whose
+`expires_at` is not after its `created_at`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lti_tool import recording as lrs
+from lti_tool.assess.feedback_mail import withdraw_mail
 from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.assess.models import (
     COMPLETED,
@@ -24,6 +26,7 @@ from lti_tool.assess.models import (
     Attempt,
     ElementResponse,
     FeedbackInvitation,
+    FeedbackRelease,
     FeedbackResponse,
 )
 from lti_tool.assess.stage_forms import (
@@ -35,7 +38,7 @@ from lti_tool.assess.stage_forms import (
 )
 from lti_tool.assess.statement_context import attempt_context, element_event, queue_for_attempt
 from lti_tool.errors import UserFacingError
-from lti_tool.models import LaunchSession, PlatformUser, utcnow
+from lti_tool.models import LaunchSession, PlatformUser, ResourceLink, utcnow
 from xapi import statements as xs
 
 INVITATION_DAYS = 21
@@ -172,14 +175,35 @@ def save_self_domain(session: Session, launch: LaunchSession, domain_id: str, fo
     return attempt
 
 
+def own_addresses(session: Session, launch: LaunchSession) -> set[str]:
+    """Return the learner's own email addresses from every platform's launch claims."""
+    learner_id = launch.platform_user.learner_id
+    found = session.scalars(
+        select(PlatformUser.email).where(
+            PlatformUser.learner_id == learner_id, PlatformUser.email.is_not(None)
+        )
+    ).all()
+    claimed = (launch.claims or {}).get("email")
+    addresses = [*found, claimed if isinstance(claimed, str) else None]
+    return {a.strip().lower() for a in addresses if a and a.strip()}
+
+
 def create_invitation(session: Session, launch: LaunchSession, form) -> tuple:
-    """Create one rater invitation; return it with its token, which is never stored."""
+    """Create one rater invitation; return it with its token, which is never stored.
+
+    The token goes only into the invitation email (`feedback_mail`), never to the learner.
+    """
     group = form.get("rater_group") or ""
     if group not in GROUP_TITLES:
         raise invalid("Choose the rater's group: line manager, peer, direct report or other.")
-    email = (form.get("email") or "").strip() or None
-    if bad_email(email):
-        raise invalid("That email address does not look right.")
+    email = (form.get("email") or "").strip()
+    if not email or bad_email(email):
+        raise invalid("Enter the rater's email address: leadpath emails them their link.")
+    if email.lower() in own_addresses(session, launch):
+        raise invalid(
+            "That is your own email address: a 360 asks other people for their view.",
+            hint="Enter a colleague's email address.",
+        )
     attempt = ensure_360(session, launch)
     count = session.scalar(
         select(func.count())
@@ -216,25 +240,68 @@ def bad_email(email: str | None) -> bool:
 
 
 def invitation_state(invitation: FeedbackInvitation) -> str:
-    """Return 'submitted', 'revoked', 'expired' or 'open'."""
+    """Return 'submitted', 'revoked', 'expired' or 'open' (for the rater, never the learner)."""
     if invitation.submitted_at is not None:
         return "submitted"
-    if invitation.expires_at <= invitation.created_at:
+    if withdrawn(invitation):
         return "revoked"
     return "expired" if invitation.expires_at <= utcnow() else "open"
 
 
+def withdrawn(invitation: FeedbackInvitation) -> bool:
+    """Return True once the learner withdrew the invitation (answered or not)."""
+    return invitation.expires_at <= invitation.created_at
+
+
 def revoke_invitation(session: Session, launch: LaunchSession, invitation_id: str) -> None:
-    """End one of the learner's open invitations now."""
+    """Withdraw one of the learner's invitations now.
+
+    The answer is the same whether or not the rater has answered, so withdrawing never tells
+    the learner who answered; an answer already given is kept.
+    """
     attempt = current_360(session, launch)
     invitation = session.get(FeedbackInvitation, invitation_id)
     if attempt is None or invitation is None or invitation.attempt_id != attempt.id:
         raise UserFacingError(
             "There is no such invitation.", code="not_found", status=404, title="Not found"
         )
-    if invitation_state(invitation) != "open":
-        raise invalid(f"This invitation is already {invitation_state(invitation)}.", status=409)
+    if withdrawn(invitation):
+        raise invalid("This invitation is already withdrawn.", status=409)
     invitation.expires_at = invitation.created_at
+    withdraw_mail(session, invitation.id)
+
+
+def facilitated(session: Session, attempt: Attempt) -> bool:
+    """Return True when the activity releases reports through a facilitator.
+
+    The activity's custom parameter `feedback_release=facilitated` asks for it: the learner
+    sees their report only once a facilitator releases it after a feedback conversation.
+    """
+    link = session.get(ResourceLink, attempt.resource_link_id) if attempt.resource_link_id else None
+    return ((link.custom if link else None) or {}).get("feedback_release") == "facilitated"
+
+
+def release_state(session: Session, attempt: Attempt) -> dict:
+    """Return whether the report waits for a facilitator, and when it was released."""
+    release = session.get(FeedbackRelease, attempt.id)
+    return {
+        "facilitated": facilitated(session, attempt),
+        "released_at": release.released_at if release else None,
+    }
+
+
+def release_report(session: Session, launch: LaunchSession, attempt: Attempt, form) -> None:
+    """Record a facilitator's release of the report, after the feedback conversation."""
+    if not facilitated(session, attempt):
+        raise invalid("This activity shows reports to learners without a release.", status=409)
+    if form.get("conversation") != "held":
+        raise invalid(
+            "Confirm that you have had the feedback conversation before releasing the report.",
+            hint="Tick the box, then release the report.",
+        )
+    if session.get(FeedbackRelease, attempt.id) is not None:
+        raise invalid("This report is already released.", status=409)
+    session.add(FeedbackRelease(attempt_id=attempt.id, released_by=launch.platform_user_id))
 
 
 def gone(state: str) -> UserFacingError:
@@ -297,6 +364,7 @@ def submit_rating(session: Session, token: str, form) -> None:
     )
     invitation.submitted_at = now
     ctx, base = attempt_context(session, attempt), current_app.config["LEADPATH"].base_url
+    pseudonym = secrets.token_hex(16)  # never stored: joins this answer's statements only
     statements = [
         xs.build_rated(
             ctx,
@@ -304,8 +372,8 @@ def submit_rating(session: Session, token: str, form) -> None:
                 **element_event(base, framework, attempt, path),
                 ratings={},
                 stage=stage,
-                invite_id=invitation.id,
-                rater_group=invitation.rater_group,
+                invite_id=pseudonym,
+                rater_group=None,
             ),
         )
         for path, stage in given.items()

@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.assess import feedback as fb
 from lti_tool.assess.framework_versions import framework_of
 from lti_tool.assess.stage_forms import domains_in_scope, element_paths
 from lti_tool.db import get_db
-from lti_tool.models import utcnow
+from lti_tool.errors import UserFacingError
+from lti_tool.lti.records import hash_token
+from lti_tool.models import LaunchSession, utcnow
+from lti_tool.sessions import TOKEN_HEADER, TOKEN_PARAM
 from xapi.lrs.formats import whole_number
+
+
+def _refuse_the_learner(session, attempt) -> None:
+    """Refuse a rater link opened inside the rated learner's own launch session (403)."""
+    carried = request.values.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER)
+    if not carried:
+        return
+    launch = session.scalar(
+        select(LaunchSession).where(LaunchSession.token_hash == hash_token(carried))
+    )
+    if launch is not None and launch.platform_user.learner_id == attempt.learner_id:
+        raise UserFacingError(
+            "This feedback link is for the colleague it was sent to, not for you.",
+            hint="Your own ratings go in the self rating of your 360.",
+            code="own_rater_link",
+            status=403,
+            title="You cannot rate yourself with a rater's link",
+        )
 
 
 def rate(token: str):
@@ -19,6 +41,7 @@ def rate(token: str):
         return _submit_rating(token)
     with get_db().transaction() as session:
         invitation, attempt = fb.open_invitation(session, token, lock=True)
+        _refuse_the_learner(session, attempt)
         if invitation.opened_at is None:
             invitation.opened_at = utcnow()
         return _rating_form(session, token, invitation, attempt)
@@ -48,6 +71,8 @@ def _rating_form(session, token, invitation, attempt, form=None, errors=None):
 
 def _submit_rating(token: str):
     form = request.form
+    with get_db().transaction() as session:
+        _refuse_the_learner(session, fb.open_invitation(session, token)[1])
     if not any(
         (v or "").strip() not in ("", "none") for k, v in form.items() if k.startswith("stage-")
     ):

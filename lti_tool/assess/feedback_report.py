@@ -1,17 +1,69 @@
-"""The 360 report: self against others per element, hiding groups with too few raters."""
+"""The 360 report: self against others per element, hiding what could reveal one rater.
+
+`framework.multirater` shows a group's figures only with `LEADPATH_FEEDBACK_MIN_RATERS`
+answers (exempt groups, the line manager by default, from one) and holds back "others" while a
+hidden group's raters number between one and the threshold (they could be subtracted out).
+On top of that the report shows "others" only with at least `ALL_OTHERS_MIN` answers outside
+the line manager and the exempt groups, so it never repeats one named rater's figure, and
+shows a comment only when its rater's group is shown.
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from framework.multirater import SELF, RaterResponse, aggregate_360, biggest_gaps
+from framework.multirater import (
+    GAP_LABELS,
+    LINE_MANAGER,
+    SELF,
+    RaterResponse,
+    aggregate_360,
+    notable_gaps,
+)
 from lti_tool.assess.charts import comparison_svg
-from lti_tool.assess.feedback import GROUP_TITLES
+from lti_tool.assess.feedback import GROUP_TITLES, release_state
 from lti_tool.assess.framework_versions import framework_of
 from lti_tool.assess.models import Attempt, FeedbackInvitation, FeedbackResponse
 from lti_tool.assess.stage_forms import domains_in_scope, element_paths
+
+ALL_OTHERS_MIN = 4
+_HIDDEN_OTHERS = {
+    "others_mean": None,
+    "gap": None,
+    "others_median": None,
+    "others_low": None,
+    "others_high": None,
+    "gap_stages": None,
+    "label": None,
+}
+
+
+def _others_guarded(summary: dict, responses: list, named: set[str]) -> dict:
+    """Hold back "others" on elements with fewer than ALL_OTHERS_MIN answers outside `named`."""
+    guarded = {}
+    for path, element in summary.items():
+        anonymous = sum(
+            1
+            for r in responses
+            if r.group != SELF and r.group not in named and r.values.get(path) is not None
+        )
+        guarded[path] = (
+            element if anonymous >= ALL_OTHERS_MIN else replace(element, **_HIDDEN_OTHERS)
+        )
+    return guarded
+
+
+def shown_groups(answers, settings) -> set[str]:
+    """Return the rater groups whose comments may be shown: enough answers, or exempt."""
+    counts = {}
+    for invitation, _ in answers:
+        counts[invitation.rater_group] = counts.get(invitation.rater_group, 0) + 1
+    exempt = set(settings.feedback_exempt_groups)
+    return {g for g, n in counts.items() if g in exempt or n >= settings.feedback_min_raters}
 
 
 def build_report(session: Session, attempt: Attempt) -> dict:
@@ -32,7 +84,10 @@ def build_report(session: Session, attempt: Attempt) -> dict:
         min_raters=settings.feedback_min_raters,
         exempt_groups=settings.feedback_exempt_groups,
         elements=paths,
+        gap_threshold=settings.feedback_gap_threshold,
     )
+    named = {LINE_MANAGER, *settings.feedback_exempt_groups}
+    summary = _others_guarded(summary, responses, named)
     raters = {g: sum(1 for inv, _ in answers if inv.rater_group == g) for g in GROUP_TITLES}
     domains = domains_in_scope(framework, attempt.domains)
     charts = {
@@ -47,17 +102,24 @@ def build_report(session: Session, attempt: Attempt) -> dict:
         )
         for n, d in enumerate(domains, start=1)
     }
-    comments = sorted((resp.comments or {}).get("overall") for _, resp in answers if resp.comments)
+    shown = shown_groups(answers, settings)
+    commented = [(inv.rater_group, (r.comments or {}).get("overall")) for inv, r in answers]
+    commented = [(group, text) for group, text in commented if text]
+    comments = sorted(text for group, text in commented if group in shown)
     return {
         "framework": framework,
         "domains": domains,
         "charts": charts,
         "summary": summary,
-        "gaps": biggest_gaps(summary),
+        "gaps": notable_gaps(summary),
+        "gap_labels": GAP_LABELS,
+        "gap_threshold": settings.feedback_gap_threshold,
         "raters": raters,
         "responses": len(answers),
         "min_raters": settings.feedback_min_raters,
         "exempt": ", ".join(GROUP_TITLES[g].lower() for g in settings.feedback_exempt_groups),
-        "comments": comments if len(answers) >= settings.feedback_min_raters else [],
-        "comments_held": bool(comments) and len(answers) < settings.feedback_min_raters,
+        "comments": comments,
+        "comments_held": any(group not in shown for group, _ in commented),
+        "all_others_min": ALL_OTHERS_MIN,
+        "release": release_state(session, attempt),
     }

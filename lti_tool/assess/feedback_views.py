@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Blueprint, current_app, redirect, render_template, request
 from sqlalchemy import select
 
 from lti_tool.assess import feedback as fb
 from lti_tool.assess import feedback_rater
+from lti_tool.assess.feedback_mail import queue_mail
 from lti_tool.assess.feedback_report import build_report
 from lti_tool.assess.framework_versions import framework_of
-from lti_tool.assess.models import COMPLETED, FeedbackInvitation
+from lti_tool.assess.models import (
+    COMPLETED,
+    FEEDBACK_360,
+    Attempt,
+    FeedbackInvitation,
+    FeedbackMail,
+)
 from lti_tool.assess.stage_forms import domains_in_scope
 from lti_tool.db import get_db
 from lti_tool.errors import UserFacingError
+from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR
 from lti_tool.sessions import current_launch, launch_required, launch_url
 from xapi.lrs.formats import whole_number
 
@@ -55,10 +61,9 @@ def invitation_text(name: str, group: str, link: str) -> str:
     return f"{ask}\n\nPlease use this link; it works once and expires in {days} days:\n{link}\n"
 
 
-def _mailto(email: str | None, link: str, name: str, group: str) -> str:
-    subject = quote(f"Would you give {name} some leadership feedback?")
-    body = quote(invitation_text(name, group, link))
-    return f"mailto:{quote(email or '', safe='@')}?subject={subject}&body={body}"
+def invitation_subject(name: str) -> str:
+    """Return the invitation email's subject line."""
+    return f"Would you give {name} some leadership feedback?"
 
 
 def _hub(session, launch, created=None, errors=None, form=None):
@@ -80,14 +85,28 @@ def _hub(session, launch, created=None, errors=None, form=None):
             .where(FeedbackInvitation.attempt_id == attempt.id)
             .order_by(FeedbackInvitation.created_at, FeedbackInvitation.id)
         ).all()
+    mails = {}
+    if invitations:
+        for invitation_id, status in session.execute(
+            select(FeedbackMail.invitation_id, FeedbackMail.status).where(
+                FeedbackMail.invitation_id.in_([i.id for i in invitations])
+            )
+        ):
+            mails[invitation_id] = status
+    answered = {g: 0 for g in fb.GROUP_TITLES}
+    for invitation in invitations:
+        answered[invitation.rater_group] += invitation.submitted_at is not None
     return render_template(
         "feedback/hub.html",
         attempt=attempt,
         framework=framework,
         domains=domains,
         completed=attempt is not None and attempt.status == COMPLETED,
-        invitations=[(i, fb.invitation_state(i)) for i in invitations],
-        submitted=sum(1 for i in invitations if i.submitted_at),
+        invitations=[(i, _invited_state(i, mails.get(i.id))) for i in invitations],
+        answered=answered,
+        release=fb.release_state(session, attempt) if attempt is not None else None,
+        invited={g: sum(1 for i in invitations if i.rater_group == g) for g in fb.GROUP_TITLES},
+        submitted=sum(answered.values()),
         groups=fb.GROUP_TITLES,
         days=fb.INVITATION_DAYS,
         created=created,
@@ -97,6 +116,37 @@ def _hub(session, launch, created=None, errors=None, form=None):
         min_raters=_settings().feedback_min_raters,
         exempt=[fb.GROUP_TITLES[g].lower() for g in _settings().feedback_exempt_groups],
     )
+
+
+@bp.post("/attempts/<attempt_id>/release")
+@launch_required(INSTRUCTOR, ADMINISTRATOR)
+def release(attempt_id: str):
+    """Release a learner's 360 report of this course, after the feedback conversation."""
+    launch = current_launch()
+    with get_db().transaction() as session:
+        attempt = session.get(Attempt, attempt_id)
+        if (
+            attempt is None
+            or attempt.kind != FEEDBACK_360
+            or launch.course_id is None
+            or attempt.course_id != launch.course_id
+        ):
+            raise UserFacingError(
+                "There is no such 360 in this course.",
+                hint="Open the learner from the course overview.",
+                code="not_found",
+                status=404,
+                title="Not found",
+            )
+        fb.release_report(session, launch, attempt, request.form)
+    return redirect(launch_url("course.feedback", attempt_id=attempt_id), 303)
+
+
+def _invited_state(invitation, mail_status: str | None) -> str:
+    """Return what the learner may know of an invitation: never whether it was answered."""
+    if fb.withdrawn(invitation):
+        return "withdrawn"
+    return {"sent": "sent", "dead": "failed"}.get(mail_status or "", "sending")
 
 
 @bp.get("")
@@ -196,30 +246,29 @@ def _saved_title(framework) -> str | None:
 @bp.post("/invitations")
 @launch_required()
 def invite():
-    """Create a one-time rater link and show it to the learner once."""
+    """Create a one-time rater link and queue it in an email to the rater (never shown here)."""
     launch = current_launch()
     with get_db().transaction() as session:
-        errors = _invitation_errors(request.form)
+        errors = _invitation_errors(request.form, fb.own_addresses(session, launch))
         if errors:
             return _hub(session, launch, errors=errors, form=request.form), 400
         invitation, token = fb.create_invitation(session, launch, request.form)
-        link = _invitation_link(token)
         name = (launch.platform_user.given_name or "").strip() or "A colleague"
-        created = {
-            "invitation": invitation,
-            "link": link,
-            "mailto": _mailto(invitation.email, link, name, invitation.rater_group),
-        }
-        return _hub(session, launch, created=created), 201
+        text = invitation_text(name, invitation.rater_group, _invitation_link(token))
+        queue_mail(session, invitation.id, invitation.email, invitation_subject(name), text)
+        return _hub(session, launch, created={"invitation": invitation}), 201
 
 
-def _invitation_errors(form) -> dict | None:
+def _invitation_errors(form, own: set[str]) -> dict | None:
     """Return the invitation form's slips (group, email) to show beside the fields."""
     fields = {}
+    email = (form.get("email") or "").strip()
     if (form.get("rater_group") or "") not in fb.GROUP_TITLES:
         fields["rater_group"] = "Choose the rater's group"
-    if fb.bad_email((form.get("email") or "").strip()):
-        fields["email"] = "Enter an email address like name@example.nhs.uk, or leave it empty"
+    if not email or fb.bad_email(email):
+        fields["email"] = "Enter the rater's email address, like name@example.nhs.uk"
+    elif email.lower() in own:
+        fields["email"] = "Enter a colleague's email address, not your own"
     if not fields:
         return None
     ids = {"rater_group": "#fb-group", "email": "#fb-email"}
@@ -248,6 +297,17 @@ def report():
                 code="not_found",
                 status=404,
                 title="No 360 report yet",
+            )
+        release = fb.release_state(session, attempt)
+        if release["facilitated"] and release["released_at"] is None:
+            raise UserFacingError(
+                "Your 360 report is released by your facilitator after your feedback "
+                "conversation with them.",
+                hint="Arrange the conversation with your facilitator; the report appears here "
+                "once they release it.",
+                code="report_not_released",
+                status=403,
+                title="Your report is not released yet",
             )
         return render_template(
             "feedback/report.html",

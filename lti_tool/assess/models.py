@@ -104,6 +104,41 @@ class FeedbackInvitation(Base):
     submitted_at: Mapped[datetime | None]
 
 
+class FeedbackMail(Base):
+    """An invitation email waiting to be sent over SMTP (`feedback_mail` sends it).
+
+    Its body holds the rater's one-time link until the SMTP server accepts it; then the body
+    and address are cleared. `status`: pending, sent, dead (refused for good) or withdrawn.
+    """
+
+    __tablename__ = "feedback_mail"
+    __table_args__ = (Index("ix_feedback_mail_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    invitation_id: Mapped[str] = mapped_column(ForeignKey("feedback_invitation.id"), index=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    leased_until: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(96))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+
+
+class FeedbackRelease(Base):
+    """A facilitator's release of a learner's 360 report, after their feedback conversation."""
+
+    __tablename__ = "feedback_release"
+
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("attempt.id"), primary_key=True)
+    released_by: Mapped[int] = mapped_column(ForeignKey("platform_user.id"))
+    released_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class FeedbackResponse(Base):
     """What one rater submitted: ratings per element and indicator, and optional comments."""
 

@@ -43,6 +43,11 @@ def register(cli: click.Group) -> None:
             click.echo(f"Created the tool's key pair in {settings.keys_dir}")
         if settings.demo:
             signing_keys.ensure_private_key(settings.keys_dir / "demo-platform.pem")
+        if settings.demo and not settings.smtp_url:
+            from lti_tool.demo.mail import start_sink
+
+            os.environ["LEADPATH_SMTP_URL"] = start_sink(settings.data_dir)
+            click.echo(f"Invitation emails stay on this machine: {settings.base_url}/demo/mail")
         if migrate:
             click.echo(schema.upgrade(settings.database_url).describe())
         click.echo(f"leadpath is serving {settings.base_url} on {host}:{port}")

@@ -11,7 +11,6 @@ as already held.
 
 from __future__ import annotations
 
-import html
 import random
 import re
 import secrets
@@ -201,11 +200,10 @@ class Cohort:
         for group in groups:
             hub = browser.get("/feedback", token)
             invited = re.search(r'name="invited" value="(\d+)"', hub).group(1)
-            created = browser.post(
-                "/feedback/invitations", token, {"rater_group": group, "invited": invited}
-            )
-            link = re.search(r'id="fb-new-link"[^>]*value="([^"]+)"', created.get_data(True))
-            rater_path = urlsplit(html.unescape(link.group(1))).path
+            address = f"rater-{self.rng.randrange(10**9):09d}@colleagues.example"
+            form = {"rater_group": group, "invited": invited, "email": address}
+            browser.post("/feedback/invitations", token, form, status=(201,))
+            rater_path = self._mailed_link(address)
             if self.rng.random() < 0.12:
                 continue  # invited, never answered
             form = {}
@@ -220,6 +218,20 @@ class Cohort:
             browser.post(rater_path, None, form, status=(200,))
             self.summary.raters += 1
         self.summary.feedback += 1
+
+    def _mailed_link(self, address: str) -> str:
+        """Return the rater link leadpath queued in its invitation email to `address`."""
+        from lti_tool.assess.models import FeedbackMail
+        from lti_tool.db import EXTENSION_KEY
+
+        with self.app.extensions[EXTENSION_KEY].sessions() as session:
+            body = session.scalar(
+                select(FeedbackMail.body)
+                .where(FeedbackMail.to_address == address)
+                .order_by(FeedbackMail.id.desc())
+                .limit(1)
+            )
+        return urlsplit(re.search(r"https?://\S+/feedback/r/\S+", body).group(0)).path
 
     def validate(self, episode: Episode, attempt_id: str) -> None:
         """Have the organisation's supervisor review the attempt and sign it off."""

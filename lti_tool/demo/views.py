@@ -66,6 +66,16 @@ def index():
     )
 
 
+@bp.get("/mail")
+def mail():
+    """Show the invitation emails the demo's SMTP sink kept, newest first."""
+    from lti_tool.demo.mail import received
+
+    return render_template(
+        "demo_mail.html", mails=received(current_app.config["LEADPATH"].data_dir)
+    )
+
+
 @bp.post("/start")
 def start():
     """Begin a launch as the platform does: a third-party initiated login to the tool."""

@@ -24,6 +24,8 @@ from lti_tool.assess.models import (
     Attempt,
     ElementResponse,
     FeedbackInvitation,
+    FeedbackMail,
+    FeedbackRelease,
     FeedbackResponse,
     Validation,
     ValidationElement,
@@ -143,6 +145,8 @@ def erase_learner(
     )
     validations = select(Validation.id).where(Validation.attempt_id.in_(attempt_ids))
     session.execute(delete(FeedbackResponse).where(FeedbackResponse.invitation_id.in_(invitations)))
+    session.execute(delete(FeedbackMail).where(FeedbackMail.invitation_id.in_(invitations)))
+    session.execute(delete(FeedbackRelease).where(FeedbackRelease.attempt_id.in_(attempt_ids)))
     counts["feedback_invitations"] = _count(
         session, delete(FeedbackInvitation).where(FeedbackInvitation.attempt_id.in_(attempt_ids))
     )
@@ -155,13 +159,22 @@ def erase_learner(
     session.execute(delete(ElementResponse).where(ElementResponse.attempt_id.in_(attempt_ids)))
     counts["attempts"] = _count(session, delete(Attempt).where(Attempt.id.in_(attempt_ids)))
     signed = session.scalars(select(Validation.id).where(Validation.supervisor_id.in_(users))).all()
-    if signed:
+    released = session.scalars(
+        select(FeedbackRelease.attempt_id).where(FeedbackRelease.released_by.in_(users))
+    ).all()
+    if signed or released:
         anonymous = _anonymous_supervisor(session)
         session.execute(
             update(Validation).where(Validation.id.in_(signed)).values(supervisor_id=anonymous)
         )
+        session.execute(
+            update(FeedbackRelease)
+            .where(FeedbackRelease.attempt_id.in_(released))
+            .values(released_by=anonymous)
+        )
     emails = [e.strip().lower() for _, _, e in people if e]
     if emails:
+        session.execute(delete(FeedbackMail).where(func.lower(FeedbackMail.to_address).in_(emails)))
         counts["rater_emails_removed"] = _count(
             session,
             update(FeedbackInvitation)

@@ -84,7 +84,8 @@ def test_the_course_page_leads_to_each_learners_work(page, live_server, db):
     learner.post(f"/assess/{attempt}/complete", {"revision": revision})
     feedback = {"assessment": "360", "domains": DOMAIN}
     fb = Visitor(live_server, lti_launch(live_server, platform, "de-jo", [LEARNER], feedback, "f"))
-    fb.post("/feedback/invitations", {"rater_group": "peer", "invited": "0"})
+    form = {"rater_group": "peer", "invited": "0", "email": "de-peer@example.test"}
+    fb.post("/feedback/invitations", form)
 
     tutor = lti_launch(live_server, platform, "de-tutor", [INSTRUCTOR], {}, "s")
     page.goto(f"{live_server}/course?ls={tutor}")

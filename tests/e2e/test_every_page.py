@@ -10,7 +10,6 @@ runs every other browser test.
 
 from __future__ import annotations
 
-import html
 import re
 from urllib.parse import urlsplit
 
@@ -20,6 +19,7 @@ from sqlalchemy import update
 from tests.support.browser import Visitor, lti_launch, watch_csp
 from tests.support.dynreg_platform import FakeLms
 from tests.support.lti_helpers import INSTRUCTOR, LEARNER, LTI, MENTOR, make_platform
+from tests.support.mail_helpers import mailed_link
 
 DOMAIN = "working-with-others"
 WIDTHS = (320, 1280)
@@ -85,9 +85,11 @@ def site(live_server, app):
     fb.post(f"/feedback/self/{DOMAIN}", form)
     links = []
     for n, group in enumerate(["line-manager", "peer", "peer", "peer", "peer"]):
-        created = fb.post("/feedback/invitations", {"rater_group": group, "invited": str(n)})
-        found = re.search(r'id="fb-new-link"[^>]*value="([^"]+)"', created.text)
-        links.append(urlsplit(html.unescape(found.group(1))).path)
+        address = f"sw-{n}-{platform.issuer[-8:]}@example.test"
+        fb.post(
+            "/feedback/invitations", {"rater_group": group, "invited": str(n), "email": address}
+        )
+        links.append(mailed_link(db, address))
     rater = Visitor(live_server, "")
     for link in links[:4]:
         rater.http.post(
@@ -170,6 +172,7 @@ def _pages(s: dict) -> list[tuple[str, str]]:
         ("documentation", "/docs"),
         ("accessibility statement", "/accessibility"),
         ("demo", "/demo"),
+        ("demo mail", "/demo/mail"),
         ("frameworks", "/frameworks"),
         ("a framework", "/frameworks/lf-2011"),
         ("a domain", f"/frameworks/lf-2011/domains/{DOMAIN}"),
@@ -279,11 +282,12 @@ def test_pages_after_a_form_is_sent_pass_too(page, live_server, site, axe):
     check_page(page, axe, live_server, "link code")
     # A new invitation, and a mistyped email.
     page.goto(f"{live_server}/feedback?ls={fb}")
-    page.get_by_role("button", name="Create invitation link").click()
-    page.wait_for_selector("#fb-new-link")
-    check_page(page, axe, live_server, "invitation created")
-    page.get_by_label("Email address (optional)").fill("not-an-address")
-    page.get_by_role("button", name="Create invitation link").click()
+    page.get_by_label("Rater's email address").fill("sw-new-rater@example.test")
+    page.get_by_role("button", name="Send invitation").click()
+    page.wait_for_selector(".nhsuk-notification-banner--success")
+    check_page(page, axe, live_server, "invitation sent")
+    page.get_by_label("Rater's email address").fill("not-an-address")
+    page.get_by_role("button", name="Send invitation").click()
     page.wait_for_selector(".nhsuk-error-summary")
     check_page(page, axe, live_server, "invitation with a mistyped email")
     # The rater form sent empty, then the thanks page.

@@ -59,7 +59,13 @@ SPECS: tuple[TemplateSpec, ...] = (
     TemplateSpec("validated", "supervisor verified",
                  "A supervisor (the actor) verified a learner's attempt.",
                  v.VERIFIED, v.ASSESSMENT, "included"),
-    TemplateSpec("rated", "rated", "An anonymised 360 rater rated a learner on an element.",
+    TemplateSpec("rated", "rated",
+                 "An anonymised 360 rater rated a learner on an element. The actor is a random "
+                 "pseudonym drawn afresh for each answer (never derived from the invitation) and "
+                 "the statement names no rater group, so statements cannot be combined to "
+                 "recover one rater's rating in a group below the report's threshold: group "
+                 "figures exist only in leadpath's report, shown once a group has enough "
+                 "answers.",
                  v.RATED, v.QUESTION, "included", other=(v.COMPETENCY,)),
     TemplateSpec("competency-assessed", "competency assessed",
                  "A learner was assessed in an element, as a competency.",
@@ -126,14 +132,13 @@ def _ratings_rules(base: str) -> list[Rule]:
 
 
 def _specific_rules(key: str, base: str) -> list[Rule]:
-    groups = list(v.RATER_GROUPS)
     stage = ext("result", v.STAGE, base, "included")
     by_key = {
         "answered": _ratings_rules(base),
         "rated": [
             *_ratings_rules(base),
             rule("$.actor.name", "excluded"),
-            ext("context", v.RATER_GROUP, base, "included", any=groups),
+            ext("context", v.RATER_GROUP, base, "excluded"),
             ext("context", v.LEARNER, base, "included"),
         ],
         "completed": [

@@ -97,15 +97,19 @@ class Answered(ElementEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class Rated(Answered):
-    """A 360 rater's ratings; the rater is known only by a hash of ``invite_id``."""
+    """A 360 rater's ratings; the rater is known only by a hash of ``invite_id``.
+
+    leadpath passes a random pseudonym, new for each answer, as ``invite_id`` and no
+    ``rater_group``, so statements cannot be joined to an invitation or a group.
+    """
 
     invite_id: str
-    rater_group: str
+    rater_group: str | None = None
 
     def __post_init__(self) -> None:
-        """Check the rater group."""
+        """Check the rater group, when one is given."""
         super().__post_init__()
-        if self.rater_group not in RATER_GROUPS:
+        if self.rater_group is not None and self.rater_group not in RATER_GROUPS:
             raise ValueError(f"rater_group must be one of {RATER_GROUPS}, got {self.rater_group!r}")
 
 

@@ -57,11 +57,14 @@ def build_rated(
 ) -> Statement:
     """A 360 rater rated the learner on an element (leadpath ``rated``).
 
-    The actor is an anonymised account, ``rater:`` + a hash of the invitation id, and never
-    carries a name or email. ``registration`` is the learner's attempt; the ``learner`` and
-    ``rater-group`` extensions say whom the rating is about and from which group.
+    The actor is an anonymised account, ``rater:`` + a hash of ``invite_id`` (leadpath gives a
+    random pseudonym per answer), and never carries a name or email. ``registration`` is the
+    learner's attempt; the ``learner`` extension says whom the rating is about. A
+    ``rater-group`` extension is added only when the event names a group (leadpath never does).
     """
-    extensions = {v.LEARNER: a.learner_ref(ctx), v.RATER_GROUP: event.rater_group}
+    extensions = {v.LEARNER: a.learner_ref(ctx)}
+    if event.rater_group is not None:
+        extensions[v.RATER_GROUP] = event.rater_group
     statement = tincan.Statement(
         actor=a.agent(ctx.base_url, iris.rater_account_name(event.invite_id)),
         verb=a.verb(v.RATED, ctx.base_url),

@@ -178,7 +178,8 @@ LEARNER = _ctx(
 RATER_GROUP = _ctx(
     "rater-group",
     "rater group",
-    "The 360 rater's relation to the learner.",
+    "The 360 rater's relation to the learner. Not sent by leadpath: a group with fewer raters "
+    "than the report's threshold could be recovered from it.",
     {"enum": list(RATER_GROUPS)},
 )
 EVIDENCE = _ctx(

@@ -1,6 +1,5 @@
 """360 feedback through real launches: self rating, one-time rater links, the anonymised report."""
 
-import html
 import json
 import re
 from datetime import timedelta
@@ -17,7 +16,6 @@ from tests.support.feedback_helpers import (
     PATHS,
     RELATIONSHIPS,
     TEAMS,
-    invitations_shown,
     invite,
     rate,
     report_cells,
@@ -25,6 +23,7 @@ from tests.support.feedback_helpers import (
     start_360,
 )
 from tests.support.lti_helpers import error_code
+from tests.support.mail_helpers import smtp
 from xapi.outbox.models import OutboxStatement
 from xapi.profile import build_profile, check_against_template, template_for
 
@@ -61,14 +60,20 @@ def test_peer_average_appears_only_with_the_third_peer(client, platform):
     cells = report_cells(client, token)
     assert cells[(NETWORKS, "self")] == "2"
     assert cells[(NETWORKS, "peer")] == "2.33"  # (1 + 2 + 4) / 3
-    assert cells[(NETWORKS, "others")] == "2.33"
-    assert cells[(NETWORKS, "gap")] == "-0.33"
+    assert cells[(NETWORKS, "others")] == "hidden"  # "others" waits for four answers
+    assert cells[(NETWORKS, "gap")] == "–"
+
+    assert rate(client, invite(client, token, "peer"), [2, 3, None, 2]).status_code == 200
+    cells = report_cells(client, token)
+    assert cells[(NETWORKS, "peer")] == "2.25"  # (1 + 2 + 4 + 2) / 4
+    assert cells[(NETWORKS, "others")] == "2.25"
+    assert cells[(NETWORKS, "gap")] == "-0.25"
     assert cells[(RELATIONSHIPS, "peer")] == "3.00"
     assert cells[(RELATIONSHIPS, "gap")] == "-1.00"
     assert cells[(CONTRIBUTION, "peer")] == "–"
     page = client.get(f"/feedback/report?ls={token}").get_data(as_text=True)
-    gaps = re.findall(r'<li data-element="([^"]+)">', page)
-    assert gaps[:2] == [RELATIONSHIPS, NETWORKS]
+    gaps = re.findall(r'<li data-element="([^"]+)" data-label="([^"]+)">', page)
+    assert gaps == [(RELATIONSHIPS, "hidden-strength")]  # a gap of 0.25 is not named
     assert 'role="img"' in page and "<title" in page and "<desc" in page
 
 
@@ -82,11 +87,11 @@ def test_a_line_manager_alone_is_shown_and_pooled_with_nobody_hidden(client, pla
     assert rate(client, manager, [3, 2, None, None], comment="Leads well").status_code == 200
     cells = report_cells(client, token)
     assert cells[(NETWORKS, "line-manager")] == "3.00"
-    assert cells[(NETWORKS, "others")] == "3.00"
-    assert cells[(NETWORKS, "gap")] == "-2.00"
+    assert cells[(NETWORKS, "others")] == "hidden"  # needs four answers besides the manager's
+    assert cells[(NETWORKS, "gap")] == "–"
     page = client.get(f"/feedback/report?ls={token}").get_data(as_text=True)
     assert "boss@example.test" not in page
-    assert "Leads well" not in page  # comments wait for three raters
+    assert "Leads well" in page  # the line manager is named, so their comment is shown
     peer = invite(client, token, "peer")
     assert rate(client, peer, [2, None, None, None]).status_code == 200
     cells = report_cells(client, token)
@@ -232,6 +237,34 @@ def test_rater_statements_are_anonymous_valid_and_follow_their_template(
     assert len(own) == 1 and xapi_validator(own) == [[]]
 
 
+def test_rater_statements_name_no_group_and_no_invitation(client, platform, db):
+    """Statements cannot be combined to recover a rater of a group below the threshold."""
+    from xapi.statements.iris import rater_account_name
+
+    token = start_360(client, platform, "fb-pseudonyms")
+    for stage in (1, 3):
+        assert rate(client, invite(client, token, "peer"), [stage] * 4).status_code == 200
+    rated = learner_statements(db, platform, "fb-pseudonyms", "/verbs/rated")
+    assert len(rated) == 8
+    assert not any("rater-group" in json.dumps(s.get("context", {})) for s in rated)
+    actors = {s["actor"]["account"]["name"] for s in rated}
+    assert len(actors) == 2  # one pseudonym per answer, shared by its elements only
+    with db.sessions() as session:
+        invitation_ids = session.scalars(select(FeedbackInvitation.id)).all()
+    assert not actors & {rater_account_name(i) for i in invitation_ids}
+
+    # The profile forbids the group: a statement that names one fails its template.
+    profile = build_profile("http://localhost")
+    grouped = json.loads(json.dumps(rated[0]))
+    grouped["context"]["extensions"]["http://localhost/xapi/profile/extensions/rater-group"] = (
+        "peer"
+    )
+    assert check_against_template(grouped, template_for(grouped, profile)) != []
+    assert check_against_template(rated[0], template_for(rated[0], profile)) == []
+    rated_template = next(t for t in profile["templates"] if t["id"].endswith("/rated"))
+    assert "cannot be combined" in rated_template["definition"]["en"]
+
+
 def test_self_rating_statements_are_valid(client, platform, db, xapi_validator):
     token = start_360(client, platform, "fb-self-stmts")
     assert self_rate(client, token, [0, 1, 2, 3]).status_code == 303
@@ -299,7 +332,9 @@ def test_bad_invitations_are_refused(client, platform, db):
     assert refused.status_code == 400
     bad_email = {"ls": token, "rater_group": "peer", "invited": "0", "email": "not an email"}
     assert client.post("/feedback/invitations", data=bad_email).status_code == 400
-    form = {"ls": token, "rater_group": "peer", "invited": "0"}
+    no_email = {"ls": token, "rater_group": "peer", "invited": "0"}
+    assert client.post("/feedback/invitations", data=no_email).status_code == 400
+    form = {**no_email, "email": "pat@example.test"}
     assert client.post("/feedback/invitations", data=form).status_code == 201
     assert client.post("/feedback/invitations", data=form).status_code == 409
     with db.sessions() as session:
@@ -321,15 +356,11 @@ def test_feedback_pages_need_a_launch(client):
 
 
 def test_the_invitation_text_tells_only_anonymous_raters_they_are_anonymous(client, platform):
-    from urllib.parse import unquote
-
     token = start_360(client, platform, "fb-invite-text")
-    hub = client.get(f"/feedback?ls={token}").get_data(as_text=True)
     for group, anonymous in (("line-manager", False), ("peer", True)):
-        form = {"ls": token, "rater_group": group, "invited": str(invitations_shown(hub))}
-        hub = client.post("/feedback/invitations", data=form).get_data(as_text=True)
-        mailto = html.unescape(re.search(r'href="(mailto:[^"]+)"', hub).group(1))
-        body = unquote(mailto.split("body=", 1)[1])
+        address = f"{group}-{token[:8]}@example.test"
+        invite(client, token, group, email=address)
+        body = smtp().inbox.to(address)[-1].get_payload(decode=True).decode()
         assert ("anonymous" in body) is anonymous, body
         if not anonymous:
             assert "as their line manager" in body
@@ -389,7 +420,7 @@ def test_slips_on_360_forms_keep_the_person_on_the_page_with_an_error_summary(cl
     hub = client.post("/feedback/invitations", data=bad)
     assert hub.status_code == 400
     text = hub.get_data(as_text=True)
-    assert 'href="#fb-email"' in text and "Enter an email address like" in text
+    assert 'href="#fb-email"' in text and "Enter the rater's email address, like" in text
     assert "<h1>360 feedback</h1>" in text and 'value="jo@nowhere"' in text
 
     link = invite(client, token, "peer")
