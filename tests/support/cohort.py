@@ -257,8 +257,12 @@ def expected_journey(cohort: Cohort, learner: CohortLearner, platform: str) -> l
 # --- writing the cohort into an app -------------------------------------------------------
 
 
-def install(cohort: Cohort, app, *, batch: int = 2000) -> int:
-    """Write the cohort into the app's database and embedded LRS; return statements stored."""
+def install(cohort: Cohort, app, *, batch: int = 2000, base_url: str | None = None) -> int:
+    """Write the cohort into the app's database and embedded LRS; return statements stored.
+
+    `base_url` names the deployment the statements are for (the app's own by default), for
+    a server of the same database at another address.
+    """
     from lti_tool.assess.framework_versions import current_version, ensure_bundled
     from lti_tool.assess.models import COMPLETED, FEEDBACK_360, SELF, Attempt, Validation
     from lti_tool.assess.models import ValidationElement as VElement
@@ -267,7 +271,7 @@ def install(cohort: Cohort, app, *, batch: int = 2000) -> int:
     from xapi.outbox.embedded import FORWARDER_KEY, EmbeddedSink
 
     db = app.extensions["leadpath.db"]
-    base = app.config["LEADPATH"].base_url
+    base = base_url or app.config["LEADPATH"].base_url
     statements: list[dict] = []
     with db.sessions() as session:
         ensure_bundled(session)
