@@ -15,6 +15,7 @@ from lti_tool.identity import linking
 from lti_tool.reports.chart import journey_svg
 from lti_tool.reports.journey import SELF_ASSESSMENT, Journey
 from lti_tool.reports.learner import learner_journey
+from lti_tool.reports.portfolio import portfolio_pdf
 from lti_tool.reports.source import report_transport
 from lti_tool.sessions import current_launch, launch_required
 
@@ -56,6 +57,26 @@ def journey():
         accounts=accounts,
         names=names,
         crosswalked=[e for e in selves if e.crosswalk],
+    )
+
+
+@bp.get("/journey/portfolio.pdf")
+@launch_required()
+def portfolio_pdf_download():
+    """Download the learner's portfolio as a PDF that reads well printed."""
+    launch, session, (found, _, accounts) = _journey_of_launch()
+    names = linking.platform_names(session, {a.issuer for a in accounts})
+    user = launch.platform_user
+    named = user.name or user.given_name or user.family_name
+    pdf = portfolio_pdf(
+        found,
+        user.display_name if named else "Learner",
+        [names.get(a.issuer, a.issuer) for a in accounts],
+    )
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="leadpath-portfolio.pdf"'},
     )
 
 

@@ -44,7 +44,7 @@ def test_journey_from_home_through_the_timeline(page, live_server, app, axe, uni
         assert axe(page) == []
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     with page.expect_download() as download:
-        page.get_by_role("link", name="download your evidence", exact=False).click()
+        page.get_by_role("link", name="Download your evidence", exact=False).click()
     assert download.value.suggested_filename == "leadpath-portfolio.json"
     page.get_by_role("link", name="Back to your assessments").click()
     page.wait_for_url("**/home?*")

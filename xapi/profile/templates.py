@@ -135,6 +135,9 @@ def _specific_rules(key: str, base: str) -> list[Rule]:
             rule("$.actor.name", "excluded"),
             ext("context", v.RATER_GROUP, base, "included", any=groups),
             ext("context", v.LEARNER, base, "included"),
+            # The learner, so that agent + related_agents finds the rating; never the rater.
+            rule("$.context.team.member[*].account.name", "included"),
+            rule("$.context.team.member[*].name", "excluded"),
         ],
         "completed": [
             *(
@@ -146,8 +149,11 @@ def _specific_rules(key: str, base: str) -> list[Rule]:
             rule("$.result.duration", "included"),
         ],
         "validated": [
-            rule("$.result.success", "included"),
+            # success: signed off; whether the supervisor changed a stage is `adjusted`.
+            rule("$.result.success", "included", all=[True]),
+            ext("result", v.ADJUSTED, base, "included"),
             ext("context", v.LEARNER, base, "included"),
+            rule("$.context.team.member[*].account.name", "included"),
         ],
         "competency-assessed": [
             rule("$.result.score.scaled", "included"),

@@ -64,3 +64,33 @@ def test_journey_page_shows_the_cohort_learners_path(app, client, db, unique):
 def test_journey_needs_a_launch(client):
     page = client.get("/journey")
     assert page.status_code == 401
+
+
+def test_portfolio_pdf_opens_and_names_the_learner(app, client, db, unique):
+    import io
+
+    from pypdf import PdfReader
+
+    made = cohort_mod.generate(3, seed=21)
+    cohort_mod.install(made, app)
+    learner = max(made.learners, key=lambda x: len(x.episodes))
+    key = learner.episodes[0].platform
+    platform = make_platform(unique).register(db)
+    token = launch_learner(
+        client,
+        platform,
+        f"pdf-{unique}",
+        name="Rosalind Okafor-Reid",
+        given_name="Rosalind",
+        family_name="Okafor-Reid",
+    )
+    with db.transaction() as session:
+        user = session.scalar(select(PlatformUser).where(PlatformUser.issuer == platform.issuer))
+        user.learner_id = learner.learner_ids[key]
+    answer = client.get(f"/journey/portfolio.pdf?ls={token}")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(answer.data)).pages)
+    assert "Rosalind Okafor-Reid" in text
+    assert "Self-assessment" in text and made.platforms[key].name in text
+    if any(e.adjusted is not None for e in learner.episodes):
+        assert "Supervisor sign-off" in text
