@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lti_tool.reports.journey import build_journey
-from lti_tool.reports.source import learner_statements
+from lti_tool.reports.source import StoreTransport, learner_statements
 from tests.support import cohort as cohort_mod
 from tests.support.loopback import serve_wsgi
 from xapi.lrs import create_credential
@@ -48,18 +48,20 @@ def test_hand_checked_learner(app, installed):
 
 
 def test_every_learner_same_from_embedded_and_http(app, installed):
-    """The same figures from the embedded LRS in process and from the LRS over HTTP."""
+    """The same figures from the store's query code (the default), the embedded LRS's HTTP
+    layer in process, and the LRS over HTTP."""
     engine = app.extensions["leadpath.db"].engine
     key, secret = create_credential(engine, "report reader", ["all/read"])
     names = {p.issuer: p.name for p in installed.platforms.values()}
-    embedded = EmbeddedTransport(engine, "http://localhost")
+    store, embedded = StoreTransport(engine), EmbeddedTransport(engine, "http://localhost")
     with serve_wsgi(app) as url:
         http = HttpTransport(url + "/xapi", key, secret)
         for learner in installed.learners:
             for platform, learner_id in learner.learner_ids.items():
-                inside = _figures(_journey_of(embedded, app, learner_id, names))
+                inside = _figures(_journey_of(store, app, learner_id, names))
                 assert inside == cohort_mod.expected_journey(installed, learner, platform)
                 assert _figures(_journey_of(http, app, learner_id, names)) == inside
+                assert _figures(_journey_of(embedded, app, learner_id, names)) == inside
         http.close()
 
 
@@ -72,7 +74,7 @@ def test_figures_property(app, seed, size):
     made = cohort_mod.generate(size, seed=seed)
     cohort_mod.install(made, app)
     names = {p.issuer: p.name for p in made.platforms.values()}
-    transport = EmbeddedTransport(app.extensions["leadpath.db"].engine, "http://localhost")
+    transport = StoreTransport(app.extensions["leadpath.db"].engine)
     for learner in made.learners:
         for platform, learner_id in learner.learner_ids.items():
             got = _figures(_journey_of(transport, app, learner_id, names))
