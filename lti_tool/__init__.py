@@ -75,6 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lti_tool.lti import canvas, deep_linking, dynamic_registration, submission_review
     from lti_tool.lti import state as launch_state
     from lti_tool.lti import views as lti_views
+    from lti_tool.reports import views as report_views
     from xapi.lrs import http as lrs_http
 
     logs.init_app(app)
@@ -102,6 +103,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         supervision_views.bp,
         framework_pages.bp,
         profile_pages.bp,
+        report_views.bp,
     ):
         app.register_blueprint(blueprint)
     activity.init_app(app)

@@ -126,7 +126,7 @@ def _parse_log_level(raw: str) -> str:
     return level
 
 
-_SECRETS = {"secret_key", "metrics_token"}
+_SECRETS = {"secret_key", "metrics_token", "report_lrs_secret"}
 # name -> (parser, expected form)
 _PARSERS: dict[str, tuple[Any, str]] = {
     "base_url": (_parse_url, "an http(s) URL such as https://leadpath.example.ac.uk"),
@@ -183,6 +183,12 @@ _PARSERS: dict[str, tuple[Any, str]] = {
     ),
     "metrics": (_parse_bool, "true or false"),
     "metrics_token": (_parse_token, "a random string of at least 32 characters"),
+    "report_lrs_endpoint": (
+        _parse_url,
+        "the xAPI endpoint of an LRS, such as https://lrs.example/xapi",
+    ),
+    "report_lrs_key": (str, "the key (Basic auth user) of a credential that may read statements"),
+    "report_lrs_secret": (str, "the secret of that credential"),
     "prune_interval_minutes": (_parse_nonnegative_int, "a whole number of minutes such as 60"),
     "retain_delivered_statements_days": (_parse_nonnegative_int, "a whole number of days"),
     "retain_launch_states_hours": (_parse_nonnegative_int, "a whole number of hours"),
@@ -242,6 +248,9 @@ class Settings:
     platform_approval: bool = False
     metrics: bool = False
     metrics_token: str | None = None
+    report_lrs_endpoint: str | None = None  # unset: reports read the embedded LRS
+    report_lrs_key: str | None = None
+    report_lrs_secret: str | None = None
     prune_interval_minutes: int = 60
     retain_delivered_statements_days: int = 30
     retain_launch_states_hours: int = 24
@@ -326,10 +335,26 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
             f"{env_name('metrics')} is true but {env_name('metrics_token')} is not set: "
             "/metrics needs a token its scraper sends as a bearer token."
         )
+    _refuse_partial_report_source(settings)
     if not settings.database_url:
         path = settings.sqlite_path.resolve()
         settings = _replace(settings, database_url=f"sqlite:///{path}")
     return settings
+
+
+def _refuse_partial_report_source(settings: Settings) -> None:
+    given = [n for n in ("report_lrs_key", "report_lrs_secret") if getattr(settings, n)]
+    if settings.report_lrs_endpoint and len(given) < 2:
+        missing = "report_lrs_secret" if given == ["report_lrs_key"] else "report_lrs_key"
+        raise SettingsError(
+            f"{env_name('report_lrs_endpoint')} is set but {env_name(missing)} is not: "
+            "reports need a credential that may read statements from that LRS."
+        )
+    if given and not settings.report_lrs_endpoint:
+        raise SettingsError(
+            f"{env_name(given[0])} is set but {env_name('report_lrs_endpoint')} is not: "
+            "name the LRS reports should read, or unset the credential."
+        )
 
 
 def _setting_names() -> set[str]:

@@ -44,6 +44,7 @@ def build() -> click.Group:
             outbox,
             platform,
             prune,
+            report,
             serve,
             statements,
         )
@@ -62,6 +63,7 @@ def build() -> click.Group:
             outbox,
             platform,
             prune,
+            report,
             serve,
             statements,
         ):

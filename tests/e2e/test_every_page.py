@@ -195,6 +195,7 @@ def _pages(s: dict) -> list[tuple[str, str]]:
         ("results", f"/assess/{s['done']}/results?ls={ls}"),
         ("print view", f"/assess/{s['done']}/print?ls={ls}"),
         ("your record", f"/identity?ls={ls}"),
+        ("your journey", f"/journey?ls={ls}"),
         ("360 hub", f"/feedback?ls={fb}"),
         ("360 self rating", f"/feedback/self/{DOMAIN}?ls={fb}"),
         ("360 report", f"/feedback/report?ls={fb}"),

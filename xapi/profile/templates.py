@@ -140,6 +140,9 @@ def _specific_rules(key: str, base: str) -> list[Rule]:
             rule("$.actor.name", "excluded"),
             ext("context", v.RATER_GROUP, base, "excluded"),
             ext("context", v.LEARNER, base, "included"),
+            # The learner, so that agent + related_agents finds the rating; never the rater.
+            rule("$.context.team.member[*].account.name", "included"),
+            rule("$.context.team.member[*].name", "excluded"),
         ],
         "completed": [
             *(
@@ -151,8 +154,11 @@ def _specific_rules(key: str, base: str) -> list[Rule]:
             rule("$.result.duration", "included"),
         ],
         "validated": [
-            rule("$.result.success", "included"),
+            # success: signed off; whether the supervisor changed a stage is `adjusted`.
+            rule("$.result.success", "included", all=[True]),
+            ext("result", v.ADJUSTED, base, "included"),
             ext("context", v.LEARNER, base, "included"),
+            rule("$.context.team.member[*].account.name", "included"),
         ],
         "competency-assessed": [
             rule("$.result.score.scaled", "included"),

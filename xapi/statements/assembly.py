@@ -71,6 +71,16 @@ def learner_ref(ctx: LaunchContext) -> dict[str, Any]:
     return {"objectType": "Agent", "account": iris.account(ctx.base_url, ctx.learner_id)}
 
 
+def learner_team(ctx: LaunchContext):
+    """The learner as the one member of an anonymous Group, for ``context.team``.
+
+    Puts the learner among a statement's related agents (xAPI Data 2.4.6) where someone else
+    acts on their work: a supervisor's sign-off, a 360 rating. The account alone, never a
+    name, whatever ``include_pii`` says.
+    """
+    return tincan.Group(member=[agent(ctx.base_url, ctx.learner_id)])
+
+
 def verb(concept: v.Concept, base_url: str):
     """A tincan Verb with ``en`` and ``en-GB`` display."""
     return tincan.Verb(id=concept.iri(base_url), display=tincan.LanguageMap(concept.display()))

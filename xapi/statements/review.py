@@ -31,11 +31,13 @@ def build_validated(
 
     The supervisor, who did the checking, is the actor (their tool-scoped account; their
     name only with ``include_pii``); the object is the assessment, ``registration`` the
-    learner's attempt, and the ``learner`` extension names the learner's account.
-    ``result.success`` is whether the supervisor agreed with the self-assessment.
+    learner's attempt; the learner is the one member of ``context.team`` (so an ``agent``
+    query with ``related_agents`` finds the sign-off) and the ``learner`` extension names
+    them too. ``result.success`` is true: the attempt is signed off; the ``adjusted``
+    extension says whether the supervisor changed any stage from the learner's own.
     """
     name = event.supervisor_name if ctx.include_pii else None
-    result_ext = a.extension_map({v.STAGE: event.stage}, ctx.base_url)
+    values = {v.STAGE: event.stage, v.ADJUSTED: not event.agreed}
     statement = tincan.Statement(
         actor=a.agent(ctx.base_url, event.supervisor_id, name),
         verb=a.verb(v.VERIFIED, ctx.base_url),
@@ -43,8 +45,9 @@ def build_validated(
         context=a.context(
             ctx, registration=event.attempt_id, extensions={v.LEARNER: a.learner_ref(ctx)}
         ),
-        result=tincan.Result(success=event.agreed, extensions=result_ext or None),
+        result=tincan.Result(success=True, extensions=a.extension_map(values, ctx.base_url)),
     )
+    statement.context.team = a.learner_team(ctx)
     return a.finish(statement, statement_id=statement_id, timestamp=timestamp)
 
 
@@ -59,8 +62,10 @@ def build_rated(
 
     The actor is an anonymised account, ``rater:`` + a hash of ``invite_id`` (leadpath gives a
     random pseudonym per answer), and never carries a name or email. ``registration`` is the
-    learner's attempt; the ``learner`` extension says whom the rating is about. A
-    ``rater-group`` extension is added only when the event names a group (leadpath never does).
+    learner's attempt; the learner is the one member of ``context.team`` (so an ``agent`` query
+    with ``related_agents`` finds the rating) and the ``learner`` extension says whom the rating
+    is about. A ``rater-group`` extension is added only when the event names a group (leadpath
+    never does).
     """
     extensions = {v.LEARNER: a.learner_ref(ctx)}
     if event.rater_group is not None:
@@ -72,6 +77,7 @@ def build_rated(
         context=element_context(ctx, event, extensions),
         result=ratings_result(ctx, event),
     )
+    statement.context.team = a.learner_team(ctx)
     return a.finish(statement, statement_id=statement_id, timestamp=timestamp)
 
 

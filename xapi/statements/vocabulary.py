@@ -219,6 +219,13 @@ STAGE = _res("stage", "stage", "The framework stage attained or judged (0 = not 
 EXPECTED_STAGE = _res(
     "expected-stage", "expected stage", "The stage expected for the career phase.", _STAGE
 )
+ADJUSTED = _res(
+    "adjusted",
+    "adjusted",
+    "Whether the supervisor who signed off changed the stage of any element from the "
+    "learner's own (on `verified`, whose success means signed off).",
+    {"type": "boolean"},
+)
 RATINGS = _res(
     "ratings",
     "ratings",
@@ -234,5 +241,5 @@ ALL_CONCEPTS: tuple[Concept, ...] = (
     *(LTI_ISSUER, LTI_DEPLOYMENT_ID, LTI_CONTEXT_ID, CAREER_PHASE, FRAMEWORK_VERSION),
     *(LEARNER, RATER_GROUP, EVIDENCE, LINKED_ISSUER, LINKED_SUBJECT_SHA256, FORMER_ACCOUNT),
     REISSUED_FROM,
-    *(STAGE, EXPECTED_STAGE, RATINGS),
+    *(STAGE, EXPECTED_STAGE, ADJUSTED, RATINGS),
 )

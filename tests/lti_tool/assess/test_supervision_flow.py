@@ -204,7 +204,10 @@ def test_supervisor_adjusts_one_element_signs_off_and_the_learner_sees_it(
         )
         learner_id = session.get(Attempt, attempt_id).learner_id
     assert verified[0]["actor"]["account"]["name"] == supervisor_learner
-    assert verified[0]["result"]["success"] is False
+    # Signed off (success), with a stage adjusted (said apart); the learner is in the team.
+    assert verified[0]["result"]["success"] is True
+    assert verified[0]["result"]["extensions"]["http://localhost/xapi/profile/extensions/adjusted"]
+    assert verified[0]["context"]["team"]["member"][0]["account"]["name"] == learner_id
     assert asserted[0]["actor"]["account"]["name"] == learner_id
     assert asserted[0]["object"]["id"].endswith(f"/elements/{RELATIONSHIPS}")
     assert verified[0]["id"] in json.dumps(asserted[0]["context"]["extensions"])
