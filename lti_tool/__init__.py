@@ -66,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     from lti_tool.assess import feedback_views, framework_versions, supervision_views
     from lti_tool.assess import views as assess_views
+    from lti_tool.courses import roster as course_rosters
     from lti_tool.identity import views as identity_views
     from lti_tool.identity.lrs_persons import LearnerLinks
     from lti_tool.lti import canvas, deep_linking, dynamic_registration, submission_review
@@ -80,6 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     design_system.init_app(app)
     framework_versions.init_app(app)
+    course_rosters.init_app(app)
     for blueprint in (
         health.bp,
         site.bp,

@@ -171,6 +171,7 @@ _PARSERS: dict[str, tuple[Any, str]] = {
     "retain_link_codes_days": (_parse_nonnegative_int, "a whole number of days"),
     "retain_grades_days": (_parse_nonnegative_int, "a whole number of days"),
     "retain_rater_emails_days": (_parse_nonnegative_int, "a whole number of days"),
+    "roster_max_age_minutes": (_parse_nonnegative_int, "a whole number of minutes such as 60"),
 }
 
 
@@ -223,6 +224,7 @@ class Settings:
     retain_link_codes_days: int = 7
     retain_grades_days: int = 30
     retain_rater_emails_days: int = 30
+    roster_max_age_minutes: int = 60
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
