@@ -64,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         site,
         workers,
     )
+    from lti_tool import programmes as programme_pages
     from lti_tool.assess import feedback_views, framework_versions, supervision_views
     from lti_tool.assess import views as assess_views
     from lti_tool.courses import roster as course_rosters
@@ -99,6 +100,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         profile_pages.bp,
     ):
         app.register_blueprint(blueprint)
+    programme_pages.init_app(app)
     identity_views.init_app(app)  # before statements: a launch's link is made before its statement
     recording.init_app(app)
     lrs_http.init_app(

@@ -43,7 +43,9 @@ def build() -> click.Group:
             lrs,
             outbox,
             platform,
+            programme,
             prune,
+            report,
             serve,
             statements,
         )
@@ -61,7 +63,9 @@ def build() -> click.Group:
             lrs,
             outbox,
             platform,
+            programme,
             prune,
+            report,
             serve,
             statements,
         ):
