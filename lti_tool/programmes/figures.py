@@ -197,21 +197,41 @@ def programme_overview(
         )
     }
     names = dict(session.execute(select(Platform.issuer, Platform.name)).all())
-    people: dict[int, PlatformUser] = {}
+    user_ids: set[int] = set()
     trainee_courses: dict[str, set[int]] = defaultdict(set)
+    by_user: dict[int, set[int]] = defaultdict(set)
     for ids in _chunks(scoped):
-        for membership in session.scalars(select(Membership).where(Membership.course_id.in_(ids))):
-            if LEARNER in (membership.roles or []):
-                people[membership.platform_user_id] = membership.platform_user
-                trainee_courses[membership.platform_user.learner_id].add(membership.course_id)
+        for user_id, course_id, roles in session.execute(
+            select(Membership.platform_user_id, Membership.course_id, Membership.roles).where(
+                Membership.course_id.in_(ids)
+            )
+        ):
+            if LEARNER in (roles or []):
+                user_ids.add(user_id)
+                by_user[user_id].add(course_id)
         for learner_id, user_id, course_id in session.execute(
             select(Attempt.learner_id, Attempt.platform_user_id, Attempt.course_id)
             .where(Attempt.course_id.in_(ids))
             .distinct()
         ):
             trainee_courses[learner_id].add(course_id)
-            if user_id not in people:
-                people[user_id] = session.get(PlatformUser, user_id)
+            user_ids.add(user_id)
+    people = {}
+    person_columns = (
+        PlatformUser.id,
+        PlatformUser.issuer,
+        PlatformUser.sub,
+        PlatformUser.learner_id,
+        PlatformUser.name,
+        PlatformUser.given_name,
+        PlatformUser.family_name,
+        PlatformUser.created_at,
+        PlatformUser.last_launch_at,
+    )
+    for ids in _chunks(user_ids):
+        for user in session.execute(select(*person_columns).where(PlatformUser.id.in_(ids))):
+            people[user.id] = user
+            trainee_courses[user.learner_id] |= by_user.get(user.id, set())
     trainees: dict[str, Trainee] = {}
     for user in sorted(people.values(), key=lambda u: u.last_launch_at, reverse=True):
         trainee = trainees.get(user.learner_id)
@@ -246,9 +266,10 @@ def programme_overview(
     )
 
 
-def _name(user: PlatformUser) -> str:
-    named = user.name or user.given_name or user.family_name
-    return user.display_name if named else "Learner " + user.sub
+def _name(user) -> str:
+    """Return the name the platform sent (a row of PlatformUser columns), or a fallback."""
+    full = " ".join(p for p in (user.given_name, user.family_name) if p)
+    return user.name or full or "Learner " + user.sub
 
 
 def _load_visits(session: Session, trainees: dict[str, Trainee], scoped: dict) -> None:
@@ -321,14 +342,14 @@ def _standings(session: Session, trainees: dict[str, Trainee]) -> None:
     judged = {t.latest.id: t for t in trainees.values() if t.latest and t.phase}
     frameworks = {}
     for ids in _chunks(judged):
-        for attempt_id, result, version_id in session.execute(
-            select(Attempt.id, Attempt.result, Attempt.framework_version_id).where(
+        for attempt_id, domains, version_id in session.execute(
+            select(Attempt.id, Attempt.result["domains"], Attempt.framework_version_id).where(
                 Attempt.id.in_(ids)
             )
         ):
             if version_id not in frameworks:
                 frameworks[version_id] = framework_of(session.get(FrameworkVersion, version_id))
-            _standing(judged[attempt_id], frameworks[version_id], result or {})
+            _standing(judged[attempt_id], frameworks[version_id], {"domains": domains or {}})
 
 
 def _standing(trainee: Trainee, framework, result: dict) -> None:

@@ -19,6 +19,7 @@ from lti_tool.sessions import current_launch, launch_required, launch_url
 from lti_tool.spreadsheet import csv_text
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
+PAGE_SIZE = 50  # trainees per page; the figures and the CSV cover them all
 
 
 @bp.after_request
@@ -88,14 +89,20 @@ def index():
     programme, led = led_programme()
     filters = _filters()
     overview = overview_for(programme, **filters)
-    journey = "journey.index" in current_app.view_functions
+    pages = max(1, -(-len(overview.trainees) // PAGE_SIZE))
+    number = request.args.get("page", "1")
+    number = min(int(number), pages) if number.isdigit() and int(number) > 0 else 1
+    kept = {"programme": programme.slug, **{k: v for k, v in filters.items() if v is not None}}
     return render_template(
         "programme/index.html",
         programme=programme,
         led=led,
         overview=overview,
         filters=filters,
-        journey=journey,
+        shown=overview.trainees[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
+        first_shown=(number - 1) * PAGE_SIZE + 1,
+        previous_url=launch_url("programme.index", page=number - 1, **kept) if number > 1 else None,
+        next_url=launch_url("programme.index", page=number + 1, **kept) if number < pages else None,
         export_url=launch_url(
             "programme.export_csv",
             programme=programme.slug,
