@@ -139,3 +139,18 @@ def test_filters_and_csv_give_the_page_figures(client, db, world):
     assert by_name["Asha Patel"][4] == "Above expected"
     bad = client.get(f"/programme?ls={lead}&course=abc")
     assert bad.status_code == 400 and error_code(bad) == "bad_filter"
+
+
+def test_trainees_are_listed_page_by_page_with_figures_for_all(client, world, monkeypatch):
+    from lti_tool.programmes import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    completed(client, world.deanery, "fy2-p", 2, "f2", name="Zed Last", context={"id": "fy2"})
+    lead, _ = lead_token(client, world.deanery, "tpd-p", world.slug)
+    first = _text(client.get(f"/programme?ls={lead}"))
+    assert "Trainees 1 to 1 of 2." in first and _figure(first, "trainees") == 2
+    assert first.count("data-trainee=") == 1 and "Asha Patel" in first
+    following = re.search(r'href="(/programme\?[^"]*page=2[^"]*)"', first).group(1)
+    second = _text(client.get(following))
+    assert "Trainees 2 to 2 of 2." in second and "Zed Last" in second
+    assert _text(client.get(f"/programme?ls={lead}&page=99")).count("Zed Last") == 1
