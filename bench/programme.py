@@ -165,7 +165,9 @@ def seed(app, learners: int, rng: random.Random) -> str:
                             (Validation, validations)):  # fmt: skip
             for i in range(0, len(rows), 2000):
                 session.execute(insert(table), rows[i : i + 2000])
-        lead = PlatformUser(issuer=PLATFORMS[2][0], sub="tpd", learner_id=learner_rows[0]["id"])
+        lead = PlatformUser(
+            id=user_id + 1, issuer=PLATFORMS[2][0], sub="tpd", learner_id=learner_rows[0]["id"]
+        )
         session.add(lead)
         session.flush()
         token = secrets.token_urlsafe(32)
