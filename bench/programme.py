@@ -17,6 +17,7 @@ import os
 import platform
 import random
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -42,7 +43,7 @@ def make_database(kind: str) -> tuple[str, callable]:
     """Return a fresh database URL and a function that drops it."""
     if kind == "sqlite":
         folder = tempfile.mkdtemp(prefix="leadpath-bench-")
-        return f"sqlite:///{folder}/leadpath.db", lambda: None
+        return f"sqlite:///{folder}/leadpath.db", lambda: shutil.rmtree(folder)
     import psycopg
 
     name = "leadpath_bench_" + secrets.token_hex(4)
@@ -216,6 +217,8 @@ def main() -> None:
     try:
         upgrade(url)
         data_dir = tempfile.mkdtemp(prefix="leadpath-bench-data-")
+        cleanup = drop
+        drop = lambda: (cleanup(), shutil.rmtree(data_dir))  # noqa: E731
         app = create_app({"database_url": url, "data_dir": data_dir, "base_url": BASE,
                           "secret_key": "bench-secret-key", "log_level": "WARNING"})  # fmt: skip
         rng = random.Random(12)
