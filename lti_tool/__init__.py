@@ -68,8 +68,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         site,
         workers,
     )
+    from lti_tool import programmes as programme_pages
     from lti_tool.assess import activity, feedback_views, framework_versions, supervision_views
     from lti_tool.assess import views as assess_views
+    from lti_tool.courses import roster as course_rosters
     from lti_tool.identity import views as identity_views
     from lti_tool.identity.lrs_persons import LearnerLinks
     from lti_tool.lti import canvas, deep_linking, dynamic_registration, submission_review
@@ -88,6 +90,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     design_system.init_app(app)
     framework_notices.init_app(app)
     framework_versions.init_app(app)
+    course_rosters.init_app(app)
     for blueprint in (
         health.bp,
         site.bp,
@@ -107,6 +110,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     activity.init_app(app)
+    programme_pages.init_app(app)
     identity_views.init_app(app)  # before statements: a launch's link is made before its statement
     recording.init_app(app)
     lrs_http.init_app(

@@ -1,4 +1,8 @@
-"""The course overview's roster: each learner who launched, with where their assessments stand."""
+"""The course overview's roster: each learner of the course, with where their assessments stand.
+
+Learners are those the platform's roster lists (when given), and those who launched leadpath
+as a learner of the course or hold an attempt in it.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +19,18 @@ from lti_tool.assess.models import (
     FeedbackInvitation,
     Validation,
 )
+from lti_tool.courses.models import RosterMember
 from lti_tool.lti.roles import LEARNER
-from lti_tool.models import Membership, PlatformUser
+from lti_tool.models import Course, Membership, PlatformUser
 
 
 @dataclass
 class RosterRow:
     """One learner of the course and their latest self-assessment, 360 and validation."""
 
-    user: PlatformUser
+    user: PlatformUser | None
+    member: RosterMember | None = None
+    in_roster: bool = True
     self_latest: Attempt | None = None
     self_completed: Attempt | None = None
     feedback: Attempt | None = None
@@ -34,13 +41,32 @@ class RosterRow:
     @property
     def name(self) -> str:
         """Return the learner's name, or their user id at the platform when none was sent."""
-        user = self.user
-        named = user.name or user.given_name or user.family_name
-        return user.display_name if named else "Learner " + user.sub
+        person = self.user or self.member
+        named = person.name or person.given_name or person.family_name
+        if not named:
+            return "Learner " + (self.user.sub if self.user else self.member.user_id)
+        full = " ".join(p for p in (person.given_name, person.family_name) if p)
+        return person.name or full
+
+    @property
+    def key(self) -> str:
+        """Return an id for the row: the platform user's id, or the roster's user id."""
+        return str(self.user.id) if self.user else "roster:" + self.member.user_id
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        """Return the family name then the full name, lower case, for ordering."""
+        person = self.user or self.member
+        return ((person.family_name or person.name or "").lower(), self.name.lower())
 
 
-def course_roster(session: Session, course_id: int) -> list[RosterRow]:
-    """Return a row per learner of the course (launched as a learner, or holding an attempt)."""
+def course_roster(
+    session: Session, course_id: int, members: list[RosterMember] | None = None
+) -> list[RosterRow]:
+    """Return a row per learner of the course: on the roster, launched, or holding an attempt.
+
+    With `members` (the platform's roster), learners not on it are marked `in_roster=False`.
+    """
     learners = {
         m.platform_user_id: m.platform_user
         for m in session.scalars(select(Membership).where(Membership.course_id == course_id))
@@ -51,12 +77,15 @@ def course_roster(session: Session, course_id: int) -> list[RosterRow]:
         .where(Attempt.course_id == course_id)
         .order_by(Attempt.started_at, Attempt.id)
     ).all()
-    rows: dict[int, RosterRow] = {uid: RosterRow(user) for uid, user in learners.items()}
+    rows: dict[int, RosterRow] = {
+        uid: RosterRow(user, in_roster=members is None) for uid, user in learners.items()
+    }
+    extra = _merge_members(session, course_id, members or [], rows)
     for attempt in attempts:
         row = rows.get(attempt.platform_user_id)
         if row is None:
             row = rows[attempt.platform_user_id] = RosterRow(
-                session.get(PlatformUser, attempt.platform_user_id)
+                session.get(PlatformUser, attempt.platform_user_id), in_roster=members is None
             )
         row.attempts.append(attempt)
         if attempt.kind == SELF:
@@ -86,7 +115,31 @@ def course_roster(session: Session, course_id: int) -> list[RosterRow]:
             row.validation = validations.get(row.self_completed.id)
         if row.feedback:
             row.raters = answered.get(row.feedback.id, 0)
-    return sorted(
-        rows.values(),
-        key=lambda r: ((r.user.family_name or r.user.name or "").lower(), r.name.lower()),
-    )
+    return sorted([*rows.values(), *extra], key=lambda r: r.sort_key)
+
+
+def _merge_members(
+    session: Session, course_id: int, members: list[RosterMember], rows: dict[int, RosterRow]
+) -> list[RosterRow]:
+    """Mark roster members among `rows` (adding those who launched); return those who did not."""
+    if not members:
+        return []
+    issuer = session.get(Course, course_id).issuer
+    by_sub = {
+        u.sub: u
+        for u in session.scalars(
+            select(PlatformUser).where(
+                PlatformUser.issuer == issuer,
+                PlatformUser.sub.in_([m.user_id for m in members]),
+            )
+        )
+    }
+    extra = []
+    for member in members:
+        user = by_sub.get(member.user_id)
+        if user is None:
+            extra.append(RosterRow(None, member))
+            continue
+        row = rows.setdefault(user.id, RosterRow(user))
+        row.member, row.in_roster = member, True
+    return extra

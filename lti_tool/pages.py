@@ -11,7 +11,7 @@ from lti_tool.assess.models import SELF
 from lti_tool.assess.offer import read_offer
 from lti_tool.assess.results import completed_history
 from lti_tool.assess.service import attempts_at_link
-from lti_tool.course_roster import course_roster
+from lti_tool.course_views import course_figures
 from lti_tool.db import get_session
 from lti_tool.errors import UserFacingError
 from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR, MENTOR
@@ -71,21 +71,23 @@ def course():
     """Show the course: its activities and every learner with links to their assessments."""
     launch = current_launch()
     session = get_session()
-    links, roster = [], []
+    links, overview, roster = [], None, None
     if launch.course is not None:
         links = session.scalars(
             select(ResourceLink)
             .where(ResourceLink.course_id == launch.course.id)
             .order_by(ResourceLink.id)
         ).all()
-        roster = course_roster(session, launch.course.id)
+        roster, overview = course_figures(launch)
     return render_template(
         "course.html",
         launch=launch,
         user=launch.platform_user,
         course=launch.course,
         links=[(link, _offer_or_none(session, link)) for link in links],
+        overview=overview,
         roster=roster,
+        refreshed=request.args.get("refreshed"),
     )
 
 

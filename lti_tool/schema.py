@@ -28,8 +28,10 @@ def all_metadata() -> list[MetaData]:
     """Return the metadata of every package that owns tables."""
     import lti_tool.admin.models  # noqa: F401 - registers the admin session tables on Base
     import lti_tool.assess.models  # noqa: F401 - registers the assessment tables on Base
+    import lti_tool.courses.models  # noqa: F401 - registers the course roster tables on Base
     import lti_tool.grades.models  # noqa: F401 - registers the grade outbox table on Base
     import lti_tool.identity.models  # noqa: F401 - registers the identity-linking tables on Base
+    import lti_tool.programmes.models  # noqa: F401 - registers the programme tables on Base
     import lti_tool.retention.models  # noqa: F401 - registers the retention tally on Base
     import lti_tool.rights.models  # noqa: F401 - registers the erasure audit table on Base
     from lti_tool.models import Base

@@ -196,6 +196,8 @@ _PARSERS: dict[str, tuple[Any, str]] = {
     "retain_link_codes_days": (_parse_nonnegative_int, "a whole number of days"),
     "retain_grades_days": (_parse_nonnegative_int, "a whole number of days"),
     "retain_rater_emails_days": (_parse_nonnegative_int, "a whole number of days"),
+    "roster_max_age_minutes": (_parse_nonnegative_int, "a whole number of minutes such as 60"),
+    "programme_overdue_days": (_parse_positive_int, "a whole number of days such as 365"),
 }
 
 
@@ -258,6 +260,8 @@ class Settings:
     retain_link_codes_days: int = 7
     retain_grades_days: int = 30
     retain_rater_emails_days: int = 30
+    roster_max_age_minutes: int = 60
+    programme_overdue_days: int = 365
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

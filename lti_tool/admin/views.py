@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -13,24 +12,17 @@ from lti_tool.admin import charts
 from lti_tool.admin.auth import admin_required, bp
 from lti_tool.admin.filters import FIELDS, read_filters, stored_verbs
 from lti_tool.errors import UserFacingError
+from lti_tool.spreadsheet import SafeCsvWriter
 from xapi.lrs import StatementQuery, formats, get_statement, query_statements, transfer
 from xapi.lrs.browse import count_matching, display_text, figures, voided_among
 from xapi.lrs.formats import whole_number
 from xapi.outbox import alerts
 
 PAGE = 50
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _engine():
     return current_app.extensions["leadpath.db"].engine
-
-
-def safe_cell(value):
-    """Return a CSV cell a spreadsheet will not run as a formula (OWASP: prefix a quote)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _names(accounts: set[str]) -> dict[str, str]:
@@ -191,10 +183,10 @@ def download(fmt: str):
                 yield json.dumps(found, ensure_ascii=False) + "\n"
             return
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = SafeCsvWriter(buffer)
         writer.writerow(transfer.CSV_HEADER)
         for found in _all_matching(q):
-            writer.writerow([safe_cell(cell) for cell in transfer.csv_row(found)])
+            writer.writerow(transfer.csv_row(found))
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
@@ -208,4 +200,4 @@ def download(fmt: str):
     )
 
 
-__all__ = ["FIELDS", "browse", "download", "safe_cell", "statement"]
+__all__ = ["FIELDS", "browse", "download", "statement"]

@@ -7,17 +7,17 @@ is data (an export, a query) writes that summary to stderr, so stdout stays data
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from lti_tool.db import Database
 from lti_tool.settings import Settings, SettingsError, load_settings
+from lti_tool.spreadsheet import FORMULA_STARTS, SafeCsvWriter, spreadsheet_safe
 
 
 class BadSettings(click.ClickException):
@@ -122,27 +122,5 @@ def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
-# A cell starting with one of these is read as a formula by spreadsheet programs (CSV
-# injection); a leading apostrophe makes them show the text instead, as OWASP advises.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(cell: Any) -> Any:
-    """Return a CSV cell that spreadsheets show as text, never run as a formula.
-
-    Numbers are left alone: a negative score is a number, not a formula.
-    """
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
-        return "'" + cell
-    return cell
-
-
-class SafeCsvWriter:
-    """A `csv.writer` whose every text cell is made `spreadsheet_safe`."""
-
-    def __init__(self, output: IO[str]):
-        self._writer = csv.writer(output)
-
-    def writerow(self, row: Iterable[Any]) -> None:
-        """Write one row."""
-        self._writer.writerow([spreadsheet_safe(cell) for cell in row])
+# Re-exported: the commands' CSV goes through the same escaping as every page's.
+__all__ = ["FORMULA_STARTS", "SafeCsvWriter", "spreadsheet_safe"]

@@ -17,6 +17,7 @@ from lti_tool.identity.statements import identity_context as _context
 from lti_tool.identity.statements import queue_link_statements
 from lti_tool.lti import claims as c
 from lti_tool.models import LaunchSession, PlatformUser
+from lti_tool.programmes import consent
 from lti_tool.recording import queue
 from lti_tool.sessions import current_launch, launch_required, launch_url
 from xapi import statements as xs
@@ -116,6 +117,8 @@ def link():
                 session, tx_launch.platform_user, request.form.get("code", ""), policy
             )
             queue_link_statements(session, tx_launch, moved)
+            if request.form.get("share_history") == "yes":
+                consent.record(session, tx_launch, True)
     except linking.LinkError as exc:
         with db.transaction() as session:
             until = linking.record_failure(session, user_id, policy)

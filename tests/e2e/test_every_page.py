@@ -128,8 +128,19 @@ def site(live_server, app):
             },
         },
     )
+    from lti_tool.programmes import service as programmes
+
+    with db.transaction() as session:
+        programmes.add(session, "sweep-fy", "Sweep Foundation School")
+        programmes.add_scope(session, "sweep-fy", platform.issuer)
+    lead = lti_launch(
+        live_server, platform, "sw-lead", [INSTRUCTOR], {"programme": "sweep-fy"}, "p"
+    )
     with db.sessions() as session:
         from lti_tool.assess.models import Attempt
+        from lti_tool.models import PlatformUser
+
+        jo = session.query(PlatformUser).filter_by(issuer=platform.issuer, sub="sw-jo").one()
 
         feedback_id = (
             session.query(Attempt)
@@ -151,6 +162,9 @@ def site(live_server, app):
         "open": open_attempt,
         "signed": signed,
         "feedback_id": feedback_id,
+        "lead": lead,
+        "jo_user": jo.id,
+        "jo_learner": jo.learner_id,
         "rater": links[4],
         "used_rater": links[0],
     }
@@ -205,6 +219,10 @@ def _pages(s: dict) -> list[tuple[str, str]]:
         ("course overview", f"/course?ls={t}"),
         ("a learner's results for the tutor", f"/course/attempts/{s['done']}/results?ls={t}"),
         ("a learner's 360 for the tutor", f"/course/attempts/{s['feedback_id']}/feedback?ls={t}"),
+        ("a learner's page for the tutor", f"/course/learners/{s['jo_user']}?ls={t}"),
+        ("programme view", f"/programme?ls={s['lead']}"),
+        ("a trainee for the programme lead",
+         f"/programme/trainees/{s['jo_learner']}?ls={s['lead']}"),
         ("supervisor validation", f"/validation?ls={t}"),
         ("review", f"/validation/attempts/{s['done']}?ls={t}"),
         ("sign-off check", f"/validation/attempts/{s['done']}/sign-off?ls={t}"),
@@ -340,6 +358,12 @@ def test_lrs_browser_pages_pass_too(page, live_server, site, axe, db):
     page.get_by_role("link", name="Details").first.click()
     page.wait_for_url("**/admin/lrs/statements/**")
     check_page(page, axe, live_server, "statement details")
+    page.goto(live_server + "/admin/programmes")
+    check_page(page, axe, live_server, "programmes")
+    page.get_by_label("Short name").fill("Not a name")
+    page.get_by_role("button", name="Add the programme").click()
+    page.wait_for_selector(".nhsuk-error-summary")
+    check_page(page, axe, live_server, "programmes with an error")
     assert csp == []
 
 

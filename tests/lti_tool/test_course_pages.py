@@ -42,7 +42,7 @@ def test_each_learner_links_to_results_360_report_and_validation(client, platfor
     tutor = _instructor(client, platform)
 
     page = _text(client.get(f"/course?ls={tutor}"))
-    row = re.search(r'<tr [^>]*data-learner="\d+">.*?Jo Bloggs.*?</tr>', page, re.S).group(0)
+    row = re.search(r'<tr [^>]*data-learner="\d+"[^>]*>.*?Jo Bloggs.*?</tr>', page, re.S).group(0)
     results_link = f"/course/attempts/{attempt_id}/results?ls={tutor}"
     assert results_link in row and "Completed" in row and "100%" in row
     report_link = re.search(r'href="(/course/attempts/[^"]+/feedback\?ls=[^"]+)"', row).group(1)

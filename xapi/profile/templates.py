@@ -79,6 +79,13 @@ SPECS: tuple[TemplateSpec, ...] = (
     TemplateSpec("identity-unlinked", "identity unlinked",
                  "A learner removed a linked platform identity.",
                  v.UNLINKED, v.LTI_PLATFORM, "excluded"),
+    TemplateSpec("consent-given", "consent given",
+                 "A learner agreed, e.g. that programmes they train in may see their linked "
+                 "history.",
+                 v.CONSENTED, v.CONSENT, "excluded"),
+    TemplateSpec("consent-withdrawn", "consent withdrawn",
+                 "A learner withdrew an agreement given earlier.",
+                 v.WITHDREW_CONSENT, v.CONSENT, "excluded"),
 )  # fmt: skip
 
 

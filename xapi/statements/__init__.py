@@ -1,8 +1,8 @@
 """Build leadpath's xAPI statements (tincan's model, serialised to plain dicts).
 
 Holds a builder per kind (launch, attempt life cycle and answers, validation, 360 ratings,
-competencies, linked identities, re-issue after a link), their IRIs and vocabulary. May import
-`framework`; nothing of `lti_tool` or the rest of `xapi`.
+competencies, linked identities, consent, re-issue after a link), their IRIs and vocabulary.
+May import `framework`; nothing of `lti_tool` or the rest of `xapi`.
 """
 
 from xapi.statements.attempt import (
@@ -13,6 +13,7 @@ from xapi.statements.attempt import (
     build_resumed,
     build_suspended,
 )
+from xapi.statements.consent import build_consent_given, build_consent_withdrawn
 from xapi.statements.model import (
     Answered,
     AttemptEvent,
@@ -47,6 +48,8 @@ __all__ = [
     "build_competency_asserted",
     "build_competency_assessed",
     "build_completed",
+    "build_consent_given",
+    "build_consent_withdrawn",
     "build_identity_linked",
     "build_identity_unlinked",
     "build_initialized",

@@ -123,6 +123,17 @@ UNLINKED = _verb(
     "unlinked identity",
     "The learner removed a linked identity from another LTI platform from their record.",
 )
+CONSENTED = _verb(
+    "verbs/consented",
+    "consented",
+    "The learner agreed to what the object describes, such as programmes they train in seeing "
+    "their linked history.",
+)
+WITHDREW_CONSENT = _verb(
+    "verbs/withdrew-consent",
+    "withdrew consent",
+    "The learner withdrew an agreement they had given earlier.",
+)
 VOIDED = _verb(
     ADL_VERBS + "voided", "voided", "The actor withdrew a statement, which LRSs then leave out."
 )
@@ -152,6 +163,12 @@ DOMAIN = _type(
 )
 LTI_PLATFORM = _type(
     "activity-types/lti-platform", "LTI platform", "A learning platform, known by its LTI issuer."
+)
+CONSENT = _type(
+    "activity-types/consent",
+    "consent",
+    "Something leadpath asks a learner to agree to, such as letting the training programmes "
+    "they belong to see records made elsewhere (their linked history).",
 )
 
 # Context extensions
@@ -238,6 +255,7 @@ ALL_CONCEPTS: tuple[Concept, ...] = (
     *(VERIFIED, ASSESSED, ASSERTED, RATED, LINKED, UNLINKED, VOIDED),
     *(RESOURCE_LINK, COURSE, PROFILE, ASSESSMENT, QUESTION, COMPETENCY),
     *(FRAMEWORK, DOMAIN, LTI_PLATFORM),
+    *(CONSENTED, WITHDREW_CONSENT, CONSENT),
     *(LTI_ISSUER, LTI_DEPLOYMENT_ID, LTI_CONTEXT_ID, CAREER_PHASE, FRAMEWORK_VERSION),
     *(LEARNER, RATER_GROUP, EVIDENCE, LINKED_ISSUER, LINKED_SUBJECT_SHA256, FORMER_ACCOUNT),
     REISSUED_FROM,

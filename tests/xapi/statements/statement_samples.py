@@ -101,5 +101,7 @@ def build_all(ctx: st.LaunchContext) -> dict[str, dict]:
         "competency-asserted": (st.build_competency_asserted, competency),
         "identity-linked": (st.build_identity_linked, link),
         "identity-unlinked": (st.build_identity_unlinked, link),
+        "consent-given": (st.build_consent_given, "programme-history"),
+        "consent-withdrawn": (st.build_consent_withdrawn, "programme-history"),
     }
     return {key: build(ctx, event, timestamp=MOMENT) for key, (build, event) in events.items()}

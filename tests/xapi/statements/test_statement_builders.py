@@ -32,8 +32,10 @@ KINDS = [
     "competency-asserted",
     "identity-linked",
     "identity-unlinked",
+    "consent-given",
+    "consent-withdrawn",
 ]
-ATTEMPT_KINDS = [k for k in KINDS if not k.startswith("identity-")]
+ATTEMPT_KINDS = [k for k in KINDS if not k.startswith(("identity-", "consent-"))]
 PROFILE = f"{BASE}/xapi/profile"
 EXT = f"{PROFILE}/extensions"
 ISSUER_KEY = hashlib.sha256(b"https://moodle.example.ac.uk").hexdigest()[:16]
