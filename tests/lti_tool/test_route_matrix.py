@@ -102,9 +102,22 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/demo/start"): EVERYONE,
     ("GET", "/xapi/about"): EVERYONE,
     ("GET", "/xapi/openapi.json"): EVERYONE,
+    ("GET", "/demo/mail"): EVERYONE,
     ("GET", "/metrics"): NOBODY,  # Prometheus's bearer token only
     # Inside a launch.
     ("GET", "/home"): LAUNCH,
+    ("GET", "/journey"): LAUNCH,
+    ("GET", "/journey/portfolio.json"): LAUNCH,
+    ("GET", "/journey/portfolio.pdf"): LAUNCH,
+    ("POST", "/identity/sharing"): LAUNCH,
+    ("GET", "/course/export.csv"): STAFF,
+    ("GET", "/course/learners/<int:user_id>"): STAFF,
+    ("POST", "/course/roster/refresh"): STAFF,
+    ("POST", "/feedback/attempts/<attempt_id>/release"): STAFF,
+    # A programme lead's pages (tests/lti_tool/programmes/test_route_roles.py grants the role).
+    ("GET", "/programme"): NOBODY,
+    ("GET", "/programme/export.csv"): NOBODY,
+    ("GET", "/programme/trainees/<learner_id>"): NOBODY,
     ("GET", "/identity"): LAUNCH,
     ("POST", "/identity/code"): LAUNCH,
     ("POST", "/identity/link"): LAUNCH,
@@ -140,6 +153,8 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/lti/submission-review"): LAUNCH,
     # The LRS administrators' pages.
     ("GET", "/admin/lrs"): frozenset({"admin"}),
+    ("GET", "/admin/programmes"): frozenset({"admin"}),
+    ("POST", "/admin/programmes"): frozenset({"admin"}),
     ("GET", "/admin/lrs/export.<fmt>"): frozenset({"admin"}),
     ("GET", "/admin/lrs/statements/<statement_id>"): frozenset({"admin"}),
     ("POST", "/admin/logout"): frozenset({"admin"}),
@@ -257,6 +272,8 @@ def world(app):
         "filename": "leadpath.css",
         "fmt": "csv",
         "statement_id": "00000000-0000-4000-8000-000000000000",
+        "user_id": str(user.id),
+        "learner_id": user.learner_id,
     }
     return {"creds": creds, "values": values, "rater": rater_token}
 
