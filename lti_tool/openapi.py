@@ -144,6 +144,52 @@ def admin_paths() -> dict:
                 },
             }
         },
+        "/admin/programmes": {
+            "get": {
+                "tags": ["Admin"],
+                "summary": "Programmes with their scope and leads, and the forms to change them",
+                "security": _ADMIN,
+                "parameters": [_query("done", "The change just made (shown as a notice).")],
+                "responses": {
+                    "200": {"description": "The page.", "content": _HTML},
+                    "302": _SIGN_IN,
+                },
+            },
+            "post": {
+                "tags": ["Admin"],
+                "summary": "Add or remove a programme, add to its scope, or grant a lead",
+                "security": _ADMIN,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["csrf_token", "action"],
+                                "properties": {
+                                    "csrf_token": {"type": "string"},
+                                    "action": {
+                                        "type": "string",
+                                        "enum": ["add", "scope", "grant", "remove"],
+                                    },
+                                    "programme": {"type": "string"},
+                                    "title": {"type": "string"},
+                                    "issuer": {"type": "string"},
+                                    "deployment": {"type": "string"},
+                                    "course": {"type": "string"},
+                                    "sub": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "303": {"description": "Changed: back to the page with a notice."},
+                    "302": _SIGN_IN,
+                    "400": {"description": "The change was refused (said why).", "content": _HTML},
+                },
+            },
+        },
         "/admin/lrs/statements/{statement_id}": {
             "get": {
                 "tags": ["Admin"],

@@ -5,7 +5,7 @@ import os
 import click
 
 from lti_tool import schema, signing_keys
-from lti_tool.cli.common import settings_from_env
+from lti_tool.cli.common import open_database, settings_from_env
 
 
 def registration_urls(base_url: str) -> dict[str, str]:
@@ -70,11 +70,7 @@ def register(cli: click.Group) -> None:
 
 def _demo_admin(settings):
     """The demo's LRS administrator (made on first use) for the sign-in `make run` prints."""
-    from lti_tool.db import Database
     from lti_tool.demo.accounts import ensure_demo_admin
 
-    database = Database(settings.database_url)
-    try:
+    with open_database() as (_, database):
         return ensure_demo_admin(settings.data_dir, database.engine)
-    finally:
-        database.engine.dispose()

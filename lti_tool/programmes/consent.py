@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, request
 from sqlalchemy.orm import Session
 
-from lti_tool.db import get_db
+from lti_tool.db import get_db, get_session
 from lti_tool.identity.statements import identity_context
 from lti_tool.models import LaunchSession
 from lti_tool.programmes import service
@@ -33,9 +33,12 @@ def record(session: Session, launch: LaunchSession, agreed: bool) -> bool:
 
 @bp.app_template_global("history_shared")
 def history_shared(learner_id: str) -> bool:
-    """Return True when the learner shares their linked history with their programmes."""
-    with get_db().sessions() as session:
-        return service.consent_of(session, learner_id)
+    """Return True when the learner shares their linked history with their programmes.
+
+    Read through the request's own session: a page must not hold a second connection (a burst
+    of requests would drain the pool).
+    """
+    return service.consent_of(get_session(), learner_id)
 
 
 @bp.post("/identity/sharing")

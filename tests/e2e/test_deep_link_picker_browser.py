@@ -62,7 +62,7 @@ def _choose_and_catch(page, returned: str) -> dict:
 
     page.route(returned, keep)
     page.get_by_role("button", name="Add to the course").click()
-    page.wait_for_function("document.body.textContent.includes('received')")
+    page.get_by_text("received").wait_for()
     body = caught["body"]
     token = body["JWT"] if isinstance(body, dict) else body.split("JWT=", 1)[1].split("&")[0]
     message = jwt.decode(token, options={"verify_signature": False})

@@ -267,7 +267,7 @@ def install(cohort: Cohort, app, *, batch: int = 2000, base_url: str | None = No
     from lti_tool.assess.models import COMPLETED, FEEDBACK_360, SELF, Attempt, Validation
     from lti_tool.assess.models import ValidationElement as VElement
     from lti_tool.models import Course, Learner, Platform, PlatformUser
-    from xapi.lrs import store_statements
+    from xapi.lrs import formats, store_statements
     from xapi.outbox.embedded import FORWARDER_KEY, EmbeddedSink
 
     db = app.extensions["leadpath.db"]
@@ -371,8 +371,12 @@ def install(cohort: Cohort, app, *, batch: int = 2000, base_url: str | None = No
     sink = EmbeddedSink(db.engine, base)
     for start in range(0, len(statements), batch):
         chunk = statements[start : start + batch]
+        now = formats.now_micros()
         for s in chunk:
-            s["stored"] = s["timestamp"]
+            # Stored when it happened, but never later than now: an LRS stores nothing in the
+            # future, and later tests read "everything stored since a moment ago".
+            when = formats.to_micros(formats.parse_timestamp(s["timestamp"]))
+            s["stored"] = s["timestamp"] if when <= now else formats.format_micros(now)
         store_statements(
             db.engine, chunk, authority=sink.authority, credential=FORWARDER_KEY, keep_stored=True
         )

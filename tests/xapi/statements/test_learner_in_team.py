@@ -36,7 +36,7 @@ def _pair(learner: str, adjusted: bool, pii: bool = False) -> list[dict]:
     )
     rated = xs.build_rated(
         ctx,
-        xs.Rated(**element, ratings={}, stage=2, invite_id=str(uuid.uuid4()), rater_group="peer"),
+        xs.Rated(**element, ratings={}, stage=2, invite_id=str(uuid.uuid4())),
     )
     return [verified, rated]
 
