@@ -16,8 +16,12 @@ from tests.support.serving import free_port
 APP_POLICY = "default-src 'self'; frame-ancestors https://lms.example.test"
 
 
+CONNECTIONS: list[tuple[str, str]] = []  # (the app's client port, Connection header) per request
+
+
 @Request.application
 def upstream(request: Request) -> Response:
+    CONNECTIONS.append((request.environ["REMOTE_PORT"], request.headers.get("Connection", "")))
     response = Response(f"{request.path} via {request.headers.get('X-Forwarded-Proto')}")
     if request.path == "/own-policy":
         response.headers["Content-Security-Policy"] = APP_POLICY
@@ -59,3 +63,21 @@ def test_the_site_adds_its_policy_only_where_the_app_sent_none(tmp_path):
         assert token not in logged, "a bearer token is in nginx's access log"
     assert '"GET /home HTTP/1.1" 200' in logged
     assert '"GET /feedback/r/[redacted] HTTP/1.1" 200' in logged
+
+
+def test_each_request_reaches_the_app_on_a_connection_of_its_own(tmp_path):
+    """A kept-alive upstream connection the app closes as nginx sends a POST on it is a 502 that
+    nginx does not retry; the site opens a new connection per request and asks for it closed."""
+    CONNECTIONS.clear()
+    with serve_wsgi(upstream) as url:
+        nginx = Nginx(tmp_path, [url.removeprefix("http://")], free_port(), free_port())
+        try:
+            browser = requests.Session()
+            browser.trust_env = False
+            browser.verify = str(nginx.cert)
+            answers = [browser.post(nginx.base + f"/answer/{n}", data={"n": n}) for n in range(6)]
+        finally:
+            nginx.stop()
+    assert [a.status_code for a in answers] == [200] * 6
+    assert len(CONNECTIONS) == 6 and len({port for port, _ in CONNECTIONS}) == 6
+    assert {header.lower() for _, header in CONNECTIONS} == {"close"}

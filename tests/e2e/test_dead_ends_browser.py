@@ -45,7 +45,8 @@ def test_an_unanswered_element_keeps_the_learner_on_the_page(page, live_server, 
     page.wait_for_selector(".nhsuk-error-summary")
     summary = page.locator(".nhsuk-error-summary")
     assert summary.is_visible() and "4 elements still need an answer" in summary.inner_text()
-    assert page.evaluate("document.activeElement.classList.contains('nhsuk-error-summary')")
+    # The design system's script moves focus to the summary once it has loaded.
+    page.wait_for_function("document.activeElement.classList.contains('nhsuk-error-summary')")
     page.get_by_role("link", name="Developing networks (Working with Others) needs").click()
     page.wait_for_url("**/domains/working-with-others?ls=*#element-*")
     assert page.locator("#element-working-with-others--developing-networks").is_visible()
@@ -62,6 +63,7 @@ def test_a_wrong_link_code_keeps_the_learner_on_the_page(page, live_server, db):
     page.get_by_label("Link code").fill("ABCD-EFGH-JK")
     page.get_by_role("button", name="Link this account").click()
     page.wait_for_selector(".nhsuk-error-summary")
+    page.wait_for_load_state()  # the design system's script handles the summary's links
     assert page.get_by_role("heading", level=1).inner_text() == "Your record across institutions"
     page.locator(".nhsuk-error-summary a").click()
     assert page.evaluate("document.activeElement.id") == "code"
