@@ -1,6 +1,8 @@
 """`leadpath learner erase`: remove one learner from leadpath, keeping an audit record only.
 
-Removed: their platform identities (names, emails, user ids), memberships, launch sessions,
+Removed: their platform identities (names, emails, user ids), memberships, the platforms'
+roster entries for them (a platform lists them again at its next roster refresh while they are
+still enrolled there), programme lead grants, their history-sharing choice, launch sessions,
 attempts with answers, reflections, 360 invitations and answers about them, validations of
 their attempts, link codes, registration-number fingerprints and link offers, merged records,
 queued grades, queued statements, and every statement and document about them in the embedded
@@ -30,6 +32,7 @@ from lti_tool.assess.models import (
     Validation,
     ValidationElement,
 )
+from lti_tool.courses.models import RosterMember
 from lti_tool.grades.models import GradeScore
 from lti_tool.identity.models import (
     LearnerMerge,
@@ -38,7 +41,8 @@ from lti_tool.identity.models import (
     ProfessionalRegistration,
     RegistrationLinkOffer,
 )
-from lti_tool.models import LaunchSession, Learner, Membership, PlatformUser
+from lti_tool.models import Course, LaunchSession, Learner, Membership, PlatformUser
+from lti_tool.programmes.models import HistoryConsent, ProgrammeLead
 from lti_tool.rights import LearnerRecord
 from lti_tool.rights.models import LearnerErasure
 from xapi.outbox.destinations import EMBEDDED
@@ -186,6 +190,19 @@ def erase_learner(
             session,
             delete(GradeScore).where(GradeScore.issuer == issuer, GradeScore.user_id == sub),
         )
+    for issuer, sub, _ in people:
+        courses = select(Course.id).where(Course.issuer == issuer)
+        counts["roster_entries"] = counts.get("roster_entries", 0) + _count(
+            session,
+            delete(RosterMember).where(
+                RosterMember.user_id == sub, RosterMember.course_id.in_(courses)
+            ),
+        )
+        counts["programme_lead_grants"] = counts.get("programme_lead_grants", 0) + _count(
+            session,
+            delete(ProgrammeLead).where(ProgrammeLead.issuer == issuer, ProgrammeLead.sub == sub),
+        )
+    session.execute(delete(HistoryConsent).where(HistoryConsent.learner_id.in_(ids)))
     session.execute(delete(LaunchSession).where(LaunchSession.platform_user_id.in_(users)))
     session.execute(delete(Membership).where(Membership.platform_user_id.in_(users)))
     session.execute(

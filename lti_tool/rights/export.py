@@ -1,7 +1,8 @@
 """`leadpath learner export`: everything held about one learner, as JSON and a readable summary.
 
 Held about a learner: their platform identities (names and emails as platforms sent them),
-courses and roles, every attempt with its answers, reflections and evidence, the 360 aggregates
+courses and roles, the course rosters platforms listed them in, programmes they lead, whether
+they share their linked history with programmes, every attempt with its answers, reflections and evidence, the 360 aggregates
 (never one rater's answers or comments), supervisor validations, records merged into theirs,
 whether a registration-number fingerprint is kept, statements still queued, and every statement
 about them in the embedded LRS.
@@ -18,9 +19,11 @@ from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from lti_tool.assess.models import Attempt, FeedbackInvitation, Validation
+from lti_tool.courses.models import RosterMember
 from lti_tool.identity.linking import platform_names
 from lti_tool.identity.models import ProfessionalRegistration
 from lti_tool.models import Course, Membership, PlatformUser
+from lti_tool.programmes.models import HistoryConsent, Programme, ProgrammeLead
 from lti_tool.rights import LearnerRecord
 from xapi.lrs import StatementQuery, query_statements
 from xapi.outbox.models import OutboxStatement
@@ -66,6 +69,15 @@ def _identities(session: Session, record: LearnerRecord) -> list[dict]:
                     {"title": title, "context_id": context_id, "roles": roles}
                     for title, context_id, roles in courses
                 ],
+                "course_rosters": _rosters(session, user),
+                "programme_lead_of": list(
+                    session.scalars(
+                        select(Programme.slug)
+                        .join(ProgrammeLead, ProgrammeLead.programme_id == Programme.id)
+                        .where(ProgrammeLead.issuer == user.issuer, ProgrammeLead.sub == user.sub)
+                        .order_by(Programme.slug)
+                    )
+                ),
                 "registration_number_fingerprint_kept": session.get(
                     ProfessionalRegistration, user.id
                 )
@@ -73,6 +85,28 @@ def _identities(session: Session, record: LearnerRecord) -> list[dict]:
             }
         )
     return out
+
+
+def _rosters(session: Session, user: PlatformUser) -> list[dict]:
+    """The platform's course rosters (Names and Role Provisioning) listing this account."""
+    rows = session.execute(
+        select(Course.title, Course.context_id, RosterMember)
+        .join(Course, Course.id == RosterMember.course_id)
+        .where(Course.issuer == user.issuer, RosterMember.user_id == user.sub)
+        .order_by(Course.id)
+    ).all()
+    return [
+        {
+            "course": title,
+            "context_id": context_id,
+            "name": member.name,
+            "given_name": member.given_name,
+            "family_name": member.family_name,
+            "email": member.email,
+            "roles": member.roles,
+        }
+        for title, context_id, member in rows
+    ]
 
 
 def _feedback(session: Session, attempt: Attempt) -> dict:
@@ -177,6 +211,13 @@ def _lrs_statements(engine: Engine, base_url: str, record: LearnerRecord) -> lis
     return sorted(found.values(), key=lambda s: (s.get("stored", ""), s["id"]))
 
 
+def _consent(session: Session, record: LearnerRecord) -> dict | None:
+    consent = session.get(HistoryConsent, record.learner_id)
+    if consent is None:
+        return None
+    return {"agreed": consent.agreed, "changed_at": consent.changed_at}
+
+
 def export_learner(session: Session, engine: Engine, base_url: str, record: LearnerRecord) -> dict:
     """Return one JSON-ready document of everything held about the learner."""
     queued = session.scalars(
@@ -190,6 +231,7 @@ def export_learner(session: Session, engine: Engine, base_url: str, record: Lear
         "xapi_account": {"homePage": base_url, "name": record.learner_id},
         "merged_records": list(record.former_ids),
         "identities": _identities(session, record),
+        "history_shared_with_programmes": _consent(session, record),
         "attempts": _attempts(session, record),
         "statements_queued_for_lrs": [json.loads(body) for body in queued],
         "statements_in_embedded_lrs": _lrs_statements(engine, base_url, record),

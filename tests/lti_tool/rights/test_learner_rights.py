@@ -19,14 +19,16 @@ from lti_tool.assess.models import (
     ValidationElement,
 )
 from lti_tool.cli import build
+from lti_tool.courses.models import RosterMember
 from lti_tool.grades.models import GradeScore
-from lti_tool.models import PlatformUser, utcnow
+from lti_tool.models import Membership, PlatformUser, utcnow
+from lti_tool.programmes.models import HistoryConsent, Programme, ProgrammeLead
 from lti_tool.rights.models import LearnerErasure
 from lti_tool.schema import all_metadata
 from tests.support.assess_helpers import DOMAINS, attempt_id_of, complete, fill_domain, start
 from tests.support.assess_helpers import launch_learner as launch_as
 from tests.support.identity_helpers import enter_code, forward_to_embedded_lrs, get_code, user_of
-from tests.support.lti_helpers import INSTRUCTOR, make_platform
+from tests.support.lti_helpers import INSTRUCTOR, LEARNER, make_platform
 from xapi.outbox.models import Delivery, Destination, OutboxStatement
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
@@ -170,6 +172,33 @@ class Person:
                     body={"userId": self.subs[0], "scoreGiven": 50},
                 )
             )
+            # The platform's roster (NRPS), the history consent and a programme lead grant.
+            course_id = session.scalar(
+                select(Membership.course_id).where(Membership.platform_user_id == me.id)
+            )
+            session.add(
+                RosterMember(
+                    course_id=course_id,
+                    user_id=self.subs[0],
+                    name=self.name,
+                    given_name=self.first,
+                    family_name="Eraseme",
+                    email=self.email,
+                    roles=[LEARNER],
+                )
+            )
+            session.add(HistoryConsent(learner_id=self.learner, agreed=True))
+            programme = Programme(slug=f"p-{unique}", title=f"Programme {unique}")
+            session.add(programme)
+            session.flush()
+            session.add(
+                ProgrammeLead(
+                    programme_id=programme.id,
+                    issuer=self.a.issuer,
+                    sub=self.subs[0],
+                    granted_via="cli",
+                )
+            )
             self.their_attempt, self.my_review, self.me_as_rater = (
                 theirs.id,
                 my_review.id,
@@ -208,6 +237,11 @@ def test_export_holds_everything_about_the_learner_and_no_raters_answers(
     assert document["merged_records"] == [person.former]
     assert {i["user_id"] for i in document["identities"]} == set(person.subs)
     assert {i["email"] for i in document["identities"]} == {person.email}
+    on_a = next(i for i in document["identities"] if i["user_id"] == person.subs[0])
+    [listed] = on_a["course_rosters"]
+    assert listed["name"] == person.name and listed["email"] == person.email
+    assert on_a["programme_lead_of"] == [f"p-{unique}"]
+    assert document["history_shared_with_programmes"]["agreed"] is True
     kinds = sorted(a["kind"] for a in document["attempts"])
     assert kinds == ["360", "self"]
     own = next(a for a in document["attempts"] if a["kind"] == "self")
@@ -295,6 +329,7 @@ def test_erase_leaves_nothing_identifying_and_voids_what_external_lrss_hold(
     assert result.exit_code == 0, result.output
     counts = json.loads(result.output)
     assert counts["identities"] == 2 and counts["attempts"] == 2
+    assert counts["roster_entries"] == 1 and counts["programme_lead_grants"] == 1
     assert counts["voiding_statements_queued"] == len(delivered)
     assert _rows_mentioning(db, person.markers) == []
     with db.sessions() as session:
