@@ -3,9 +3,9 @@
 Held about a learner: their platform identities (names and emails as platforms sent them),
 courses and roles, the course rosters platforms listed them in, programmes they lead, whether
 they share their linked history with programmes, every attempt with its answers, reflections
-and evidence, the 360 aggregates (never one rater's answers or comments), supervisor validations, records merged into theirs,
-whether a registration-number fingerprint is kept, statements still queued, and every statement
-about them in the embedded LRS.
+and evidence, the 360 aggregates (never one rater's answers or comments), supervisor
+validations, records merged into theirs, whether a registration-number fingerprint is kept,
+statements still queued, and every statement about them in the embedded LRS.
 """
 
 from __future__ import annotations
