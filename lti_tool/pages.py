@@ -12,6 +12,7 @@ from lti_tool.assess.offer import read_offer
 from lti_tool.assess.results import completed_history
 from lti_tool.assess.service import attempts_at_link
 from lti_tool.course_views import course_figures
+from lti_tool.courses.overview import STATUS_TEXT
 from lti_tool.db import get_session
 from lti_tool.errors import UserFacingError
 from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR, MENTOR
@@ -19,6 +20,7 @@ from lti_tool.models import ResourceLink
 from lti_tool.sessions import current_launch, launch_required, launch_url
 
 bp = Blueprint("pages", __name__)
+COURSE_PAGE_SIZE = 50  # learners per page of the course view; counts, heatmap and CSV cover all
 
 
 @bp.app_context_processor
@@ -88,7 +90,33 @@ def course():
         overview=overview,
         roster=roster,
         refreshed=request.args.get("refreshed"),
+        statuses=STATUS_TEXT,
+        **_learners_page(overview.learners if overview else []),
     )
+
+
+def _learners_page(learners: list) -> dict:
+    """The learners the page lists: those of the chosen status, one page of them."""
+    status = request.args.get("status")
+    status = status if status in STATUS_TEXT else None
+    chosen = [s for s in learners if status is None or s.status == status]
+    pages = max(1, -(-len(chosen) // COURSE_PAGE_SIZE))
+    number = request.args.get("page", "1")
+    number = min(int(number), pages) if number.isdigit() and int(number) > 0 else 1
+    kept = {"status": status} if status else {}
+    start = (number - 1) * COURSE_PAGE_SIZE
+
+    def page_url(n: int) -> str:
+        return launch_url("pages.course", page=n, **kept) + "#learners-heading"
+
+    return {
+        "status": status,
+        "chosen": chosen,
+        "shown": chosen[start : start + COURSE_PAGE_SIZE],
+        "first_shown": start + 1,
+        "previous_url": page_url(number - 1) if number > 1 else None,
+        "next_url": page_url(number + 1) if number < pages else None,
+    }
 
 
 def _offer_or_none(session, link: ResourceLink):

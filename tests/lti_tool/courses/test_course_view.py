@@ -162,3 +162,35 @@ def test_learners_and_other_courses_cannot_see_the_course_view(client, platform)
     ).location.split("ls=")[1]
     assert client.get(f"/course/learners/{user_id}?ls={elsewhere}").status_code == 404
     assert client.get(f"/course/learners/{user_id}?ls={learner}").status_code == 403
+
+
+def test_learners_are_chosen_by_status_and_paged(client, db, platform, monkeypatch):
+    monkeypatch.setattr("lti_tool.pages.COURSE_PAGE_SIZE", 2)
+    members = [member(f"m{n}", f"Member {n}") for n in range(5)]
+    with _roster(client, db, platform, members) as roster:
+        _completed(client, platform, "m0", 3, name="Member 0")
+        tutor = _instructor(client, platform, roster.claim())
+        _check_status_choice_and_pages(client, tutor)
+
+
+def _check_status_choice_and_pages(client, tutor):
+    first = _text(client.get(f"/course?ls={tutor}"))
+    assert len(_rows(first)) == 2 and "Learners 1 to 2 of 5." in first
+    assert re.search(r'data-status="not_started">Not started: <strong>4<', first)
+    following = re.search(r'href="(/course\?[^"]*page=2[^"]*)"', first).group(1)
+    second = _text(client.get(following))
+    assert "Learners 3 to 4 of 5." in second
+    assert not set(_rows(first)) & set(_rows(second)), "each learner on one page only"
+    last = _text(client.get(f"/course?ls={tutor}&page=99"))
+    assert "Learners 5 to 5 of 5." in last and len(_rows(last)) == 1
+    not_started = _text(client.get(f"/course?ls={tutor}&status=not_started"))
+    assert set(_rows(not_started).values()) == {"not_started"}
+    assert "Learners 1 to 2 of 4 not started." in not_started
+    done = _text(client.get(f"/course?ls={tutor}&status=completed"))
+    assert _rows(done) == {next(iter(_rows(done))): "completed"} and "Member 0" in done
+    validated = _text(client.get(f"/course?ls={tutor}&status=validated"))
+    assert _rows(validated) == {} and "No learner is validated." in validated
+    # Counts, the heatmap and the CSV still cover every learner.
+    assert re.search(r'data-status="completed">[^<]*<strong>1<', validated)
+    csv_text = client.get(f"/course/export.csv?ls={tutor}").get_data(as_text=True)
+    assert len(list(csv.DictReader(io.StringIO(csv_text)))) == 5
