@@ -23,7 +23,7 @@ middle and the end.
 
     .venv/bin/python bench/soak.py --minutes 30 [--database postgresql] [--json out.json]
 
-A two-minute run is part of the test suite (tests/deploy/test_soak.py).
+A 100-second run is part of the test suite (tests/deploy/test_soak.py).
 """
 
 from __future__ import annotations
