@@ -2,8 +2,9 @@
 
 The same person, Alex Morgan, studies at the university, trains as a foundation doctor at the
 trust and works at the employer, each with an account of their own: linking the accounts on
-"Your record" shows one learner followed across institutions. Adding a kind of user (a
-programme lead, for one) is adding a person here.
+"Your record" shows one learner followed across institutions. The trust's foundation school
+director is a programme lead: every launch of theirs lands on the foundation school's programme
+view. Adding a kind of user is adding a person here.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Person:
     role: str  # what the demo page calls them: learner, tutor, supervisor
     roles: tuple[str, ...]
     title: str = ""
+    programme: str | None = None  # the programme their launches carry (custom programme=)
 
     @property
     def name(self) -> str:
@@ -71,6 +73,9 @@ class DemoPlatform:
         found = next((p for p in self.people if p.key == key), None)
         return found or cohort_person(self, key)
 
+
+DEMO_PROGRAMME = "riverside-foundation"
+DEMO_PROGRAMME_TITLE = "Riverside Foundation School"
 
 ACTIVITIES = (
     Activity("self", "Leadership self-assessment", "self"),
@@ -134,6 +139,16 @@ PLATFORMS = (
                 "educational supervisor",
                 MENTOR_ROLES,
                 "Dr",
+            ),
+            Person(
+                "lead",
+                "trust-hughes",
+                "Mei",
+                "Hughes",
+                "foundation school director (programme lead: any activity opens the programme)",
+                INSTRUCTOR_ROLES,
+                "Dr",
+                programme=DEMO_PROGRAMME,
             ),
         ),
     ),

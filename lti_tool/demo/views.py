@@ -53,6 +53,27 @@ def ensure_registered() -> None:
                 )
         except IntegrityError:
             pass  # another worker registered it at the same moment
+    _ensure_programme()
+
+
+def _ensure_programme() -> None:
+    """Define the demo's foundation school: a programme trusting the trust (idempotent)."""
+    from lti_tool.programmes import service
+    from lti_tool.programmes.models import Programme
+
+    trust = issuer(cat.platform("trust"))
+    try:
+        with get_db().transaction() as session:
+            programme = session.scalar(
+                select(Programme).where(Programme.slug == cat.DEMO_PROGRAMME)
+            )
+            if programme is None:
+                service.add(session, cat.DEMO_PROGRAMME, cat.DEMO_PROGRAMME_TITLE)
+            elif service.trusts(programme, trust):
+                return
+            service.add_scope(session, cat.DEMO_PROGRAMME, trust)
+    except IntegrityError:
+        pass  # another worker defined it at the same moment
 
 
 @bp.get("")
@@ -134,6 +155,8 @@ def _claims(platform, activity, person, nonce: str) -> dict:
     custom = {"assessment": activity.assessment, "framework": "lf-2011"}
     if activity.assessment in ("self", "360"):
         custom["career_phase"] = platform.career_phase
+    if person.programme:
+        custom["programme"] = person.programme
     scope = {c.ROLE_SCOPE_MENTOR: _mentees(platform)} if person.roles == cat.MENTOR_ROLES else {}
     return {
         **scope,

@@ -51,6 +51,21 @@ def test_each_organisation_launches_its_learner_tutor_and_supervisor(browser, li
         page.context.close()
 
 
+def test_the_foundation_school_director_sees_the_programme(browser, live_server, axe):
+    page = browser.new_context().new_page()
+    demo_launch(page, live_server, "Dr Alex Morgan, learner", at="trust")
+    page.wait_for_url("**/home?ls=*")
+    lead = "Dr Mei Hughes, foundation school director (programme lead: any activity opens the programme)"
+    demo_launch(page, live_server, lead, at="trust")
+    page.wait_for_url("**/programme?ls=*")
+    assert "Riverside Foundation School" in _heading(page)
+    page.get_by_role("link", name="Dr Alex Morgan").first.click()
+    page.wait_for_url("**/programme/trainees/*")
+    assert "Dr Alex Morgan" in _heading(page)
+    assert axe(page) == []
+    page.context.close()
+
+
 def test_alex_links_the_university_and_trust_accounts(browser, live_server):
     university = browser.new_context().new_page()
     demo_launch(university, live_server, "Alex Morgan, learner", at="university")

@@ -144,3 +144,19 @@ def test_the_demo_shows_a_working_lrs_administrator_sign_in(app, client):
     )
     assert signed_in.status_code == 302
     assert client.get("/admin/lrs").status_code == 200
+
+
+def test_the_trusts_programme_lead_lands_on_the_foundation_schools_programme_view(client):
+    trainee = _launch_from(client, "trust", "self", "learner")
+    assert trainee.status_code == 303
+    for _ in range(2):  # the programme is defined once, whatever the number of launches
+        landed = _launch_from(client, "trust", "validation", "lead")
+        assert landed.status_code == 303 and landed.location.startswith("/programme?")
+        page = client.get(landed.location).get_data(as_text=True)
+        assert "Riverside Foundation School" in page
+        assert "Dr Alex Morgan" in page
+    demo = client.get("/demo").get_data(as_text=True)
+    assert "Dr Mei Hughes, foundation school director (programme lead" in demo
+    # A learner's launch from the trust carries no programme and lands on their own page.
+    again = _launch_from(client, "trust", "self", "learner")
+    assert again.location.startswith("/home?")
