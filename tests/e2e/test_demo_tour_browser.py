@@ -55,7 +55,10 @@ def test_the_foundation_school_director_sees_the_programme(browser, live_server,
     page = browser.new_context().new_page()
     demo_launch(page, live_server, "Dr Alex Morgan, learner", at="trust")
     page.wait_for_url("**/home?ls=*")
-    lead = "Dr Mei Hughes, foundation school director (programme lead: any activity opens the programme)"
+    lead = (
+        "Dr Mei Hughes, foundation school director "
+        "(programme lead: any activity opens the programme)"
+    )
     demo_launch(page, live_server, lead, at="trust")
     page.wait_for_url("**/programme?ls=*")
     assert "Riverside Foundation School" in _heading(page)
