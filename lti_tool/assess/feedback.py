@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from framework.grades import in_scope_domains
 from lti_tool import recording as lrs
 from lti_tool.assess.feedback_mail import withdraw_mail
 from lti_tool.assess.framework_versions import current_version, framework_of
@@ -29,6 +30,7 @@ from lti_tool.assess.models import (
     FeedbackRelease,
     FeedbackResponse,
 )
+from lti_tool.assess.results import overrides_of
 from lti_tool.assess.stage_forms import (
     domains_in_scope,
     element_paths,
@@ -62,7 +64,13 @@ def hash_token(token: str) -> str:
 
 
 def link_framework(session: Session, launch: LaunchSession):
-    """Return the framework version and domain ids the launch's resource link asks for."""
+    """Return the framework version and domain ids the launch's resource link asks for.
+
+    Without a `domains` parameter the 360 covers the rated domains in scope at the link's
+    career phase (`framework.grades.in_scope_domains`): the LF's senior domains only where
+    the phase expects a stage in them, and no reflection domain (a 360 rates, it does not
+    ask for writing).
+    """
     custom = (launch.resource_link.custom if launch.resource_link else None) or {}
     framework_id = custom.get("framework") or lrs.DEFAULT_FRAMEWORK
     version = current_version(session, framework_id)
@@ -81,7 +89,14 @@ def link_framework(session: Session, launch: LaunchSession):
             hint="Ask the course's instructor to correct the activity's 'domains' parameter.",
             code="unknown_domain",
         )
-    return version, wanted or None
+    return version, wanted or _default_scope(session, launch, framework, custom)
+
+
+def _default_scope(session: Session, launch: LaunchSession, framework, custom) -> list[str]:
+    phase = custom.get("career_phase") or None  # checked with the activity (`offer`)
+    overrides = overrides_of(session, launch.platform_user.issuer)
+    in_scope = in_scope_domains(framework, phase, overrides)
+    return [d.id for d in framework.domains if d.id in in_scope and d.is_rated]
 
 
 def current_360(session: Session, launch: LaunchSession, *, lock=False) -> Attempt | None:
