@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from framework.grades import in_scope_domains
 from lti_tool import recording as lrs
+from lti_tool.assess import feedback_importance as importance
 from lti_tool.assess.feedback_mail import withdraw_mail
 from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.assess.models import (
@@ -167,6 +168,12 @@ def save_self_domain(session: Session, launch: LaunchSession, domain_id: str, fo
         )
     paths = [e.path for e in framework.domain(domain_id).elements]
     stages = read_stages(form, framework, paths, required=True)
+    asked = [d for d in importance.asked(framework, attempt.domains) if d.id == domain_id]
+    if asked:
+        attempt.importance = {
+            **(attempt.importance or {}),
+            **importance.read(form, framework, asked),
+        }
     existing = {r.element_path: r for r in attempt.responses}
     ctx, base = _launch_ctx(launch, attempt), current_app.config["LEADPATH"].base_url
     statements = []
@@ -368,12 +375,14 @@ def submit_rating(session: Session, token: str, form) -> None:
     if not given:
         raise invalid("Rate at least one element before sending your feedback.")
     comment = read_comment(form)
+    asked = importance.asked(framework, attempt.domains)
     now = utcnow()
     session.add(
         FeedbackResponse(
             invitation_id=invitation.id,
             ratings=given,
             comments={"overall": comment} if comment else None,
+            importance=importance.read(form, framework, asked) if asked else None,
             submitted_at=now,
         )
     )
