@@ -17,7 +17,9 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from framework.grades import in_scope_domains
 from lti_tool import recording as lrs
+from lti_tool.assess import feedback_importance as importance
 from lti_tool.assess.feedback_mail import withdraw_mail
 from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.assess.models import (
@@ -29,6 +31,7 @@ from lti_tool.assess.models import (
     FeedbackRelease,
     FeedbackResponse,
 )
+from lti_tool.assess.results import overrides_of
 from lti_tool.assess.stage_forms import (
     domains_in_scope,
     element_paths,
@@ -62,7 +65,13 @@ def hash_token(token: str) -> str:
 
 
 def link_framework(session: Session, launch: LaunchSession):
-    """Return the framework version and domain ids the launch's resource link asks for."""
+    """Return the framework version and domain ids the launch's resource link asks for.
+
+    Without a `domains` parameter the 360 covers the rated domains in scope at the link's
+    career phase (`framework.grades.in_scope_domains`): the LF's senior domains only where
+    the phase expects a stage in them, and no reflection domain (a 360 rates, it does not
+    ask for writing).
+    """
     custom = (launch.resource_link.custom if launch.resource_link else None) or {}
     framework_id = custom.get("framework") or lrs.DEFAULT_FRAMEWORK
     version = current_version(session, framework_id)
@@ -81,7 +90,14 @@ def link_framework(session: Session, launch: LaunchSession):
             hint="Ask the course's instructor to correct the activity's 'domains' parameter.",
             code="unknown_domain",
         )
-    return version, wanted or None
+    return version, wanted or _default_scope(session, launch, framework, custom)
+
+
+def _default_scope(session: Session, launch: LaunchSession, framework, custom) -> list[str]:
+    phase = custom.get("career_phase") or None  # checked with the activity (`offer`)
+    overrides = overrides_of(session, launch.platform_user.issuer)
+    in_scope = in_scope_domains(framework, phase, overrides)
+    return [d.id for d in framework.domains if d.id in in_scope and d.is_rated]
 
 
 def current_360(session: Session, launch: LaunchSession, *, lock=False) -> Attempt | None:
@@ -152,6 +168,12 @@ def save_self_domain(session: Session, launch: LaunchSession, domain_id: str, fo
         )
     paths = [e.path for e in framework.domain(domain_id).elements]
     stages = read_stages(form, framework, paths, required=True)
+    asked = [d for d in importance.asked(framework, attempt.domains) if d.id == domain_id]
+    if asked:
+        attempt.importance = {
+            **(attempt.importance or {}),
+            **importance.read(form, framework, asked),
+        }
     existing = {r.element_path: r for r in attempt.responses}
     ctx, base = _launch_ctx(launch, attempt), current_app.config["LEADPATH"].base_url
     statements = []
@@ -353,12 +375,14 @@ def submit_rating(session: Session, token: str, form) -> None:
     if not given:
         raise invalid("Rate at least one element before sending your feedback.")
     comment = read_comment(form)
+    asked = importance.asked(framework, attempt.domains)
     now = utcnow()
     session.add(
         FeedbackResponse(
             invitation_id=invitation.id,
             ratings=given,
             comments={"overall": comment} if comment else None,
+            importance=importance.read(form, framework, asked) if asked else None,
             submitted_at=now,
         )
     )

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.assess import feedback as fb
+from lti_tool.assess import feedback_importance as importance
 from lti_tool.assess.framework_versions import framework_of
 from lti_tool.assess.stage_forms import domains_in_scope, element_paths
 from lti_tool.db import get_db
@@ -54,6 +55,7 @@ def _rating_form(session, token, invitation, attempt, form=None, errors=None):
     for key, raw in (form or {}).items():
         if key.startswith("stage-") and whole_number(raw, 2) is not None:
             values[key[len("stage-") :]] = int(raw)
+    asked = importance.asked(framework, attempt.domains)
     return render_template(
         "feedback/rate.html",
         token=token,
@@ -63,6 +65,8 @@ def _rating_form(session, token, invitation, attempt, form=None, errors=None):
         rater_role=fb.RATER_ROLES[invitation.rater_group],
         anonymous=invitation.rater_group not in exempt,
         values=values,
+        importance_asked={d.id for d in asked},
+        importance=importance.shown_values(form, framework, asked, None),
         comment=(form or {}).get("comment", ""),
         errors=errors,
         hide_nav=True,
@@ -72,24 +76,10 @@ def _rating_form(session, token, invitation, attempt, form=None, errors=None):
 def _submit_rating(token: str):
     form = request.form
     with get_db().transaction() as session:
-        _refuse_the_learner(session, fb.open_invitation(session, token)[1])
-    if not any(
-        (v or "").strip() not in ("", "none") for k, v in form.items() if k.startswith("stage-")
-    ):
-        with get_db().transaction() as session:
-            invitation, attempt = fb.open_invitation(session, token)
-            first = framework_of(attempt.framework_version).element(
-                element_paths(framework_of(attempt.framework_version), attempt.domains)[0]
-            )
-            errors = {
-                "summary": [
-                    {
-                        "text": "Rate at least one element before sending your feedback",
-                        "href": "#stage-" + first.path.replace("/", "--"),
-                    }
-                ],
-                "fields": {},
-            }
+        invitation, attempt = fb.open_invitation(session, token)
+        _refuse_the_learner(session, attempt)
+        errors = _slips(session, attempt, form)
+        if errors:
             return _rating_form(session, token, invitation, attempt, form, errors), 400
     try:
         with get_db().transaction() as session:
@@ -97,6 +87,27 @@ def _submit_rating(token: str):
     except IntegrityError:
         raise fb.gone("submitted") from None  # a simultaneous second submit lost the race
     return render_template("feedback/thanks.html", hide_nav=True)
+
+
+def _slips(session, attempt, form) -> dict | None:
+    """Return the error summary for a form sent without a rating or importance answer."""
+    framework = framework_of(attempt.framework_version)
+    summary = []
+    if not any(
+        (v or "").strip() not in ("", "none") for k, v in form.items() if k.startswith("stage-")
+    ):
+        first = framework.element(element_paths(framework, attempt.domains)[0])
+        summary.append(
+            {
+                "text": "Rate at least one element before sending your feedback",
+                "href": "#stage-" + first.path.replace("/", "--"),
+            }
+        )
+    asked = importance.asked(framework, attempt.domains)
+    whose = f"{fb.learner_greeting(session, attempt)}'s role"
+    summary += importance.error_items(asked, importance.problems(form, framework, asked), whose)
+    fields = {i["field"]: i["message"] for i in summary if "field" in i}
+    return {"summary": summary, "fields": fields} if summary else None
 
 
 def register(bp) -> None:

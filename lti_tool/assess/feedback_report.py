@@ -24,6 +24,7 @@ from framework.multirater import (
     aggregate_360,
     notable_gaps,
 )
+from lti_tool.assess import feedback_importance as importance
 from lti_tool.assess.charts import comparison_svg
 from lti_tool.assess.feedback import GROUP_TITLES, release_state
 from lti_tool.assess.framework_versions import framework_of
@@ -111,6 +112,7 @@ def build_report(session: Session, attempt: Attempt) -> dict:
         "domains": domains,
         "charts": charts,
         "summary": summary,
+        "importance": importance.summary(framework, attempt, answers, settings, ALL_OTHERS_MIN),
         "gaps": notable_gaps(summary),
         "gap_labels": GAP_LABELS,
         "gap_threshold": settings.feedback_gap_threshold,

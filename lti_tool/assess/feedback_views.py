@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from sqlalchemy import select
 
 from lti_tool.assess import feedback as fb
+from lti_tool.assess import feedback_importance as importance
 from lti_tool.assess import feedback_rater
 from lti_tool.assess.feedback_mail import queue_mail
 from lti_tool.assess.feedback_report import build_report
@@ -165,8 +166,9 @@ def self_domain(domain_id: str):
     if request.method == "POST":
         with get_db().transaction() as session:
             missing = _unanswered(session, launch, domain_id, request.form)
-            if missing:
-                return _self_page(session, launch, domain_id, request.form, missing), 400
+            slips = _importance_slips(session, launch, domain_id, request.form)
+            if missing or slips:
+                return _self_page(session, launch, domain_id, request.form, missing, slips), 400
             attempt = fb.save_self_domain(session, launch, domain_id, request.form)
             framework = framework_of(attempt.framework_version)
             answered = {r.element_path for r in attempt.responses}
@@ -202,17 +204,27 @@ def _unanswered(session, launch, domain_id: str, form) -> list:
     return [e for e in elements if not (form.get("stage-" + e.path) or "").strip()]
 
 
-def _errors_for(elements, message: str) -> dict:
+def _importance_slips(session, launch, domain_id: str, form) -> list[dict]:
+    """Return error-summary items for the page's importance question (the HLM asks it)."""
+    _, framework, domain_ids = _self_scope(session, launch)
+    asked = [d for d in importance.asked(framework, domain_ids) if d.id == domain_id]
+    if not asked or form.get("domain") != domain_id:
+        return []
+    return importance.error_items(asked, importance.problems(form, framework, asked), "your role")
+
+
+def _errors_for(elements, message: str, slips=()) -> dict:
     return {
         "summary": [
             {"text": f"{e.title}: {message}", "href": "#stage-" + e.path.replace("/", "--")}
             for e in elements
-        ],
-        "fields": {e.path: message for e in elements},
+        ]
+        + list(slips),
+        "fields": {e.path: message for e in elements} | {i["field"]: i["message"] for i in slips},
     }
 
 
-def _self_page(session, launch, domain_id: str, form=None, missing=()):
+def _self_page(session, launch, domain_id: str, form=None, missing=(), slips=()):
     attempt, framework, domain_ids = _self_scope(session, launch)
     scope = domains_in_scope(framework, domain_ids)
     position = next((n for n, d in enumerate(scope) if d.id == domain_id), None)
@@ -223,6 +235,8 @@ def _self_page(session, launch, domain_id: str, form=None, missing=()):
         raw = (form or {}).get("stage-" + element.path, "")
         if whole_number(raw, 2) is not None:
             values[element.path] = int(raw)
+    asked = [d for d in importance.asked(framework, domain_ids) if d.id == domain_id]
+    stored = attempt.importance if attempt else None
     return render_template(
         "feedback/self.html",
         framework=framework,
@@ -232,7 +246,9 @@ def _self_page(session, launch, domain_id: str, form=None, missing=()):
         values=values,
         revision=attempt.revision if attempt else 0,
         locked=attempt is not None and attempt.status == COMPLETED,
-        errors=_errors_for(missing, "choose a stage") if missing else None,
+        errors=_errors_for(missing, "choose a stage", slips) if missing or slips else None,
+        importance_asked=asked,
+        importance=importance.shown_values(form, framework, asked, stored),
         saved=_saved_title(framework),
     )
 

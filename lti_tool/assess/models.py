@@ -64,6 +64,7 @@ class Attempt(Base):
     completed_at: Mapped[datetime | None]
     score: Mapped[float | None]
     result: Mapped[dict | None] = mapped_column(JSON)
+    importance: Mapped[dict | None] = mapped_column(JSON)  # 360 self: {domain id: value}
 
     framework_version: Mapped[FrameworkVersion] = relationship()
     responses: Mapped[list[ElementResponse]] = relationship(
@@ -140,7 +141,7 @@ class FeedbackRelease(Base):
 
 
 class FeedbackResponse(Base):
-    """What one rater submitted: ratings per element and indicator, and optional comments."""
+    """What one rater submitted: ratings per element, importance per domain, comments."""
 
     __tablename__ = "feedback_response"
 
@@ -148,6 +149,7 @@ class FeedbackResponse(Base):
     invitation_id: Mapped[str] = mapped_column(ForeignKey("feedback_invitation.id"), unique=True)
     ratings: Mapped[dict] = mapped_column(JSON)
     comments: Mapped[dict | None] = mapped_column(JSON)
+    importance: Mapped[dict | None] = mapped_column(JSON)  # {domain id: value} (the HLM asks)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

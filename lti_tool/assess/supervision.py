@@ -141,11 +141,18 @@ def learner_scores(attempt: Attempt) -> dict[str, ElementScore | None]:
 
 
 def expected_stages(session: Session, attempt: Attempt) -> dict[str, int | None]:
-    """Return the stage expected per domain at the attempt's career phase (empty if none)."""
+    """Return the stage expected per domain of the attempt's framework at its career phase.
+
+    Keyed by the attempt's own framework: a curriculum's levels from the phase's
+    ``expected_in`` (F1, F2 …), nothing for the HLM, whose levels are not tied to roles.
+    Empty when the attempt names no career phase, or one leadpath does not know.
+    """
     if not attempt.career_phase:
         return {}
+    framework = framework_of(attempt.framework_version)
+    overrides = institution_overrides(session, attempt)
     try:
-        return expected_profile(attempt.career_phase, institution_overrides(session, attempt))
+        return expected_profile(attempt.career_phase, overrides, framework=framework)
     except KeyError:
         return {}
 

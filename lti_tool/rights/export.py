@@ -124,6 +124,9 @@ def _feedback(session: Session, attempt: Attempt) -> dict:
         "answered": report["raters"],
         "aggregates": report["summary"],
         "biggest_gaps": report["gaps"],
+        "importance": (
+            None if report["importance"] is None else {d.id: s for d, s in report["importance"]}
+        ),
         "note": "Aggregates only, as the 360 report shows them; one rater's answers or "
         "comments are not part of the learner's record.",
     }
