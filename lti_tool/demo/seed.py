@@ -188,7 +188,10 @@ class Cohort:
         """Rate oneself in the 360 and have three to six colleagues answer."""
         token = browser.launch(episode.platform, "360", person)
         revision = 0
-        for domain in self.framework.domains:
+        # A 360 covers the rated domains in scope at the career phase (as leadpath sets it up).
+        scope = in_scope_domains(self.framework, episode.platform.career_phase)
+        domains = [d for d in self.framework.domains if d.id in scope and d.is_rated]
+        for domain in domains:
             form = {"domain": domain.id, "revision": str(revision)}
             for element in domain.elements:
                 stage = round(episode.level + self.rng.gauss(0.2, 0.6))
@@ -207,7 +210,7 @@ class Cohort:
             if self.rng.random() < 0.12:
                 continue  # invited, never answered
             form = {}
-            for element in self.framework.elements():
+            for element in (e for d in domains for e in d.elements):
                 if self.rng.random() < 0.1:
                     form["stage-" + element.path] = "none"
                 else:
