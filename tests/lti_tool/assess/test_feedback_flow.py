@@ -65,15 +65,21 @@ def test_peer_average_appears_only_with_the_third_peer(client, platform):
 
     assert rate(client, invite(client, token, "peer"), [2, 3, None, 2]).status_code == 200
     cells = report_cells(client, token)
-    assert cells[(NETWORKS, "peer")] == "2.25"  # (1 + 2 + 4 + 2) / 4
-    assert cells[(NETWORKS, "others")] == "2.25"
-    assert cells[(NETWORKS, "gap")] == "-0.25"
+    assert cells[(NETWORKS, "peer")] == "2.33"  # the fourth answer waits for a step of three
+    assert cells[(NETWORKS, "others")] == "hidden"
+
+    for _ in range(2):
+        assert rate(client, invite(client, token, "peer"), [2, 3, None, 2]).status_code == 200
+    cells = report_cells(client, token)
+    assert cells[(NETWORKS, "peer")] == "2.17"  # (1 + 2 + 4 + 2 + 2 + 2) / 6
+    assert cells[(NETWORKS, "others")] == "2.17"
+    assert cells[(NETWORKS, "gap")] == "-0.17"
     assert cells[(RELATIONSHIPS, "peer")] == "3.00"
     assert cells[(RELATIONSHIPS, "gap")] == "-1.00"
     assert cells[(CONTRIBUTION, "peer")] == "–"
     page = client.get(f"/feedback/report?ls={token}").get_data(as_text=True)
     gaps = re.findall(r'<li data-element="([^"]+)" data-label="([^"]+)">', page)
-    assert gaps == [(RELATIONSHIPS, "hidden-strength")]  # a gap of 0.25 is not named
+    assert gaps == [(RELATIONSHIPS, "hidden-strength")]  # a gap of 0.17 is not named
     assert 'role="img"' in page and "<title" in page and "<desc" in page
 
 
