@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool import recording as lrs
 from lti_tool.assess.feedback_mail import withdraw_mail
+from lti_tool.assess.feedback_steps import new_steps
 from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.assess.models import (
     COMPLETED,
@@ -345,8 +346,13 @@ def learner_greeting(session: Session, attempt: Attempt) -> str:
 
 
 def submit_rating(session: Session, token: str, form) -> None:
-    """Store a rater's stages and comment and queue a `rated` statement per element."""
+    """Store a rater's stages and comment; queue the feedback summaries this answer releases.
+
+    The attempt is locked so that answers of one 360 are counted one at a time: a summary of a
+    group on an element is sent only when its answers reach a whole step (`feedback_steps`).
+    """
     invitation, attempt = open_invitation(session, token, lock=True)
+    session.scalar(select(Attempt).where(Attempt.id == attempt.id).with_for_update())
     framework = framework_of(attempt.framework_version)
     stages = read_stages(form, framework, element_paths(framework, attempt.domains), required=False)
     given = {p: s for p, s in stages.items() if s is not None}
@@ -354,29 +360,43 @@ def submit_rating(session: Session, token: str, form) -> None:
         raise invalid("Rate at least one element before sending your feedback.")
     comment = read_comment(form)
     now = utcnow()
-    session.add(
-        FeedbackResponse(
-            invitation_id=invitation.id,
-            ratings=given,
-            comments={"overall": comment} if comment else None,
-            submitted_at=now,
-        )
+    response = FeedbackResponse(
+        invitation_id=invitation.id,
+        ratings=given,
+        comments={"overall": comment} if comment else None,
+        submitted_at=now,
     )
+    session.add(response)
     invitation.submitted_at = now
+    session.flush()
+    queue_summaries(session, attempt, framework, (invitation, response))
+
+
+def queue_summaries(session: Session, attempt: Attempt, framework, newest) -> None:
+    """Queue a `received feedback summary` per element whose group reaches a whole step."""
+    answers = session.execute(
+        select(FeedbackInvitation, FeedbackResponse)
+        .join(FeedbackResponse, FeedbackResponse.invitation_id == FeedbackInvitation.id)
+        .where(
+            FeedbackInvitation.attempt_id == attempt.id,
+            FeedbackInvitation.rater_group == newest[0].rater_group,
+        )
+    ).all()
+    step = current_app.config["LEADPATH"].feedback_min_raters
+    released = new_steps(answers, newest, step)
+    if not released:
+        return
     ctx, base = attempt_context(session, attempt), current_app.config["LEADPATH"].base_url
-    pseudonym = secrets.token_hex(16)  # never stored: joins this answer's statements only
     statements = [
-        xs.build_rated(
+        xs.build_feedback_summary(
             ctx,
-            xs.Rated(
+            xs.FeedbackSummary(
                 **element_event(base, framework, attempt, path),
-                ratings={},
-                stage=stage,
-                invite_id=pseudonym,
-                rater_group=None,
+                rater_group=newest[0].rater_group,
+                mean_stage=round(sum(values) / len(values), 4),
+                raters=len(values),
             ),
         )
-        for path, stage in given.items()
+        for path, values in released.items()
     ]
     queue_for_attempt(session, attempt, statements)
-    session.flush()
