@@ -49,6 +49,8 @@ GROUP_TITLES = {
     "direct-report": "Direct report",
     "other": "Other",
 }
+MAX_PLACES = 12  # invitations per rater group, withdrawn ones included
+GROUP_PLACES = {"line-manager": 2}
 RATER_ROLES = {
     "line-manager": "their line manager",
     "peer": "a peer",
@@ -211,6 +213,7 @@ def create_invitation(session: Session, launch: LaunchSession, form) -> tuple:
         .select_from(FeedbackInvitation)
         .where(FeedbackInvitation.attempt_id == attempt.id)
     )
+    _refuse_a_second_place(session, attempt, group, email)
     if form.get("invited") != str(count):
         raise invalid(
             "This invitation was already created (the form was sent twice).",
@@ -230,6 +233,32 @@ def create_invitation(session: Session, launch: LaunchSession, form) -> tuple:
     session.add(invitation)
     session.flush()
     return invitation, token
+
+
+def _refuse_a_second_place(session: Session, attempt: Attempt, group: str, email: str) -> None:
+    """Refuse an address invited before, and a group whose places are used up (400).
+
+    Withdrawn invitations keep their address and their place: a learner cannot replace a
+    rater, or invite one person twice, to find out from the figures who answered.
+    """
+    rows = session.execute(
+        select(FeedbackInvitation.email, FeedbackInvitation.rater_group).where(
+            FeedbackInvitation.attempt_id == attempt.id
+        )
+    ).all()
+    if any((address or "").strip().lower() == email.lower() for address, _ in rows):
+        raise invalid(
+            "You have already invited that address: each person can be invited once per 360, "
+            "in one group, even after an invitation is withdrawn.",
+            hint="Invite a different colleague.",
+        )
+    places = GROUP_PLACES.get(group, MAX_PLACES)
+    if sum(1 for _, g in rows if g == group) >= places:
+        raise invalid(
+            f"You have used all {places} invitations for the {GROUP_TITLES[group].lower()} "
+            "group: withdrawn invitations keep their place.",
+            hint="A 360 cannot replace raters, so that no one can find out who answered.",
+        )
 
 
 def bad_email(email: str | None) -> bool:
