@@ -213,13 +213,13 @@ def create_invitation(session: Session, launch: LaunchSession, form) -> tuple:
         .select_from(FeedbackInvitation)
         .where(FeedbackInvitation.attempt_id == attempt.id)
     )
-    _refuse_a_second_place(session, attempt, group, email)
     if form.get("invited") != str(count):
         raise invalid(
             "This invitation was already created (the form was sent twice).",
             hint="Your invitations are listed on your 360 feedback page.",
             status=409,
         )
+    _refuse_a_second_place(session, attempt, group, email)
     token = secrets.token_urlsafe(32)
     now = utcnow()
     invitation = FeedbackInvitation(
