@@ -21,6 +21,7 @@ from framework.grades import in_scope_domains
 from lti_tool import recording as lrs
 from lti_tool.assess import feedback_importance as importance
 from lti_tool.assess.feedback_mail import withdraw_mail
+from lti_tool.assess.feedback_steps import new_steps
 from lti_tool.assess.framework_versions import current_version, framework_of
 from lti_tool.assess.models import (
     COMPLETED,
@@ -51,6 +52,8 @@ GROUP_TITLES = {
     "direct-report": "Direct report",
     "other": "Other",
 }
+MAX_PLACES = 12  # invitations per rater group, withdrawn ones included
+GROUP_PLACES = {"line-manager": 2}
 RATER_ROLES = {
     "line-manager": "their line manager",
     "peer": "a peer",
@@ -238,6 +241,7 @@ def create_invitation(session: Session, launch: LaunchSession, form) -> tuple:
             hint="Your invitations are listed on your 360 feedback page.",
             status=409,
         )
+    _refuse_a_second_place(session, attempt, group, email)
     token = secrets.token_urlsafe(32)
     now = utcnow()
     invitation = FeedbackInvitation(
@@ -251,6 +255,32 @@ def create_invitation(session: Session, launch: LaunchSession, form) -> tuple:
     session.add(invitation)
     session.flush()
     return invitation, token
+
+
+def _refuse_a_second_place(session: Session, attempt: Attempt, group: str, email: str) -> None:
+    """Refuse an address invited before, and a group whose places are used up (400).
+
+    Withdrawn invitations keep their address and their place: a learner cannot replace a
+    rater, or invite one person twice, to find out from the figures who answered.
+    """
+    rows = session.execute(
+        select(FeedbackInvitation.email, FeedbackInvitation.rater_group).where(
+            FeedbackInvitation.attempt_id == attempt.id
+        )
+    ).all()
+    if any((address or "").strip().lower() == email.lower() for address, _ in rows):
+        raise invalid(
+            "You have already invited that address: each person can be invited once per 360, "
+            "in one group, even after an invitation is withdrawn.",
+            hint="Invite a different colleague.",
+        )
+    places = GROUP_PLACES.get(group, MAX_PLACES)
+    if sum(1 for _, g in rows if g == group) >= places:
+        raise invalid(
+            f"You have used all {places} invitations for the {GROUP_TITLES[group].lower()} "
+            "group: withdrawn invitations keep their place.",
+            hint="A 360 cannot replace raters, so that no one can find out who answered.",
+        )
 
 
 def bad_email(email: str | None) -> bool:
@@ -367,8 +397,13 @@ def learner_greeting(session: Session, attempt: Attempt) -> str:
 
 
 def submit_rating(session: Session, token: str, form) -> None:
-    """Store a rater's stages and comment and queue a `rated` statement per element."""
+    """Store a rater's stages and comment; queue the feedback summaries this answer releases.
+
+    The attempt is locked so that answers of one 360 are counted one at a time: a summary of a
+    group on an element is sent only when its answers reach a whole step (`feedback_steps`).
+    """
     invitation, attempt = open_invitation(session, token, lock=True)
+    session.scalar(select(Attempt).where(Attempt.id == attempt.id).with_for_update())
     framework = framework_of(attempt.framework_version)
     stages = read_stages(form, framework, element_paths(framework, attempt.domains), required=False)
     given = {p: s for p, s in stages.items() if s is not None}
@@ -377,30 +412,44 @@ def submit_rating(session: Session, token: str, form) -> None:
     comment = read_comment(form)
     asked = importance.asked(framework, attempt.domains)
     now = utcnow()
-    session.add(
-        FeedbackResponse(
-            invitation_id=invitation.id,
-            ratings=given,
-            comments={"overall": comment} if comment else None,
-            importance=importance.read(form, framework, asked) if asked else None,
-            submitted_at=now,
-        )
+    response = FeedbackResponse(
+        invitation_id=invitation.id,
+        ratings=given,
+        comments={"overall": comment} if comment else None,
+        importance=importance.read(form, framework, asked) if asked else None,
+        submitted_at=now,
     )
+    session.add(response)
     invitation.submitted_at = now
+    session.flush()
+    queue_summaries(session, attempt, framework, (invitation, response))
+
+
+def queue_summaries(session: Session, attempt: Attempt, framework, newest) -> None:
+    """Queue a `received feedback summary` per element whose group reaches a whole step."""
+    answers = session.execute(
+        select(FeedbackInvitation, FeedbackResponse)
+        .join(FeedbackResponse, FeedbackResponse.invitation_id == FeedbackInvitation.id)
+        .where(
+            FeedbackInvitation.attempt_id == attempt.id,
+            FeedbackInvitation.rater_group == newest[0].rater_group,
+        )
+    ).all()
+    step = current_app.config["LEADPATH"].feedback_min_raters
+    released = new_steps(answers, newest, step)
+    if not released:
+        return
     ctx, base = attempt_context(session, attempt), current_app.config["LEADPATH"].base_url
-    pseudonym = secrets.token_hex(16)  # never stored: joins this answer's statements only
     statements = [
-        xs.build_rated(
+        xs.build_feedback_summary(
             ctx,
-            xs.Rated(
+            xs.FeedbackSummary(
                 **element_event(base, framework, attempt, path),
-                ratings={},
-                stage=stage,
-                invite_id=pseudonym,
-                rater_group=None,
+                rater_group=newest[0].rater_group,
+                mean_stage=round(sum(values) / len(values), 4),
+                raters=len(values),
             ),
         )
-        for path, stage in given.items()
+        for path, values in released.items()
     ]
     queue_for_attempt(session, attempt, statements)
-    session.flush()

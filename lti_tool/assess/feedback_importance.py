@@ -10,6 +10,7 @@ outside the named groups, as for the ratings.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 from framework.model import Domain, Framework
@@ -91,11 +92,14 @@ def read(form, framework: Framework, domains: list[Domain]) -> dict[str, int]:
     return {d.id: value_of(form.get(FIELD + d.id), framework) for d in domains}
 
 
-def summary(framework: Framework, attempt, answers, settings, all_others_min: int):
+def summary(framework: Framework, attempt, answers, settings, all_others_min: int, released=None):
     """Return `[(domain, ImportanceSummary)]` for the report, or None if nothing is asked.
 
     `answers` are the report's `(invitation, response)` pairs; a group below the threshold
     and "others" with fewer than `all_others_min` answers outside the named groups stay hidden.
+    Only the answers whose invitation ids are in `released` (the report's released steps,
+    `feedback_steps`) give figures, so reading before and after one more answer recovers
+    nothing; a hidden group still says how many of its raters answered.
     """
     domains = asked(framework, attempt.domains)
     if not domains:
@@ -103,8 +107,13 @@ def summary(framework: Framework, attempt, answers, settings, all_others_min: in
     rated = {d.id for d in domains}
     own = {k: v for k, v in (attempt.importance or {}).items() if k in rated}
     responses = [RaterResponse("self", SELF, own)]
+    answered = Counter()
     for invitation, response in answers:
         given = {k: v for k, v in (response.importance or {}).items() if k in rated}
+        for domain_id in given:
+            answered[(invitation.rater_group, domain_id)] += 1
+        if released is not None and invitation.id not in released:
+            given = {}
         responses.append(RaterResponse(invitation.id, invitation.rater_group, given))
     figures = aggregate_importance(
         framework,
@@ -123,5 +132,8 @@ def summary(framework: Framework, attempt, answers, settings, all_others_min: in
         )
         if anonymous < all_others_min:
             item = replace(item, others_median=None, others_low=None, others_high=None)
-        rows.append((domain, item))
+        groups = tuple(
+            g if g.shown else replace(g, raters=answered[(g.group, domain.id)]) for g in item.groups
+        )
+        rows.append((domain, replace(item, groups=groups)))
     return rows

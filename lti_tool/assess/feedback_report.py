@@ -5,11 +5,13 @@ answers (exempt groups, the line manager by default, from one) and holds back "o
 hidden group's raters number between one and the threshold (they could be subtracted out).
 On top of that the report shows "others" only with at least `ALL_OTHERS_MIN` answers outside
 the line manager and the exempt groups, so it never repeats one named rater's figure, and
-shows a comment only when its rater's group is shown.
+shows a comment only when its rater's group is shown. Every figure and comment comes from the
+answers `feedback_steps` has released, so two readings never differ by one rater's answer.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 from flask import current_app
@@ -20,6 +22,7 @@ from framework.multirater import (
     GAP_LABELS,
     LINE_MANAGER,
     SELF,
+    GroupSummary,
     RaterResponse,
     aggregate_360,
     notable_gaps,
@@ -27,6 +30,7 @@ from framework.multirater import (
 from lti_tool.assess import feedback_importance as importance
 from lti_tool.assess.charts import comparison_svg
 from lti_tool.assess.feedback import GROUP_TITLES, release_state
+from lti_tool.assess.feedback_steps import ordered, release
 from lti_tool.assess.framework_versions import framework_of
 from lti_tool.assess.models import Attempt, FeedbackInvitation, FeedbackResponse
 from lti_tool.assess.stage_forms import domains_in_scope, element_paths
@@ -58,13 +62,29 @@ def _others_guarded(summary: dict, responses: list, named: set[str]) -> dict:
     return guarded
 
 
-def shown_groups(answers, settings) -> set[str]:
-    """Return the rater groups whose comments may be shown: enough answers, or exempt."""
-    counts = {}
-    for invitation, _ in answers:
-        counts[invitation.rater_group] = counts.get(invitation.rater_group, 0) + 1
+def _with_waiting(summary: dict, answers: list) -> dict:
+    """Give a group with no released figures its count of answers so far ("hidden (n)")."""
+    given = Counter(
+        (inv.rater_group, path)
+        for inv, resp in answers
+        for path, value in resp.ratings.items()
+        if value is not None
+    )
+    out = {}
+    for path, element in summary.items():
+        groups = tuple(
+            g if g.raters else GroupSummary(g.group, given[(g.group, path)], None, False)
+            for g in element.groups
+        )
+        pooled = sum(given[(g.group, path)] for g in element.groups)
+        out[path] = replace(element, groups=groups, others_raters=pooled)
+    return out
+
+
+def step_of(settings):
+    """Return the release step of a rater group: one for an exempt group, else the threshold."""
     exempt = set(settings.feedback_exempt_groups)
-    return {g for g, n in counts.items() if g in exempt or n >= settings.feedback_min_raters}
+    return lambda group: 1 if group in exempt else settings.feedback_min_raters
 
 
 def build_report(session: Session, attempt: Attempt) -> dict:
@@ -73,13 +93,15 @@ def build_report(session: Session, attempt: Attempt) -> dict:
     framework = framework_of(attempt.framework_version)
     paths = element_paths(framework, attempt.domains)
     own = {r.element_path: r.picked_stage for r in attempt.responses}
-    answers = session.execute(
-        select(FeedbackInvitation, FeedbackResponse)
-        .join(FeedbackResponse, FeedbackResponse.invitation_id == FeedbackInvitation.id)
-        .where(FeedbackInvitation.attempt_id == attempt.id)
-    ).all()
-    responses = [RaterResponse("self", SELF, own)]
-    responses += [RaterResponse(inv.id, inv.rater_group, resp.ratings) for inv, resp in answers]
+    answers = ordered(
+        session.execute(
+            select(FeedbackInvitation, FeedbackResponse)
+            .join(FeedbackResponse, FeedbackResponse.invitation_id == FeedbackInvitation.id)
+            .where(FeedbackInvitation.attempt_id == attempt.id)
+        ).all()
+    )
+    released, released_comments = release(answers, step_of(settings))
+    responses = [RaterResponse("self", SELF, own), *released]
     summary = aggregate_360(
         responses,
         min_raters=settings.feedback_min_raters,
@@ -88,7 +110,7 @@ def build_report(session: Session, attempt: Attempt) -> dict:
         gap_threshold=settings.feedback_gap_threshold,
     )
     named = {LINE_MANAGER, *settings.feedback_exempt_groups}
-    summary = _others_guarded(summary, responses, named)
+    summary = _with_waiting(_others_guarded(summary, responses, named), answers)
     raters = {g: sum(1 for inv, _ in answers if inv.rater_group == g) for g in GROUP_TITLES}
     domains = domains_in_scope(framework, attempt.domains)
     charts = {
@@ -103,16 +125,23 @@ def build_report(session: Session, attempt: Attempt) -> dict:
         )
         for n, d in enumerate(domains, start=1)
     }
-    shown = shown_groups(answers, settings)
-    commented = [(inv.rater_group, (r.comments or {}).get("overall")) for inv, r in answers]
-    commented = [(group, text) for group, text in commented if text]
-    comments = sorted(text for group, text in commented if group in shown)
+    commented = [(inv.id, (r.comments or {}).get("overall")) for inv, r in answers]
+    commented = [(inv_id, text) for inv_id, text in commented if text]
+    comments = sorted(text for inv_id, text in commented if inv_id in released_comments)
+    waiting = sum(
+        1
+        for (inv, resp), mine in zip(answers, released, strict=True)
+        if inv.id not in released_comments
+        or len(mine.values) < sum(v is not None for v in resp.ratings.values())
+    )
     return {
         "framework": framework,
         "domains": domains,
         "charts": charts,
         "summary": summary,
-        "importance": importance.summary(framework, attempt, answers, settings, ALL_OTHERS_MIN),
+        "importance": importance.summary(
+            framework, attempt, answers, settings, ALL_OTHERS_MIN, released=released_comments
+        ),
         "gaps": notable_gaps(summary),
         "gap_labels": GAP_LABELS,
         "gap_threshold": settings.feedback_gap_threshold,
@@ -121,7 +150,8 @@ def build_report(session: Session, attempt: Attempt) -> dict:
         "min_raters": settings.feedback_min_raters,
         "exempt": ", ".join(GROUP_TITLES[g].lower() for g in settings.feedback_exempt_groups),
         "comments": comments,
-        "comments_held": any(group not in shown for group, _ in commented),
+        "comments_held": any(inv_id not in released_comments for inv_id, _ in commented),
+        "waiting": waiting,
         "all_others_min": ALL_OTHERS_MIN,
         "release": release_state(session, attempt),
     }

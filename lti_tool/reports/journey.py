@@ -3,10 +3,10 @@
 Three kinds of entry, each the evidence an ePortfolio files: a *self-assessment* (`completed`,
 with the `assessed` stage of each element), a *supervisor sign-off* (`verified`, with the
 `asserted` stages of the elements the supervisor adjusted) and a *multi-source feedback
-summary* (the `rated` statements of a 360: how many raters, the mean stage per domain —
-never who rated what). Each entry keeps the platform (institution), career phase, framework
-and date it was made at. Figures per domain are the mean of the element stages, as the
-results page gives them.
+summary* (a 360's `received feedback summary` statements: how many raters, the mean stage
+per domain — never who rated what; earlier 360s told by their `rated` statements). Each
+entry keeps the platform (institution), career phase, framework and date it was made at.
+Figures per domain are the mean of the element stages, as the results page gives them.
 
 Where an earlier self-assessment used another framework than the newest, its stages are also
 read through the crosswalk to the framework in use now: indicative, as the crosswalk says.
@@ -80,8 +80,11 @@ class _Reader:
 
     def __init__(self, base_url: str):
         self.verb = {
-            c.iri(base_url): c for c in (v.COMPLETED, v.ASSESSED, v.ASSERTED, v.VERIFIED, v.RATED)
+            c.iri(base_url): c
+            for c in (v.COMPLETED, v.ASSESSED, v.ASSERTED, v.VERIFIED, v.RATED, v.FEEDBACK_SUMMARY)
         }
+        self.mean, self.raters = v.MEAN_STAGE.iri(base_url), v.RATERS.iri(base_url)
+        self.group = v.RATER_GROUP.iri(base_url)
         self.iri = {c: c.iri(base_url) for c in (v.LTI_ISSUER, v.CAREER_PHASE, v.EVIDENCE)}
         self.stage, self.expected = v.STAGE.iri(base_url), v.EXPECTED_STAGE.iri(base_url)
         self.adjusted = v.ADJUSTED.iri(base_url)
@@ -129,6 +132,7 @@ def build_journey(
     stages: dict[str, dict[str, tuple[str, str | None, int, int | None]]] = defaultdict(dict)
     asserted: dict[str, dict[str, int]] = defaultdict(dict)  # verified id -> element -> stage
     ratings: dict[str, list[tuple[str, str, str | None, int]]] = defaultdict(list)
+    summaries: dict[str, dict[tuple, tuple]] = defaultdict(dict)
     ordered = sorted(statements, key=lambda s: (s.get("timestamp", ""), s["id"]))
     for s in ordered:
         concept = r.verb.get(s["verb"]["id"])
@@ -156,6 +160,16 @@ def build_journey(
         elif concept is v.ASSERTED and r.stage in result:
             for evidence in s.get("context", {}).get("extensions", {}).get(r.iri[v.EVIDENCE]) or ():
                 asserted[evidence][s["object"]["id"]] = int(result[r.stage])
+        elif concept is v.FEEDBACK_SUMMARY and r.mean in result and r.raters in result:
+            entry = firsts.setdefault((FEEDBACK, registration), r.entry(FEEDBACK, s))
+            entry.date = s["timestamp"][:10]
+            entry.statements.append(s["id"])
+            domain = r.grouping(s).get("domain", (None, None))
+            group = s.get("context", {}).get("extensions", {}).get(r.group)
+            # The largest step of a group on an element covers every answer before it.
+            key, raters = (group, s["object"]["id"]), int(result[r.raters])
+            if raters >= summaries[registration].get(key, (0, 0, 0, 0))[3]:
+                summaries[registration][key] = (*domain, Fraction(str(result[r.mean])), raters)
         elif concept is v.RATED and r.stage in result:
             entry = firsts.setdefault((FEEDBACK, registration), r.entry(FEEDBACK, s))
             entry.date = s["timestamp"][:10]
@@ -174,6 +188,8 @@ def build_journey(
             changed = asserted.get(entry.statements[0], {})
             merged = [(d, t, changed.get(el, st), None) for el, (d, t, st, _) in own.items()]
             _fill_stages(entry, merged)
+        elif summaries[registration]:
+            _fill_summaries(entry, summaries[registration])
         else:
             rows = ratings[registration]
             entry.raters = len({rater for rater, *_ in rows})
@@ -203,6 +219,20 @@ def _fill_stages(entry: Entry, rows) -> None:
             per_domain[_tail(domain)].append(int(stage))
             entry.domain_titles[_tail(domain)] = title or _tail(domain)
     entry.domains = {d: _mean(values) for d, values in per_domain.items()}
+
+
+def _fill_summaries(entry: Entry, steps: dict[tuple, tuple]) -> None:
+    """Pool group means per domain, weighted by their raters; count the raters per group."""
+    totals: dict[str, list[Fraction]] = defaultdict(lambda: [Fraction(0), Fraction(0)])
+    most: dict[str, int] = defaultdict(int)
+    for (group, _), (domain, title, mean, raters) in steps.items():
+        most[group] = max(most[group], raters)
+        if domain:
+            totals[_tail(domain)][0] += mean * raters
+            totals[_tail(domain)][1] += raters
+            entry.domain_titles[_tail(domain)] = title or _tail(domain)
+    entry.raters = sum(most.values())
+    entry.domains = {d: round_half_up(total / count) for d, (total, count) in totals.items()}
 
 
 def _through_crosswalk(elements: dict[str, int], source: str, target: str):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR, LEARNER, MENTOR
+from lti_tool.programmes import service
 from tests.support.feedback_helpers import DOMAIN, invite, start_360
 from tests.support.lti_helpers import LIS, launch
 from xapi.lrs import SCOPES, admins, create_credential
@@ -48,6 +49,13 @@ ROLES = [
     _launch(INSTRUCTOR, "membership#Instructor", "staff", "supervisor"),
     _launch(MENTOR, "membership#Mentor", "supervisor"),
     _launch(ADMINISTRATOR, "membership#Administrator", "staff", "supervisor"),
+    # An instructor granted a programme (as tests/lti_tool/programmes/test_route_roles.py does).
+    Role(
+        "programme lead",
+        "launch",
+        (LIS + "membership#Instructor",),
+        frozenset({"launch", "staff", "supervisor", "programme-lead"}),
+    ),
     Role("rater", "rater", groups=frozenset({"rater"})),
     Role("lrs admin", "admin", groups=frozenset({"admin"})),
     Role("anonymous", "anonymous"),
@@ -71,6 +79,8 @@ LRS_READ = lrs("statements/read", "statements/read/mine", "all/read", "define", 
 STAFF = frozenset({"staff"})
 LAUNCH = frozenset({"launch"})
 SUPERVISORS = frozenset({"supervisor"})
+PROGRAMME_LEAD = frozenset({"programme-lead"})
+PROGRAMME = "matrix-programme"
 
 ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     # Public pages and protocol endpoints.
@@ -114,10 +124,10 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/course/learners/<int:user_id>"): STAFF,
     ("POST", "/course/roster/refresh"): STAFF,
     ("POST", "/feedback/attempts/<attempt_id>/release"): STAFF,
-    # A programme lead's pages (tests/lti_tool/programmes/test_route_roles.py grants the role).
-    ("GET", "/programme"): NOBODY,
-    ("GET", "/programme/export.csv"): NOBODY,
-    ("GET", "/programme/trainees/<learner_id>"): NOBODY,
+    # A programme lead's pages.
+    ("GET", "/programme"): PROGRAMME_LEAD,
+    ("GET", "/programme/export.csv"): PROGRAMME_LEAD,
+    ("GET", "/programme/trainees/<learner_id>"): PROGRAMME_LEAD,
     ("GET", "/identity"): LAUNCH,
     ("POST", "/identity/code"): LAUNCH,
     ("POST", "/identity/link"): LAUNCH,
@@ -212,14 +222,23 @@ def world(app):
     client = app.test_client()
     custom = {"assessment": "360", "domains": DOMAIN}
     creds: dict[str, dict] = {}
+    with db.transaction() as session:
+        service.add(session, PROGRAMME, "Matrix Foundation School")
+        service.add_scope(session, PROGRAMME, platform.issuer)
+        service.grant(session, PROGRAMME, platform.issuer, "matrix-programme-lead")
     for role in ROLES:
         if role.kind == "launch":
+            lead = "programme-lead" in role.groups
             landed = launch(
                 client,
                 platform,
-                sub=f"matrix-{role.name}",
+                sub=f"matrix-{role.name.replace(' ', '-')}",
                 roles=list(role.lis_roles),
-                **{"https://purl.imsglobal.org/spec/lti/claim/custom": custom},
+                **{
+                    "https://purl.imsglobal.org/spec/lti/claim/custom": (
+                        {**custom, "programme": PROGRAMME} if lead else custom
+                    )
+                },
             )
             creds[role.name] = {"ls": landed.location.split("ls=")[1].split("&")[0]}
         elif role.kind == "lrs":

@@ -60,13 +60,24 @@ SPECS: tuple[TemplateSpec, ...] = (
                  "A supervisor (the actor) verified a learner's attempt.",
                  v.VERIFIED, v.ASSESSMENT, "included"),
     TemplateSpec("rated", "rated",
-                 "An anonymised 360 rater rated a learner on an element. The actor is a random "
-                 "pseudonym drawn afresh for each answer (never derived from the invitation) and "
-                 "the statement names no rater group, so statements cannot be combined to "
-                 "recover one rater's rating in a group below the report's threshold: group "
-                 "figures exist only in leadpath's report, shown once a group has enough "
-                 "answers.",
+                 "An anonymised 360 rater rated a learner on an element (sent by earlier "
+                 "releases only; leadpath now sends feedback summaries instead). The actor is "
+                 "a random pseudonym drawn afresh for each answer and the statement names no "
+                 "rater group.",
                  v.RATED, v.QUESTION, "included", other=(v.COMPETENCY,)),
+    TemplateSpec("feedback-summary", "received feedback summary",
+                 "A learner received a released step of one 360 rater group's figures on an "
+                 "element: the group's mean stage and how many raters it pools, never one "
+                 "rater's stages or comment. Per group and element, leadpath takes the answers "
+                 "oldest first and sends a summary only when their count reaches a whole "
+                 "multiple of the threshold (LEADPATH_FEEDBACK_MIN_RATERS, for every group, "
+                 "the line manager too), each summary covering all the answers so far. So "
+                 "statements cannot be combined to recover one rater's rating: any two "
+                 "summaries of a group and element differ by a whole step of at least the "
+                 "threshold's raters, a difference of them gives only the sum of that many "
+                 "raters' stages, summaries of different elements or groups pool different "
+                 "ratings, and no statement carries one rater's stage, group or comment.",
+                 v.FEEDBACK_SUMMARY, v.QUESTION, "included", other=(v.COMPETENCY,)),
     TemplateSpec("competency-assessed", "competency assessed",
                  "A learner was assessed in an element, as a competency.",
                  v.ASSESSED, v.COMPETENCY, "included"),
@@ -150,6 +161,15 @@ def _specific_rules(key: str, base: str) -> list[Rule]:
             # The learner, so that agent + related_agents finds the rating; never the rater.
             rule("$.context.team.member[*].account.name", "included"),
             rule("$.context.team.member[*].name", "excluded"),
+        ],
+        "feedback-summary": [
+            rule("$.object.definition.interactionType", "included", all=["other"]),
+            rule("$.result.response", "excluded"),
+            ext("result", v.RATINGS, base, "excluded"),
+            ext("result", v.STAGE, base, "excluded"),
+            ext("result", v.MEAN_STAGE, base, "included"),
+            ext("result", v.RATERS, base, "included"),
+            ext("context", v.RATER_GROUP, base, "included"),
         ],
         "completed": [
             *(
@@ -245,16 +265,17 @@ def build_patterns(base: str, version_iri: str) -> list[dict[str, Any]]:
     def t(key: str) -> str:
         return template_iri(base, key)
 
-    working = [t(k) for k in ("answered", "suspended", "resumed", "launched", "rated")]
+    summaries = ("rated", "feedback-summary")
+    working = [t(k) for k in ("answered", "suspended", "resumed", "launched", *summaries)]
     reviewing = [
         t(k)
-        for k in ("rated", "validated", "competency-assessed", "competency-asserted", "launched")
+        for k in (*summaries, "validated", "competency-assessed", "competency-asserted", "launched")
     ]
     return [
         pattern("attempt", "assessment attempt",
                 "The statements of one attempt (one registration): any launches, initialized, "
-                "then answers, pauses, resumptions and 360 ratings in any order, completed, "
-                "then ratings, supervisor verification and competency statements.",
+                "then answers, pauses, resumptions and 360 summaries in any order, completed, "
+                "then summaries, supervisor verification and competency statements.",
                 primary=True,
                 sequence=[pattern_iri(base, "launches"), t("initialized"),
                           pattern_iri(base, "working"), t("completed"),

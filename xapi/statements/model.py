@@ -99,8 +99,8 @@ class Answered(ElementEvent):
 class Rated(Answered):
     """A 360 rater's ratings; the rater is known only by a hash of ``invite_id``.
 
-    leadpath passes a random pseudonym, new for each answer, as ``invite_id`` and no
-    ``rater_group``, so statements cannot be joined to an invitation or a group.
+    leadpath no longer sends these (one rater's stages, however pseudonymous, are theirs); it
+    sends :class:`FeedbackSummary` steps instead. Kept to read and test earlier statements.
     """
 
     invite_id: str
@@ -111,6 +111,23 @@ class Rated(Answered):
         super().__post_init__()
         if self.rater_group is not None and self.rater_group not in RATER_GROUPS:
             raise ValueError(f"rater_group must be one of {RATER_GROUPS}, got {self.rater_group!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedbackSummary(ElementEvent):
+    """A released step of one 360 rater group's figures on an element: mean and count."""
+
+    rater_group: str
+    mean_stage: float
+    raters: int
+
+    def __post_init__(self) -> None:
+        """Check the group and the count."""
+        super().__post_init__()
+        if self.rater_group not in RATER_GROUPS:
+            raise ValueError(f"rater_group must be one of {RATER_GROUPS}, got {self.rater_group!r}")
+        if self.raters < 1 or self.mean_stage < 0:
+            raise ValueError("a feedback summary pools at least one rater and a stage of 0 or more")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,7 +15,14 @@ from xapi.statements import assembly as a
 from xapi.statements import iris
 from xapi.statements import vocabulary as v
 from xapi.statements.attempt import element_context, question, ratings_result
-from xapi.statements.model import CompetencyEvent, IdentityLink, LaunchContext, Rated, Validated
+from xapi.statements.model import (
+    CompetencyEvent,
+    FeedbackSummary,
+    IdentityLink,
+    LaunchContext,
+    Rated,
+    Validated,
+)
 
 Statement = dict[str, Any]
 
@@ -78,6 +85,32 @@ def build_rated(
         result=ratings_result(ctx, event),
     )
     statement.context.team = a.learner_team(ctx)
+    return a.finish(statement, statement_id=statement_id, timestamp=timestamp)
+
+
+def build_feedback_summary(
+    ctx: LaunchContext,
+    event: FeedbackSummary,
+    *,
+    statement_id: str | None = None,
+    timestamp: datetime | None = None,
+) -> Statement:
+    """The learner received a released step of a rater group's figures on an element.
+
+    The actor is the learner; the object is the element's rating item; the group is the
+    ``rater-group`` context extension; the result carries only the group's ``mean-stage``
+    and how many ``raters`` it pools, never one rater's stages or comment. leadpath sends one
+    when a group's answers on the element reach a whole step of the threshold (see the
+    profile's ``feedback-summary`` template).
+    """
+    values = {v.MEAN_STAGE: event.mean_stage, v.RATERS: event.raters}
+    statement = tincan.Statement(
+        actor=a.learner(ctx),
+        verb=a.verb(v.FEEDBACK_SUMMARY, ctx.base_url),
+        object=question(ctx, event),
+        context=element_context(ctx, event, {v.RATER_GROUP: event.rater_group}),
+        result=tincan.Result(extensions=a.extension_map(values, ctx.base_url)),
+    )
     return a.finish(statement, statement_id=statement_id, timestamp=timestamp)
 
 

@@ -113,6 +113,12 @@ RATED = _verb(
     "A 360 rater (an anonymised actor) rated the learner named by the attempt's registration "
     "on the indicators of one framework element.",
 )
+FEEDBACK_SUMMARY = _verb(
+    "verbs/received-feedback-summary",
+    "received feedback summary",
+    "The learner received a released step of a 360 rater group's figures on one framework "
+    "element: the group's mean stage over at least the report's threshold of raters.",
+)
 LINKED = _verb(
     "verbs/linked-identity",
     "linked identity",
@@ -195,8 +201,9 @@ LEARNER = _ctx(
 RATER_GROUP = _ctx(
     "rater-group",
     "rater group",
-    "The 360 rater's relation to the learner. Not sent by leadpath: a group with fewer raters "
-    "than the report's threshold could be recovered from it.",
+    "The 360 rater group a feedback summary pools. leadpath sends it only on `received feedback "
+    "summary`, never on one rater's `rated`: a group with fewer raters than the report's "
+    "threshold could be recovered from it.",
     {"enum": list(RATER_GROUPS)},
 )
 EVIDENCE = _ctx(
@@ -243,6 +250,18 @@ ADJUSTED = _res(
     "learner's own (on `verified`, whose success means signed off).",
     {"type": "boolean"},
 )
+MEAN_STAGE = _res(
+    "mean-stage",
+    "mean stage",
+    "The mean stage of the raters a feedback summary pools (to four decimals).",
+    {"type": "number", "minimum": 0},
+)
+RATERS = _res(
+    "raters",
+    "raters",
+    "How many raters' stages a feedback summary pools.",
+    {"type": "integer", "minimum": 1},
+)
 RATINGS = _res(
     "ratings",
     "ratings",
@@ -252,12 +271,12 @@ RATINGS = _res(
 
 ALL_CONCEPTS: tuple[Concept, ...] = (
     *(LAUNCHED, INITIALIZED, ANSWERED, COMPLETED, SUSPENDED, RESUMED),
-    *(VERIFIED, ASSESSED, ASSERTED, RATED, LINKED, UNLINKED, VOIDED),
+    *(VERIFIED, ASSESSED, ASSERTED, RATED, FEEDBACK_SUMMARY, LINKED, UNLINKED, VOIDED),
     *(RESOURCE_LINK, COURSE, PROFILE, ASSESSMENT, QUESTION, COMPETENCY),
     *(FRAMEWORK, DOMAIN, LTI_PLATFORM),
     *(CONSENTED, WITHDREW_CONSENT, CONSENT),
     *(LTI_ISSUER, LTI_DEPLOYMENT_ID, LTI_CONTEXT_ID, CAREER_PHASE, FRAMEWORK_VERSION),
     *(LEARNER, RATER_GROUP, EVIDENCE, LINKED_ISSUER, LINKED_SUBJECT_SHA256, FORMER_ACCOUNT),
     REISSUED_FROM,
-    *(STAGE, EXPECTED_STAGE, ADJUSTED, RATINGS),
+    *(STAGE, EXPECTED_STAGE, ADJUSTED, RATINGS, MEAN_STAGE, RATERS),
 )

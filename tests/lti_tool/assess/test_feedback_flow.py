@@ -65,15 +65,21 @@ def test_peer_average_appears_only_with_the_third_peer(client, platform):
 
     assert rate(client, invite(client, token, "peer"), [2, 3, None, 2]).status_code == 200
     cells = report_cells(client, token)
-    assert cells[(NETWORKS, "peer")] == "2.25"  # (1 + 2 + 4 + 2) / 4
-    assert cells[(NETWORKS, "others")] == "2.25"
-    assert cells[(NETWORKS, "gap")] == "-0.25"
+    assert cells[(NETWORKS, "peer")] == "2.33"  # the fourth answer waits for a step of three
+    assert cells[(NETWORKS, "others")] == "hidden"
+
+    for _ in range(2):
+        assert rate(client, invite(client, token, "peer"), [2, 3, None, 2]).status_code == 200
+    cells = report_cells(client, token)
+    assert cells[(NETWORKS, "peer")] == "2.17"  # (1 + 2 + 4 + 2 + 2 + 2) / 6
+    assert cells[(NETWORKS, "others")] == "2.17"
+    assert cells[(NETWORKS, "gap")] == "-0.17"
     assert cells[(RELATIONSHIPS, "peer")] == "3.00"
     assert cells[(RELATIONSHIPS, "gap")] == "-1.00"
     assert cells[(CONTRIBUTION, "peer")] == "–"
     page = client.get(f"/feedback/report?ls={token}").get_data(as_text=True)
     gaps = re.findall(r'<li data-element="([^"]+)" data-label="([^"]+)">', page)
-    assert gaps == [(RELATIONSHIPS, "hidden-strength")]  # a gap of 0.25 is not named
+    assert gaps == [(RELATIONSHIPS, "hidden-strength")]  # a gap of 0.17 is not named
     assert 'role="img"' in page and "<title" in page and "<desc" in page
 
 
@@ -213,56 +219,68 @@ def test_an_unknown_link_answers_404(client):
     assert client.get("/feedback/r/not-a-real-token").status_code == 404
 
 
-def test_rater_statements_are_anonymous_valid_and_follow_their_template(
+SUMMARY = "/verbs/received-feedback-summary"
+EXT = "http://localhost/xapi/profile/extensions/"
+
+
+def _steps(statements) -> dict:
+    """Return {(group, element): [(raters, mean), ...]} from feedback summaries, in order."""
+    out = {}
+    for s in sorted(statements, key=lambda s: s["result"]["extensions"][EXT + "raters"]):
+        key = (s["context"]["extensions"][EXT + "rater-group"], s["object"]["id"])
+        values = s["result"]["extensions"]
+        out.setdefault(key, []).append((values[EXT + "raters"], values[EXT + "mean-stage"]))
+    return out
+
+
+def test_rater_answers_are_sent_only_as_group_summaries_at_whole_steps(
     client, platform, db, xapi_validator
 ):
     token = start_360(client, platform, "fb-stmts")
-    link = invite(client, token, "peer", email="secret-rater@example.test")
-    assert rate(client, link, [3, None, 1, 0], comment="Kind").status_code == 200
-    rated = learner_statements(db, platform, "fb-stmts", "/verbs/rated")
-    assert len(rated) == 3
-    dumped = json.dumps(rated)
+    peers = [[3, None, 1, 0], [2, 2, 1, 0], [4, 2, None, 0]]
+    for n, stages in enumerate(peers):
+        link = invite(client, token, "peer", email=f"secret-rater-{n}@example.test")
+        assert rate(client, link, stages, comment="Kind").status_code == 200
+    assert rate(client, invite(client, token, "line-manager"), [4] * 4).status_code == 200
+    assert learner_statements(db, platform, "fb-stmts", "/verbs/rated") == []
+    summaries = learner_statements(db, platform, "fb-stmts", SUMMARY)
+    element = "http://localhost/frameworks/lf-2011/elements/"
+    assert _steps(summaries) == {
+        ("peer", f"{element}{NETWORKS}/question"): [(3, 3.0)],
+        ("peer", f"{element}{TEAMS}/question"): [(3, 0.0)],
+    }  # two values of the other elements, and the lone line manager, wait for a step
+    dumped = json.dumps(summaries)
     assert "@" not in dumped and "secret-rater" not in dumped and "Kind" not in dumped
     profile = build_profile("http://localhost")
-    for statement in rated:
-        assert statement["actor"]["account"]["homePage"] == "http://localhost"
-        assert "name" not in statement["actor"]
-        assert statement["context"]["registration"]
+    for statement in summaries:
         assert check_against_template(statement, template_for(statement, profile)) == []
-    assert {
-        s["result"]["extensions"]["http://localhost/xapi/profile/extensions/stage"] for s in rated
-    } == {3, 1, 0}
-    assert xapi_validator(rated) == [[]] * 3
+        assert "response" not in statement["result"]
+    assert xapi_validator(summaries) == [[]] * 2
     own = learner_statements(db, platform, "fb-stmts", "/initialized")
     assert len(own) == 1 and xapi_validator(own) == [[]]
 
 
-def test_rater_statements_name_no_group_and_no_invitation(client, platform, db):
-    """Statements cannot be combined to recover a rater of a group below the threshold."""
-    from xapi.statements.iris import rater_account_name
-
-    token = start_360(client, platform, "fb-pseudonyms")
-    for stage in (1, 3):
+def test_combining_every_summary_recovers_no_rater(client, platform, db):
+    """Summaries move in whole steps: a difference of two pools at least three raters."""
+    token = start_360(client, platform, "fb-combine")
+    for stage in (1, 3, 2):
         assert rate(client, invite(client, token, "peer"), [stage] * 4).status_code == 200
-    rated = learner_statements(db, platform, "fb-pseudonyms", "/verbs/rated")
-    assert len(rated) == 8
-    assert not any("rater-group" in json.dumps(s.get("context", {})) for s in rated)
-    actors = {s["actor"]["account"]["name"] for s in rated}
-    assert len(actors) == 2  # one pseudonym per answer, shared by its elements only
-    with db.sessions() as session:
-        invitation_ids = session.scalars(select(FeedbackInvitation.id)).all()
-    assert not actors & {rater_account_name(i) for i in invitation_ids}
-
-    # The profile forbids the group: a statement that names one fails its template.
+    first = learner_statements(db, platform, "fb-combine", SUMMARY)
+    assert rate(client, invite(client, token, "peer"), [0] * 4).status_code == 200
+    assert learner_statements(db, platform, "fb-combine", SUMMARY) == first  # nothing new
+    for stage in (4, 4):
+        assert rate(client, invite(client, token, "peer"), [stage] * 4).status_code == 200
+    steps = _steps(learner_statements(db, platform, "fb-combine", SUMMARY))
+    assert len(steps) == 4
+    for counts in steps.values():
+        assert counts == [(3, 2.0), (6, 2.3333)]  # (0 + 4 + 4) / 3 is all a difference gives
+    # The profile's template says so, and refuses a summary with a rater's own stages.
     profile = build_profile("http://localhost")
-    grouped = json.loads(json.dumps(rated[0]))
-    grouped["context"]["extensions"]["http://localhost/xapi/profile/extensions/rater-group"] = (
-        "peer"
-    )
-    assert check_against_template(grouped, template_for(grouped, profile)) != []
-    assert check_against_template(rated[0], template_for(rated[0], profile)) == []
-    rated_template = next(t for t in profile["templates"] if t["id"].endswith("/rated"))
-    assert "cannot be combined" in rated_template["definition"]["en"]
+    template = next(t for t in profile["templates"] if t["id"].endswith("/feedback-summary"))
+    assert "cannot be combined to recover one rater's rating" in template["definition"]["en"]
+    leaky = json.loads(json.dumps(first[0]))
+    leaky["result"]["extensions"][EXT + "stage"] = 1
+    assert check_against_template(leaky, template_for(leaky, profile)) != []
 
 
 def test_self_rating_statements_are_valid(client, platform, db, xapi_validator):
@@ -431,3 +449,17 @@ def test_slips_on_360_forms_keep_the_person_on_the_page_with_an_error_summary(cl
     assert 'href="#stage-working-with-others--developing-networks"' in text
     assert "Keeps calm" in text  # the comment typed is not lost
     assert rate(client, link, [1, None, None, None]).status_code == 200
+
+
+def test_the_journey_tells_a_360_by_its_released_summaries_only(client, platform, db):
+    from lti_tool.reports.journey import FEEDBACK, build_journey
+
+    token = start_360(client, platform, "fb-journey")
+    for stage in (1, 2, 4, 0):
+        assert rate(client, invite(client, token, "peer"), [stage] * 4).status_code == 200
+    statements = learner_statements(db, platform, "fb-journey", "")
+    learner = statements[0]["actor"]["account"]["name"]
+    entries = build_journey(statements, "http://localhost", learner).entries
+    (entry,) = [e for e in entries if e.kind == FEEDBACK]
+    assert entry.raters == 3  # the fourth peer waits for a step
+    assert entry.domains == {DOMAIN: 2.33}  # (1 + 2 + 4) / 3 on each element

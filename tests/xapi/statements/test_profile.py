@@ -87,7 +87,7 @@ def test_ids_are_unique_across_concepts_templates_and_patterns():
 
 def test_one_template_per_verb_and_object_type():
     pairs = [(t["verb"], t.get("objectActivityType")) for t in PROFILE["templates"]]
-    assert len(pairs) == len(set(pairs)) == 15  # 14 kinds, and voiding (a StatementRef object)
+    assert len(pairs) == len(set(pairs)) == 16  # 15 kinds, and voiding (a StatementRef object)
 
 
 def test_every_template_forbids_version_and_email_and_rules_have_a_presence():
