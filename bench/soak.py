@@ -6,20 +6,35 @@ Everything runs on loopback, bounded in time:
   `--database sqlite`, one SQLite file);
 - two `leadpath forwarder` processes sending the outbox to the embedded LRS and to an external
   LRS — a third `leadpath serve` with its own SQLite store, standing for another organisation's
-  LRS;
-- learners who launch (OIDC login and a signed id_token from a platform registered for the run),
-  answer a self-assessment domain by domain and complete it; an LRS client posting batches of
-  statements; an LRS reader querying by agent.
+  LRS — and sending grades and invitation emails beside it;
+- a platform registered for the run (it signs the launches' id_tokens) whose gradebook (LTI AGS:
+  a token endpoint checking the tool's client assertion, and a line item's score service) and
+  an SMTP server (aiosmtpd) run in this process;
+- learners who launch (OIDC login and a signed launch carrying the AGS claim of line item 1),
+  answer a self-assessment domain by domain and complete it, which queues their grade;
+  learners who launch a 360, rate themselves and invite two raters by email; raters who open
+  the link from each mail the SMTP server received and answer the rater form; a mentor whose
+  role_scope_mentor names every self-assessing learner, who signs off completed
+  self-assessments; an LRS client posting batches of statements; an LRS reader querying by
+  agent.
 Faults: the external LRS is restarted every `--restart-lrs-every` seconds (5 minutes by
 default) and one app instance, in turn, is killed with SIGKILL and started again every
 `--kill-app-every` seconds (7 minutes).
 
-At the end, once the forwarders have drained the outbox: every statement the app queued is held
-by both LRSs (ids compared on both sides; an LRS holds an id at most once, so a batch resent after
-a kill is stored once), every statement the LRS client was told was stored is held, no answer
-was a 5xx except while an instance was down (from its kill until it answers again, plus the
-seconds nginx takes to notice), and the memory of every process is reported at the start, the
-middle and the end.
+At the end, once the forwarders have drained the outbox, the grades and the mail:
+- every statement the app queued is held by both LRSs (ids compared on both sides; an LRS holds
+  an id at most once, so a batch resent after a kill is stored once), and every statement the
+  LRS client was told was stored is held;
+- every invitation leadpath confirmed was mailed once; every rater answer that got the thanks
+  page (or, after an outage cut the answer, was refused as already given) is stored once, with
+  one `rated` statement per element it rated under one rater pseudonym;
+- every sign-off leadpath confirmed is stored once, and every signed-off self-assessment has one
+  `verified` statement, held by both LRSs;
+- every grade queued was received by the gradebook once per (user, line item, attempt), none is
+  pending or dead, and every completion confirmed to a learner queued exactly one grade;
+- no answer was a 5xx except while an instance was down (from its kill until it answers again,
+  plus the seconds nginx takes to notice), and the memory of every process is reported at the
+  start, the middle and the end.
 
     .venv/bin/python bench/soak.py --minutes 30 [--database postgresql] [--json out.json]
 
@@ -29,8 +44,12 @@ A 100-second run is part of the test suite (tests/deploy/test_soak.py).
 from __future__ import annotations
 
 import argparse
+import email
+import html
 import json
+import queue
 import random
+import re
 import shutil
 import signal
 import sys
@@ -50,12 +69,25 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import create_engine, func, select  # noqa: E402
 
 from lti_tool import schema, signing_keys  # noqa: E402
+from lti_tool.assess.feedback import GROUP_TITLES, hash_token  # noqa: E402
+from lti_tool.assess.models import (  # noqa: E402
+    FeedbackInvitation,
+    FeedbackMail,
+    FeedbackResponse,
+    Validation,
+)
 from lti_tool.db import Database  # noqa: E402
+from lti_tool.grades.models import DEAD, SENT, GradeScore  # noqa: E402
 from tests.support import assess_helpers as assess  # noqa: E402
-from tests.support.lti_helpers import LEARNER, LTI, make_platform  # noqa: E402
+from tests.support import feedback_helpers as feedback  # noqa: E402
+from tests.support.grade_helpers import AGS, point_token_url  # noqa: E402
+from tests.support.gradebook_platform import Gradebook  # noqa: E402
+from tests.support.lti_helpers import LEARNER, LTI, MENTOR, make_platform  # noqa: E402
+from tests.support.mail_helpers import REPLY_TO, SENDER, link_in  # noqa: E402
 from tests.support.nginx import Nginx  # noqa: E402
 from tests.support.services import (  # noqa: E402
     create_postgres_database,
@@ -133,6 +165,23 @@ class Interrupted(Exception):
     """A request failed (an instance was down): the person starts again."""
 
 
+class Mailbox:
+    """The aiosmtpd handler of the run's SMTP server: what each address received, in a queue."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.received: Counter = Counter()  # messages by recipient
+        self.waiting: queue.Queue = queue.Queue()  # (recipient, message) for the raters
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        message = email.message_from_bytes(envelope.content)
+        with self.lock:
+            for address in envelope.rcpt_tos:
+                self.received[address] += 1
+                self.waiting.put((address, message))
+        return "250 Message accepted for delivery"
+
+
 @dataclass
 class Run:
     """The processes and identities of one soak."""
@@ -151,6 +200,9 @@ class Run:
     external_port: int = 0
     external_credential: dict = field(default_factory=dict)
     lrs_auth: str = ""
+    gradebook: Gradebook | None = None
+    mailbox: Mailbox = field(default_factory=Mailbox)
+    smtp: Controller | None = None
     down: list = field(default_factory=list)  # (from, until) when an app instance was down
     events: list = field(default_factory=list)
 
@@ -208,6 +260,13 @@ def start(run: Run, minutes_hint: float) -> None:
     first, second = run.tmp / "instance-a", run.tmp / "instance-b"
     signing_keys.ensure_tool_key(first / "keys")
     shutil.copytree(first / "keys", second / "keys")
+    run.smtp = Controller(run.mailbox, hostname="127.0.0.1", port=free_port())
+    run.smtp.start()
+    mail = {
+        "smtp_url": f"smtp://127.0.0.1:{run.smtp.port}",
+        "mail_from": SENDER,
+        "mail_reply_to": REPLY_TO,
+    }
     run.envs = [
         leadpath_env(
             database_url=run.database_url,
@@ -216,6 +275,7 @@ def start(run: Run, minutes_hint: float) -> None:
             proxy_fix="1",
             secret_key=SECRET,
             forwarder_thread="false",
+            **mail,
             **run.extra,
         )
         for directory in (first, second)
@@ -239,13 +299,16 @@ def start(run: Run, minutes_hint: float) -> None:
         )
     database = Database(run.database_url)
     run.platform = make_platform(uuid.uuid4().hex[:10]).register(database)
+    tool_keys = signing_keys.ToolKeys(first / "keys").jwks()
+    run.gradebook = Gradebook(tool_keys, run.platform.client_id).__enter__()
+    point_token_url(database, run.platform, run.gradebook.token_url)
     key, secret = create_credential(database.engine, "soak-client", ["all"])
     database.engine.dispose()
     run.lrs_auth = "Basic " + b64encode(f"{key}:{secret}".encode()).decode()
     run.log(f"running for about {minutes_hint:g} minutes")
 
 
-def launch(browser: Browser, run: Run, sub: str) -> str:
+def launch(browser: Browser, run: Run, sub: str, roles=(LEARNER,), **claims) -> str:
     """OIDC login, then the signed launch; return the launch session token."""
     base = run.nginx.base
     login = browser.get(
@@ -260,25 +323,33 @@ def launch(browser: Browser, run: Run, sub: str) -> str:
     )
     assert login.status_code == 302, login.text[:300]
     sent = parse_qs(urlsplit(login.location).query)
-    claims = run.platform.claims(
+    body = run.platform.claims(
         sent["nonce"][0],
         sub=sub,
-        roles=[LEARNER],
-        **{
-            LTI + "target_link_uri": base + "/lti/launch",
-            LTI + "custom": {"assessment": "self", "career_phase": "foundation"},
-        },
+        roles=list(roles),
+        **{LTI + "target_link_uri": base + "/lti/launch", **claims},
     )
     landed = browser.post(
-        "/lti/launch", {"id_token": run.platform.sign(claims), "state": sent["state"][0]}
+        "/lti/launch", {"id_token": run.platform.sign(body), "state": sent["state"][0]}
     )
     assert landed.status_code == 303, landed.text[:300]
     return assess.token_of(landed)
 
 
-def self_assessment(browser: Browser, run: Run, sub: str, rng: random.Random) -> None:
-    """A learner launches, answers every domain in turn and completes."""
-    token = launch(browser, run, sub)
+def self_assessment(browser: Browser, run: Run, sub: str, rng: random.Random) -> str:
+    """A learner launches (graded into line item 1), answers every domain and completes.
+
+    Return the completed attempt's id.
+    """
+    token = launch(
+        browser,
+        run,
+        sub,
+        **{
+            LTI + "custom": {"assessment": "self", "career_phase": "foundation"},
+            AGS: run.gradebook.endpoint_claim(1),
+        },
+    )
     started = assess.start(browser, token)
     assert started.status_code == 303, started.text[:300]
     location = started.location
@@ -292,6 +363,104 @@ def self_assessment(browser: Browser, run: Run, sub: str, rng: random.Random) ->
         location = saved.location
     done = assess.complete(browser, token, attempt_id)
     assert done.status_code == 303, done.text[:300]
+    return attempt_id
+
+
+def feedback_360(browser: Browser, run: Run, sub: str, rng: random.Random, raters: int) -> list:
+    """A learner launches a 360, rates themselves and invites raters by email.
+
+    Return the addresses of the invitations leadpath confirmed (201).
+    """
+    token = launch(
+        browser,
+        run,
+        sub,
+        **{
+            LTI + "resource_link": {"id": "link-360", "title": "360 feedback"},
+            LTI + "custom": feedback.CUSTOM,
+        },
+    )
+    rated = feedback.self_rate(browser, token, [rng.randint(1, 4) for _ in feedback.PATHS])
+    assert rated.status_code == 303, rated.text[:300]
+    invited = []
+    for group in rng.sample(sorted(GROUP_TITLES), raters):
+        hub = browser.get("/feedback", {"ls": token})
+        assert hub.status_code == 200, hub.text[:300]
+        address = f"rater-{uuid.uuid4().hex[:12]}@example.test"
+        form = {
+            "ls": token,
+            "rater_group": group,
+            "invited": str(feedback.invitations_shown(hub.text)),
+            "email": address,
+        }
+        created = browser.post("/feedback/invitations", form)
+        assert created.status_code == 201, created.text[:300]
+        invited.append(address)
+    return invited
+
+
+def rater_answer(browser: Browser, link: str, rng: random.Random) -> Answer:
+    """A rater opens the link mailed to them and sends their stages; return the answer."""
+    opened = browser.get(f"/feedback/r/{link}")
+    if opened.status_code != 200:
+        return opened
+    stages = [rng.choice([None, 1, 2, 3, 4]) for _ in feedback.PATHS]
+    stages[rng.randrange(len(stages))] = rng.randint(1, 4)  # at least one element rated
+    return feedback.rate(browser, link, stages)
+
+
+def sign_off_some(browser: Browser, run: Run, sub: str, mentees: list, rng: random.Random):
+    """A mentor launches validation and signs off up to three completed self-assessments.
+
+    Yield each attempt id whose sign-off leadpath confirmed (303 to the list, signed).
+    """
+    token = launch(
+        browser,
+        run,
+        sub,
+        roles=[MENTOR],
+        **{
+            LTI + "resource_link": {"id": "link-validation", "title": "Supervisor validation"},
+            LTI + "custom": {"assessment": "validation"},
+            LTI + "role_scope_mentor": mentees,
+        },
+    )
+    listing = browser.get("/validation", {"ls": token})
+    assert listing.status_code == 200, listing.text[:300]
+    waiting = listing.text.split('id="va-done-heading"')[0]
+    for attempt_id in re.findall(r'data-attempt="([^"]+)"', waiting)[:3]:
+        path = f"/validation/attempts/{attempt_id}"
+        review = browser.get(path, {"ls": token})
+        assert review.status_code == 200, review.text[:300]
+        form = {"ls": token, "attempt_id": attempt_id, "action": "check"}
+        for element, options in re.findall(
+            r'<select[^>]*name="stage-([^"]+)"[^>]*>(.*?)</select>', review.text, re.S
+        ):
+            chosen = re.search(r'value="(\d+)" selected', options)
+            form[f"stage-{element}"] = chosen[1] if chosen else "1"
+        if rng.random() < 0.3:  # the supervisor saw another stage in one element
+            form[rng.choice(sorted(k for k in form if k.startswith("stage-")))] = "3"
+        checked = browser.post(path, form)
+        assert checked.status_code == 303, checked.text[:300]
+        confirm = browser.get(checked.location)
+        assert confirm.status_code == 200, confirm.text[:300]
+        hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', confirm.text)
+        signed = browser.post(path, {k: html.unescape(v) for k, v in hidden})
+        assert signed.status_code == 303 and "signed=" in signed.location, signed.text[:300]
+        yield attempt_id
+
+
+@dataclass(frozen=True)
+class People:
+    """How many of each kind of person use leadpath at once, and their pauses (seconds)."""
+
+    learners: int = 3
+    lrs_pause: float = 0.5
+    feedback_learners: int = 1
+    feedback_pause: float = 2.0
+    raters: int = 2
+    supervisors: int = 1
+    supervisor_pause: float = 3.0
 
 
 def statement(n: int, client: str) -> dict:
@@ -306,18 +475,33 @@ def statement(n: int, client: str) -> dict:
 class Workload:
     """The people using leadpath during the soak, each on its own thread."""
 
-    def __init__(self, run: Run, learners: int, lrs_pause: float):
-        self.run, self.learners, self.lrs_pause = run, learners, lrs_pause
+    def __init__(self, run: Run, people: People):
+        self.run, self.people = run, people
         self.tally = Tally()
         self.stop = threading.Event()
-        self.completed = 0
-        self.unexpected: Counter = Counter()  # answers a learner did not expect, by message
+        self.completed: list[str] = []  # self-assessments whose completion was confirmed
+        self.unexpected: Counter = Counter()  # answers a person did not expect, by message
         self.posted: list[str] = []  # ids the LRS answered as stored
         self.queries = 0
+        self.invited: list[str] = []  # rater addresses whose invitation was confirmed
+        self.rated: list[str] = []  # rater links whose answer got the thanks page
+        self.rated_unseen: list[str] = []  # answered, but the answer was lost in an outage
+        self.signed_off: list[str] = []  # attempts whose sign-off was confirmed
         self.threads: list[threading.Thread] = []
 
+    def mentees(self) -> list[str]:
+        """Return the subs of every learner the supervisors' role_scope_mentor names."""
+        return [f"learner-{n}-{k}" for n in range(self.people.learners) for k in range(40)]
+
     def start(self) -> None:
-        targets = [self._learner] * self.learners + [self._lrs_writer, self._lrs_reader]
+        people = self.people
+        targets = (
+            [self._learner] * people.learners
+            + [self._lrs_writer, self._lrs_reader]
+            + [self._feedback_learner] * people.feedback_learners
+            + [self._rater] * people.raters
+            + [self._supervisor] * people.supervisors
+        )
         for n, target in enumerate(targets):
             thread = threading.Thread(target=target, args=(n,), daemon=True)
             thread.start()
@@ -335,12 +519,64 @@ class Workload:
         rng = random.Random(n)
         while not self.stop.is_set():
             try:
-                self_assessment(self._browser(), self.run, f"learner-{n}-{rng.randrange(40)}", rng)
-                self.completed += 1
+                sub = f"learner-{n}-{rng.randrange(40)}"
+                self.completed.append(self_assessment(self._browser(), self.run, sub, rng))
             except Interrupted:
                 time.sleep(0.5)
             except AssertionError as exc:  # e.g. a form sent twice across a kill: start again
                 self.unexpected[str(exc)[:120]] += 1
+
+    def _feedback_learner(self, n: int) -> None:
+        """Learners who each ask for 360 feedback once (a new learner each time)."""
+        rng, count = random.Random(n), 0
+        while not self.stop.wait(self.people.feedback_pause):
+            count += 1
+            try:
+                self.invited.extend(
+                    feedback_360(self._browser(), self.run, f"fb-{n}-{count}", rng, 2)
+                )
+            except Interrupted:
+                pass
+            except AssertionError as exc:
+                self.unexpected["360: " + str(exc)[:120]] += 1
+
+    def _rater(self, n: int) -> None:
+        """Raters who answer the invitations in the order the SMTP server received them."""
+        rng, browser = random.Random(n), self._browser()
+        while not self.stop.is_set():
+            try:
+                _address, message = self.run.mailbox.waiting.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            link, interrupted = link_in(message), False
+            while not self.stop.is_set():
+                try:
+                    answer = rater_answer(browser, link, rng)
+                except Interrupted:
+                    interrupted = True
+                    time.sleep(0.5)
+                    continue
+                if answer.status_code == 200 and "Your feedback has been recorded" in answer.text:
+                    self.rated.append(link)
+                elif interrupted and 'data-error-code="invitation_submitted"' in answer.text:
+                    self.rated_unseen.append(link)  # stored before the outage cut the answer
+                else:
+                    self.unexpected[f"rater: {answer.status_code} {answer.text[:100]}"] += 1
+                break
+
+    def _supervisor(self, n: int) -> None:
+        """A mentor of every learner who signs off completed self-assessments as they come."""
+        rng, mentees = random.Random(n), self.mentees()
+        while not self.stop.wait(self.people.supervisor_pause):
+            try:
+                for attempt_id in sign_off_some(
+                    self._browser(), self.run, f"supervisor-{n}", mentees, rng
+                ):
+                    self.signed_off.append(attempt_id)
+            except Interrupted:
+                pass
+            except AssertionError as exc:
+                self.unexpected["supervisor: " + str(exc)[:120]] += 1
 
     def _lrs_headers(self) -> dict:
         return {
@@ -351,7 +587,7 @@ class Workload:
 
     def _lrs_writer(self, n: int) -> None:
         browser, count = self._browser(), 0
-        while not self.stop.wait(self.lrs_pause):
+        while not self.stop.wait(self.people.lrs_pause):
             batch = [statement(count + i, f"client-{n}") for i in range(20)]
             count += 20
             try:
@@ -370,7 +606,7 @@ class Workload:
 
     def _lrs_reader(self, n: int) -> None:
         browser, rng = self._browser(), random.Random(n)
-        while not self.stop.wait(self.lrs_pause / 2):
+        while not self.stop.wait(self.people.lrs_pause / 2):
             agent = {
                 "account": {
                     "homePage": "https://soak.example",
@@ -459,7 +695,9 @@ def drained(run: Run, timeout: float) -> bool:
                     select(func.count()).where(OutboxStatement.routed.is_(False))
                 )
                 waiting = session.scalar(select(func.count()).where(Delivery.status != "delivered"))
-            if unrouted == 0 and waiting == 0:
+                grades = session.scalar(select(func.count()).where(GradeScore.status == "pending"))
+                mails = session.scalar(select(func.count()).where(FeedbackMail.status == "pending"))
+            if unrouted == 0 and waiting == 0 and grades == 0 and mails == 0:
                 return True
             time.sleep(1)
         return False
@@ -478,15 +716,129 @@ def held_ids(url: str, among: list[str] | None = None) -> set[str]:
     return found if among is None else found & set(among)
 
 
+def queued_with_verb(session, verb: str) -> list[dict]:
+    """Return the queued statements of one verb (its last path segment)."""
+    bodies = session.scalars(
+        select(OutboxStatement.body).where(OutboxStatement.body.like(f'%/{verb}"%'))
+    )
+    found = (json.loads(b) for b in bodies)
+    return [s for s in found if s["verb"]["id"].rsplit("/", 1)[-1] == verb]
+
+
+def check_360(session, workload: Workload, mailbox: Mailbox) -> dict:
+    """Each confirmed invitation mailed once; each rater answer held once, with its statements.
+
+    Rater statements carry a pseudonym new for each answer, so an answer's statements are
+    those of one rater actor within the learner's attempt (the registration).
+    """
+    answers = {
+        token_hash: (attempt_id, ratings)
+        for token_hash, attempt_id, ratings in session.execute(
+            select(
+                FeedbackInvitation.token_hash,
+                FeedbackInvitation.attempt_id,
+                FeedbackResponse.ratings,
+            ).join(FeedbackResponse, FeedbackResponse.invitation_id == FeedbackInvitation.id)
+        )
+    }
+    confirmed = [hash_token(link) for link in workload.rated + workload.rated_unseen]
+    rated = queued_with_verb(session, "rated")
+    actors = Counter((s["context"]["registration"], s["actor"]["account"]["name"]) for s in rated)
+    expected: Counter = Counter()
+    answered: Counter = Counter()
+    for attempt_id, ratings in answers.values():
+        expected[attempt_id] += len(ratings)
+        answered[attempt_id] += 1
+    by_attempt: Counter = Counter()
+    raters: Counter = Counter()
+    for (attempt_id, _actor), count in actors.items():
+        by_attempt[attempt_id] += count
+        raters[attempt_id] += 1
+    with mailbox.lock:
+        received = dict(mailbox.received)
+    return {
+        "invitations_confirmed": len(workload.invited),
+        "invitation_mails_missing": sum(1 for a in workload.invited if a not in received),
+        "invitation_mails_doubled": sum(1 for n in received.values() if n > 1),
+        "invitation_mails_dead": session.scalar(
+            select(func.count()).where(FeedbackMail.status == "dead")
+        ),
+        "rater_answers_confirmed": len(workload.rated),
+        "rater_answers_stored_before_an_outage": len(workload.rated_unseen),
+        "rater_answers_missing": sum(1 for h in confirmed if h not in answers),
+        "rater_answers_confirmed_twice": len(confirmed) - len(set(confirmed)),
+        "rater_answers_stored": len(answers),
+        "rated_statements": len(rated),
+        "rated_statements_not_matching_answers": sum(
+            1 for a in expected.keys() | by_attempt.keys() if expected[a] != by_attempt[a]
+        )
+        + sum(1 for a in answered.keys() | raters.keys() if answered[a] != raters[a]),
+    }
+
+
+def check_validations(session, workload: Workload, embedded: set, external: set) -> dict:
+    """Each confirmed sign-off stored once; each sign-off's `verified` statement queued once."""
+    signed = set(
+        session.scalars(select(Validation.attempt_id).where(Validation.signed_off_at.is_not(None)))
+    )
+    verified = queued_with_verb(session, "verified")
+    per_attempt = Counter(s["context"]["registration"] for s in verified)
+    ids = {s["id"] for s in verified}
+    return {
+        "validations_signed_off": len(workload.signed_off),
+        "validations_confirmed_twice": len(workload.signed_off) - len(set(workload.signed_off)),
+        "validations_missing": len(set(workload.signed_off) - signed),
+        "validations_stored": len(signed),
+        "verified_statements_not_once": sum(
+            1 for a in signed | per_attempt.keys() if per_attempt[a] != 1
+        ),
+        "verified_missing_from_embedded_lrs": len(ids - embedded),
+        "verified_missing_from_external_lrs": len(ids - external),
+    }
+
+
+def check_grades(session, workload: Workload, gradebook: Gradebook) -> dict:
+    """Every queued score received once per (user, line item, attempt); one per completion.
+
+    The gradebook's copy of a score is known by its user, line item and timestamp (the
+    attempt's completion time).
+    """
+    rows = session.scalars(select(GradeScore)).all()
+    queued = Counter(
+        (r.user_id, int(r.lineitem.split("/lineitems/")[1].split("/")[0]), r.body["timestamp"])
+        for r in rows
+    )
+    received = Counter((s["userId"], s["lineitem"], s["timestamp"]) for s in gradebook.scores)
+    per_attempt = Counter(r.attempt_id for r in rows)
+    return {
+        "grades_queued": len(rows),
+        "grades_received": len(gradebook.scores),
+        "grades_not_sent": sum(1 for r in rows if r.status != SENT),
+        "grades_dead": sum(1 for r in rows if r.status == DEAD),
+        "grades_missing": sum(1 for key in queued if key not in received),
+        "grades_received_twice": sum(n - 1 for n in received.values() if n > 1),
+        "grades_not_queued": sum(1 for key in received if key not in queued),
+        "completions_without_one_grade": sum(
+            1 for a in set(workload.completed) if per_attempt[a] != 1
+        ),
+        "gradebook_refusals": list(gradebook.refusals[:5]),
+    }
+
+
 def check(run: Run, workload: Workload) -> dict:
-    """Compare both LRSs with the outbox; classify every failure the clients saw."""
+    """Compare both LRSs, the gradebook and the mail with what the app queued; classify failures."""
+    embedded = held_ids(run.database_url)
+    external = held_ids(f"sqlite:///{run.tmp / 'external' / 'leadpath.db'}")
     database = Database(run.database_url)
     with database.sessions() as session:
         queued = set(session.scalars(select(OutboxStatement.statement_id)))
         dead = session.scalar(select(func.count()).where(Delivery.status == "dead"))
+        results = {
+            **check_360(session, workload, run.mailbox),
+            **check_validations(session, workload, embedded, external),
+            **check_grades(session, workload, run.gradebook),
+        }
     database.engine.dispose()
-    embedded = held_ids(run.database_url)
-    external = held_ids(f"sqlite:///{run.tmp / 'external' / 'leadpath.db'}")
     unexplained = [
         f
         for f in workload.tally.failures
@@ -499,15 +851,16 @@ def check(run: Run, workload: Workload) -> dict:
         "dead_letters": dead,
         "lrs_client_statements_stored": len(workload.posted),
         "lrs_client_statements_missing": len(set(workload.posted) - embedded),
-        "self_assessments_completed": workload.completed,
+        "self_assessments_completed": len(workload.completed),
         "lrs_queries": workload.queries,
-        "learner_journeys_restarted_on_an_unexpected_answer": dict(workload.unexpected),
+        "journeys_restarted_on_an_unexpected_answer": dict(workload.unexpected),
         "answers": dict(workload.tally.statuses),
         "failures_while_an_instance_was_down": len(workload.tally.failures) - len(unexplained),
         "failures_otherwise": [
             [round(t - START, 1), str(s), m, p] for t, s, m, p in unexplained[:20]
         ],
         "failures_otherwise_count": len(unexplained),
+        **results,
     }
 
 
@@ -518,8 +871,7 @@ def soak(
     seconds: float,
     kill_every: float,
     restart_every: float,
-    learners: int = 3,
-    lrs_pause: float = 0.5,
+    people: People | None = None,
 ) -> dict:
     """Run the soak in `tmp`; return its figures (see the module's docstring)."""
     name = None
@@ -533,7 +885,7 @@ def soak(
     try:
         schema.upgrade(url)
         start(run, seconds / 60)
-        workload = Workload(run, learners, lrs_pause)
+        workload = Workload(run, people or People())
         workload.start()
         memory_samples = faults(run, workload, seconds, kill_every, restart_every)
         workload.finish()
@@ -557,6 +909,10 @@ def soak(
             process.stop()
         if run.nginx is not None:
             run.nginx.stop()
+        if run.gradebook is not None:
+            run.gradebook.__exit__(None, None, None)
+        if run.smtp is not None:
+            run.smtp.stop()
         if name is not None:
             drop_postgres_database(name)
 
@@ -569,6 +925,9 @@ def main() -> None:
     parser.add_argument("--restart-lrs-every", type=float, default=5 * 60, help="seconds")
     parser.add_argument("--learners", type=int, default=3, help="learners at once")
     parser.add_argument("--lrs-pause", type=float, default=0.5, help="seconds between batches")
+    parser.add_argument("--feedback-learners", type=int, default=1, help="360 learners at once")
+    parser.add_argument("--raters", type=int, default=2, help="raters at once")
+    parser.add_argument("--supervisors", type=int, default=1, help="supervisors at once")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="leadpath-soak-") as tmpdir:
@@ -578,8 +937,13 @@ def main() -> None:
             seconds=args.minutes * 60,
             kill_every=args.kill_app_every,
             restart_every=args.restart_lrs_every,
-            learners=args.learners,
-            lrs_pause=args.lrs_pause,
+            people=People(
+                learners=args.learners,
+                lrs_pause=args.lrs_pause,
+                feedback_learners=args.feedback_learners,
+                raters=args.raters,
+                supervisors=args.supervisors,
+            ),
         )
     print(json.dumps(results, indent=2))
     if args.json:

@@ -1,5 +1,7 @@
 """100 seconds of bench/soak.py: steady use while an app instance is killed and the external LRS
 restarts — nothing lost, nothing stored twice, no server error but while an instance is down.
+Statements, 360 rater answers and their invitation mails, supervisor sign-offs and grades are
+each compared on both sides.
 
 The 30-minute run and its figures are in bench/RESULTS.md; this run shortens the fault intervals
 (an external LRS restart every 30 s, an app instance killed every 40 s) so each fault happens
@@ -39,4 +41,53 @@ def test_steady_use_with_kills_and_restarts_loses_and_doubles_nothing(db_kind, t
     assert results["lrs_client_statements_stored"] > 0
     assert results["lrs_client_statements_missing"] == 0
     assert results["failures_otherwise_count"] == 0, results["failures_otherwise"]
-    assert results["learner_journeys_restarted_on_an_unexpected_answer"] == {}
+    assert results["journeys_restarted_on_an_unexpected_answer"] == {}
+    _assert_360s(results)
+    _assert_validations(results)
+    _assert_grades(results)
+
+
+def _none_of(results: dict, *keys: str) -> None:
+    assert {k: results[k] for k in keys} == dict.fromkeys(keys, 0)
+
+
+def _assert_360s(results: dict) -> None:
+    assert results["invitations_confirmed"] > 0 and results["rater_answers_confirmed"] > 0
+    assert results["rated_statements"] > 0
+    _none_of(
+        results,
+        "invitation_mails_missing",
+        "invitation_mails_doubled",
+        "invitation_mails_dead",
+        "rater_answers_missing",
+        "rater_answers_confirmed_twice",
+        "rated_statements_not_matching_answers",
+    )
+
+
+def _assert_validations(results: dict) -> None:
+    assert results["validations_signed_off"] > 0
+    assert results["validations_stored"] >= results["validations_signed_off"]
+    _none_of(
+        results,
+        "validations_confirmed_twice",
+        "validations_missing",
+        "verified_statements_not_once",
+        "verified_missing_from_embedded_lrs",
+        "verified_missing_from_external_lrs",
+    )
+
+
+def _assert_grades(results: dict) -> None:
+    assert results["grades_queued"] >= results["self_assessments_completed"] > 0
+    assert results["grades_received"] == results["grades_queued"]
+    assert results["gradebook_refusals"] == []
+    _none_of(
+        results,
+        "grades_not_sent",
+        "grades_dead",
+        "grades_missing",
+        "grades_received_twice",
+        "grades_not_queued",
+        "completions_without_one_grade",
+    )
