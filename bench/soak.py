@@ -12,7 +12,8 @@ Everything runs on loopback, bounded in time:
   an SMTP server (aiosmtpd) run in this process;
 - learners who launch (OIDC login and a signed launch carrying the AGS claim of line item 1),
   answer a self-assessment domain by domain and complete it, which queues their grade;
-  learners who launch a 360, rate themselves and invite two raters by email; raters who open
+  learners who launch a 360, rate themselves and invite their line manager and three peers by
+  email (a step of the default threshold, so the peers' figures are released); raters who open
   the link from each mail the SMTP server received and answer the rater form; a mentor whose
   role_scope_mentor names every self-assessing learner, who signs off completed
   self-assessments; an LRS client posting batches of statements; an LRS reader querying by
@@ -26,8 +27,8 @@ At the end, once the forwarders have drained the outbox, the grades and the mail
   an id at most once, so a batch resent after a kill is stored once), and every statement the
   LRS client was told was stored is held;
 - every invitation leadpath confirmed was mailed once; every rater answer that got the thanks
-  page (or, after an outage cut the answer, was refused as already given) is stored once, with
-  one `rated` statement per element it rated under one rater pseudonym;
+  page (or, after an outage cut the answer, was refused as already given) is stored once, and
+  each group's `received-feedback-summary` statements come in whole steps of the threshold;
 - every sign-off leadpath confirmed is stored once, and every signed-off self-assessment has one
   `verified` statement, held by both LRSs;
 - every grade queued was received by the gradebook once per (user, line item, attempt), none is
@@ -73,7 +74,7 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import create_engine, func, select  # noqa: E402
 
 from lti_tool import schema, signing_keys  # noqa: E402
-from lti_tool.assess.feedback import GROUP_TITLES, hash_token  # noqa: E402
+from lti_tool.assess.feedback import hash_token  # noqa: E402
 from lti_tool.assess.models import (  # noqa: E402
     FeedbackInvitation,
     FeedbackMail,
@@ -100,6 +101,9 @@ from xapi.lrs.models import Statement as LrsStatement  # noqa: E402
 from xapi.outbox.models import Delivery, OutboxStatement  # noqa: E402
 
 SECRET = "soak-shared-secret-key-of-both-instances-" + "s" * 16
+# Each 360 learner invites these (the peers make one whole step of the default threshold).
+GROUPS_INVITED = ("line-manager", "peer", "peer", "peer")
+FEEDBACK_STEP = 3  # LEADPATH_FEEDBACK_MIN_RATERS's default, which the soak's instances use
 NGINX_NOTICES = 15.0  # seconds after an instance answers again in which nginx may still fail
 VERB = "http://adlnet.gov/expapi/verbs/experienced"
 
@@ -383,7 +387,7 @@ def feedback_360(browser: Browser, run: Run, sub: str, rng: random.Random, rater
     rated = feedback.self_rate(browser, token, [rng.randint(1, 4) for _ in feedback.PATHS])
     assert rated.status_code == 303, rated.text[:300]
     invited = []
-    for group in rng.sample(sorted(GROUP_TITLES), raters):
+    for group in GROUPS_INVITED[:raters]:
         hub = browser.get("/feedback", {"ls": token})
         assert hub.status_code == 200, hub.text[:300]
         address = f"rater-{uuid.uuid4().hex[:12]}@example.test"
@@ -533,7 +537,9 @@ class Workload:
             count += 1
             try:
                 self.invited.extend(
-                    feedback_360(self._browser(), self.run, f"fb-{n}-{count}", rng, 2)
+                    feedback_360(
+                        self._browser(), self.run, f"fb-{n}-{count}", rng, len(GROUPS_INVITED)
+                    )
                 )
             except Interrupted:
                 pass
@@ -725,35 +731,42 @@ def queued_with_verb(session, verb: str) -> list[dict]:
     return [s for s in found if s["verb"]["id"].rsplit("/", 1)[-1] == verb]
 
 
-def check_360(session, workload: Workload, mailbox: Mailbox) -> dict:
-    """Each confirmed invitation mailed once; each rater answer held once, with its statements.
+def check_360(session, workload: Workload, mailbox: Mailbox, step: int) -> dict:
+    """Each confirmed invitation mailed once; each rater answer held once; summaries in steps.
 
-    Rater statements carry a pseudonym new for each answer, so an answer's statements are
-    those of one rater actor within the learner's attempt (the registration).
+    No statement carries one rater's answer: per 360, rater group and element, leadpath sends a
+    `received-feedback-summary` each time the group's answers on the element reach a whole
+    step (`step` answers, the report's threshold), pooling all of them so far. So the summaries
+    of a 360 and group are exactly, by their `raters`, step, 2 × step, … for each element, as
+    many as its stored answers allow.
     """
     answers = {
-        token_hash: (attempt_id, ratings)
-        for token_hash, attempt_id, ratings in session.execute(
+        token_hash: (attempt_id, group, ratings)
+        for token_hash, attempt_id, group, ratings in session.execute(
             select(
                 FeedbackInvitation.token_hash,
                 FeedbackInvitation.attempt_id,
+                FeedbackInvitation.rater_group,
                 FeedbackResponse.ratings,
             ).join(FeedbackResponse, FeedbackResponse.invitation_id == FeedbackInvitation.id)
         )
     }
     confirmed = [hash_token(link) for link in workload.rated + workload.rated_unseen]
-    rated = queued_with_verb(session, "rated")
-    actors = Counter((s["context"]["registration"], s["actor"]["account"]["name"]) for s in rated)
-    expected: Counter = Counter()
-    answered: Counter = Counter()
-    for attempt_id, ratings in answers.values():
-        expected[attempt_id] += len(ratings)
-        answered[attempt_id] += 1
-    by_attempt: Counter = Counter()
-    raters: Counter = Counter()
-    for (attempt_id, _actor), count in actors.items():
-        by_attempt[attempt_id] += count
-        raters[attempt_id] += 1
+    per_element: Counter = Counter()
+    for attempt_id, group, ratings in answers.values():
+        for path, value in ratings.items():
+            per_element[(attempt_id, group, path)] += value is not None
+    expected: dict = {}
+    for (attempt_id, group, _path), n in per_element.items():
+        steps = [step * k for k in range(1, n // step + 1)]
+        expected.setdefault((attempt_id, group), []).extend(steps)
+    summaries = queued_with_verb(session, "received-feedback-summary")
+    found: dict = {}
+    for s in summaries:
+        extensions = s["context"]["extensions"]
+        group = next(v for k, v in extensions.items() if k.endswith("/rater-group"))
+        raters = next(v for k, v in s["result"]["extensions"].items() if k.endswith("/raters"))
+        found.setdefault((s["context"]["registration"], group), []).append(raters)
     with mailbox.lock:
         received = dict(mailbox.received)
     return {
@@ -768,11 +781,12 @@ def check_360(session, workload: Workload, mailbox: Mailbox) -> dict:
         "rater_answers_missing": sum(1 for h in confirmed if h not in answers),
         "rater_answers_confirmed_twice": len(confirmed) - len(set(confirmed)),
         "rater_answers_stored": len(answers),
-        "rated_statements": len(rated),
-        "rated_statements_not_matching_answers": sum(
-            1 for a in expected.keys() | by_attempt.keys() if expected[a] != by_attempt[a]
-        )
-        + sum(1 for a in answered.keys() | raters.keys() if answered[a] != raters[a]),
+        "feedback_summary_statements": len(summaries),
+        "feedback_summaries_not_matching_answers": sum(
+            1
+            for key in expected.keys() | found.keys()
+            if sorted(expected.get(key, [])) != sorted(found.get(key, []))
+        ),
     }
 
 
@@ -834,7 +848,7 @@ def check(run: Run, workload: Workload) -> dict:
         queued = set(session.scalars(select(OutboxStatement.statement_id)))
         dead = session.scalar(select(func.count()).where(Delivery.status == "dead"))
         results = {
-            **check_360(session, workload, run.mailbox),
+            **check_360(session, workload, run.mailbox, FEEDBACK_STEP),
             **check_validations(session, workload, embedded, external),
             **check_grades(session, workload, run.gradebook),
         }

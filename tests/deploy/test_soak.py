@@ -53,7 +53,7 @@ def _none_of(results: dict, *keys: str) -> None:
 
 def _assert_360s(results: dict) -> None:
     assert results["invitations_confirmed"] > 0 and results["rater_answers_confirmed"] > 0
-    assert results["rated_statements"] > 0
+    assert results["feedback_summary_statements"] > 0
     _none_of(
         results,
         "invitation_mails_missing",
@@ -61,7 +61,7 @@ def _assert_360s(results: dict) -> None:
         "invitation_mails_dead",
         "rater_answers_missing",
         "rater_answers_confirmed_twice",
-        "rated_statements_not_matching_answers",
+        "feedback_summaries_not_matching_answers",
     )
 
 
