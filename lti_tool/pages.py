@@ -17,6 +17,7 @@ from lti_tool.db import get_session
 from lti_tool.errors import UserFacingError
 from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR, MENTOR
 from lti_tool.models import ResourceLink
+from lti_tool.paging import page_number
 from lti_tool.sessions import current_launch, launch_required, launch_url
 
 bp = Blueprint("pages", __name__)
@@ -100,9 +101,7 @@ def _learners_page(learners: list) -> dict:
     status = request.args.get("status")
     status = status if status in STATUS_TEXT else None
     chosen = [s for s in learners if status is None or s.status == status]
-    pages = max(1, -(-len(chosen) // COURSE_PAGE_SIZE))
-    number = request.args.get("page", "1")
-    number = min(int(number), pages) if number.isdigit() and int(number) > 0 else 1
+    number, pages = page_number(len(chosen), COURSE_PAGE_SIZE)
     kept = {"status": status} if status else {}
     start = (number - 1) * COURSE_PAGE_SIZE
 

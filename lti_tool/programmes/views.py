@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from lti_tool.db import get_session
 from lti_tool.errors import UserFacingError
 from lti_tool.models import Course, Platform
+from lti_tool.paging import page_number
 from lti_tool.programmes import service
 from lti_tool.programmes.figures import CSV_HEADER, ProgrammeOverview, programme_overview
 from lti_tool.programmes.models import Programme
@@ -89,9 +90,7 @@ def index():
     programme, led = led_programme()
     filters = _filters()
     overview = overview_for(programme, **filters)
-    pages = max(1, -(-len(overview.trainees) // PAGE_SIZE))
-    number = request.args.get("page", "1")
-    number = min(int(number), pages) if number.isdigit() and int(number) > 0 else 1
+    number, pages = page_number(len(overview.trainees), PAGE_SIZE)
     kept = {"programme": programme.slug, **{k: v for k, v in filters.items() if v is not None}}
     return render_template(
         "programme/index.html",

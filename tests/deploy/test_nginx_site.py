@@ -30,13 +30,19 @@ def upstream(request: Request) -> Response:
     return response
 
 
+def _browser(nginx: Nginx) -> requests.Session:
+    """A client of the site that trusts its test certificate and ignores proxy settings."""
+    browser = requests.Session()
+    browser.trust_env = False
+    browser.verify = str(nginx.cert)
+    return browser
+
+
 def test_the_site_adds_its_policy_only_where_the_app_sent_none(tmp_path):
     with serve_wsgi(upstream) as url:
         nginx = Nginx(tmp_path, [url.removeprefix("http://")], free_port(), free_port())
         try:
-            browser = requests.Session()
-            browser.trust_env = False
-            browser.verify = str(nginx.cert)
+            browser = _browser(nginx)
             own = browser.get(nginx.base + "/own-policy")
             bare = browser.get(nginx.base + "/no-policy")
             metrics = browser.get(nginx.base + "/metrics")  # allowed from loopback
@@ -72,9 +78,7 @@ def test_each_request_reaches_the_app_on_a_connection_of_its_own(tmp_path):
     with serve_wsgi(upstream) as url:
         nginx = Nginx(tmp_path, [url.removeprefix("http://")], free_port(), free_port())
         try:
-            browser = requests.Session()
-            browser.trust_env = False
-            browser.verify = str(nginx.cert)
+            browser = _browser(nginx)
             answers = [browser.post(nginx.base + f"/answer/{n}", data={"n": n}) for n in range(6)]
         finally:
             nginx.stop()
