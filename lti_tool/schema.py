@@ -41,6 +41,20 @@ def all_metadata() -> list[MetaData]:
     return [Base.metadata, OutboxBase.metadata, LrsBase.metadata]
 
 
+def for_this_database(dialect: str):
+    """Return Alembic's `include_object` for a database: leave out what another dialect's is.
+
+    An index declared with `ddl_if(dialect=...)` (PostgreSQL's GIN index on the LRS's lookup
+    keys) exists only there; Alembic's comparison does not read `ddl_if` itself.
+    """
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        only = getattr(obj, "_ddl_if", None)  # SQLAlchemy keeps Index.ddl_if() here
+        return only is None or only.dialect is None or only.dialect == dialect
+
+    return include
+
+
 def alembic_config(database_url: str) -> Config:
     """Return an Alembic config for the packaged migrations and the given database."""
     cfg = Config()

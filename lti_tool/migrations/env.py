@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from lti_tool.schema import all_metadata
+from lti_tool.schema import all_metadata, for_this_database
 
 config = context.config
 target_metadata = all_metadata()
@@ -28,7 +28,10 @@ def run_migrations_online() -> None:
     )
     with connectable.connect() as connection:
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_object=for_this_database(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -24,9 +24,12 @@ def migrated_engine(db_kind, tmp_path_factory):
 
 def _differences(engine, metadata) -> list:
     with engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "compare_server_default": True}
-        )
+        opts = {
+            "compare_type": True,
+            "compare_server_default": True,
+            "include_object": schema.for_this_database(conn.dialect.name),
+        }
+        context = MigrationContext.configure(conn, opts=opts)
         return compare_metadata(context, metadata)
 
 

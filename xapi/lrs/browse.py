@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from xapi.lrs import indexing
 from xapi.lrs.models import Activity, Statement
-from xapi.lrs.query import StatementQuery, matching
+from xapi.lrs.query import StatementQuery, lookup_filters, matching
 
 _S = Statement.__table__
 _A = Activity.__table__
@@ -37,7 +37,7 @@ class Figures:
 def count_matching(engine: Engine, q: StatementQuery) -> int:
     """Return how many statements match the query's filters."""
     indexing.ensure_indexed(engine)
-    stmt, _, _ = matching(q, _S.c.seq)
+    stmt, _, _ = matching(q, _S.c.seq, dialect=engine.dialect.name)
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
 
@@ -71,8 +71,8 @@ def figures(engine: Engine, q: StatementQuery, cap: int = FIGURES_CAP) -> Figure
     """Return per-day and per-verb counts of the newest matching statements (at most `cap`)."""
     indexing.ensure_indexed(engine)
     verb_id, verb_display = _verb_columns(engine)
-    stmt, stored, seq = matching(q, _S.c.stored_us.label("stored"), verb_id.label("verb"),
-                                 verb_display.label("display"))  # fmt: skip
+    columns = (_S.c.stored_us.label("stored"), verb_id.label("verb"), verb_display.label("display"))
+    stmt, stored, seq = matching(q, *columns, dialect=engine.dialect.name)
     ordered = stmt.order_by(stored.desc(), seq.desc())
     newest = ordered.limit(cap).subquery()
     day = (newest.c.stored // DAY_US).label("day")
@@ -144,7 +144,11 @@ def holds_learner(engine: Engine, account: str) -> bool:
     from xapi.lrs.models import StatementKey
 
     indexing.ensure_indexed(engine)
-    k = StatementKey.__table__
+    h = key_hash("N", account)
+    if engine.dialect.name == "postgresql":
+        stmt = select(_S.c.seq).where(*lookup_filters([(h, True)]))
+    else:
+        k = StatementKey.__table__
+        stmt = select(k.c.seq).where(k.c.h == h)
     with engine.connect() as conn:
-        found = conn.execute(select(k.c.seq).where(k.c.h == key_hash("N", account)).limit(1))
-        return found.first() is not None
+        return conn.execute(stmt.limit(1)).first() is not None

@@ -16,7 +16,8 @@ transaction of the statement that crosses the line, and always before anything r
 sorts the rows; inserting many statements' keys together, sorted, touches each index page once
 instead of once per batch, which more than halves the work of storing a statement; readers
 never see a partial index. `lrs_index_mark` holds the last sequence number indexed. PostgreSQL,
-whose writers run side by side, writes key rows in the statements' own transaction.
+whose writers run side by side, keeps the keys in the statement row under a GIN index (see
+`xapi.lrs.models`) and has nothing to index here.
 """
 
 from __future__ import annotations
@@ -125,22 +126,10 @@ def insert_keys(conn: Connection, statements: Iterable[tuple[int, int, dict[int,
         for seq, stored_us, found in statements
         for h, is_direct in found.items()
     )
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        # One statement of four binary arrays: an executemany sent each of a batch's ~1 000
-        # key rows on its own, ~39 ms of CPU per batch of 100 statements.
-        conn.exec_driver_sql(_INSERT_KEYS_PG, tuple(map(list, zip(*rows, strict=True))))
-        return
-    conn.exec_driver_sql(
-        "INSERT INTO lrs_statement_key (h, stored_us, seq, direct) VALUES (?, ?, ?, ?)", rows
-    )
-
-
-_INSERT_KEYS_PG = (
-    "INSERT INTO lrs_statement_key (h, stored_us, seq, direct) "
-    "SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::boolean[])"
-)
+    if rows:
+        conn.exec_driver_sql(
+            "INSERT INTO lrs_statement_key (h, stored_us, seq, direct) VALUES (?, ?, ?, ?)", rows
+        )
 
 
 # Key rows of the JSON-encoded statements in a sequence range, worked out and sorted by SQLite.

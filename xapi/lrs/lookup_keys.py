@@ -128,3 +128,16 @@ def decode_keys(text: str) -> dict[int, bool]:
         found.update(dict.fromkeys(direct, True))
         return found
     return {int(item.rstrip("d")): item.endswith("d") for item in text.split(",") if item}
+
+
+def lookup_entries(found: dict[int, bool]) -> list[int]:
+    """Return the entries of PostgreSQL's `lookup` array: `~h` for a direct key, else `h`.
+
+    A direct-only filter then looks for `~h`, a related one for either (`h` or `~h`).
+    """
+    return [~h if is_direct else h for h, is_direct in found.items()]
+
+
+def lookup_literal(found: dict[int, bool]) -> str:
+    """Return `lookup_entries` as a PostgreSQL array literal (sent within a binary text[])."""
+    return "{" + ",".join(map(str, lookup_entries(found))) + "}"

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, select
 
 from xapi.lrs import indexing, lookup_keys
 from xapi.lrs.models import Statement, StatementKey
-from xapi.lrs.query import StatementQuery, query_statements
+from xapi.lrs.query import StatementQuery, lookup_filters, query_statements
 
 _S = Statement.__table__
 _K = StatementKey.__table__
@@ -49,13 +49,18 @@ class StatementReads:
         """
         ifi = lookup_keys.agent_ifi(agent) or ""
         if ifi not in self._about:
-            stmt = (
-                select(_S.c.payload)
-                .select_from(_K.join(_S, _S.c.seq == _K.c.seq))
-                .where(_K.c.h == lookup_keys.key_hash("a", ifi), _K.c.direct.is_(True))
-                .order_by(_K.c.stored_us.desc(), _K.c.seq.desc())
-                .limit(NAME_SCAN)
-            )
+            h = lookup_keys.key_hash("a", ifi)
+            if self.engine.dialect.name == "postgresql":
+                stmt = select(_S.c.payload).where(*lookup_filters([(h, True)]))
+                stored, seq = _S.c.stored_us, _S.c.seq
+            else:
+                stmt = (
+                    select(_S.c.payload)
+                    .select_from(_K.join(_S, _S.c.seq == _K.c.seq))
+                    .where(_K.c.h == h, _K.c.direct.is_(True))
+                )
+                stored, seq = _K.c.stored_us, _K.c.seq
+            stmt = stmt.order_by(stored.desc(), seq.desc()).limit(NAME_SCAN)
             if self.mine:
                 stmt = stmt.where(_S.c.credential == self.mine)
             with self.engine.connect() as conn:

@@ -6,7 +6,8 @@ import json
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, and_, exists, or_, select
+from sqlalchemy import BigInteger, Connection, Engine, and_, exists, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
 from xapi.lrs import indexing, jsonio, lookup_keys
@@ -15,6 +16,7 @@ from xapi.lrs.models import Activity, Attachment, Statement, StatementKey
 _S = Statement.__table__
 _K = StatementKey.__table__
 MAX_LIMIT = 500
+_ENTRIES = ARRAY(BigInteger)
 
 
 @dataclass
@@ -83,14 +85,18 @@ def _reader(source: Engine | Connection):
     return source.connect()
 
 
-def matching(q: StatementQuery, *columns):
+def matching(q: StatementQuery, *columns, dialect: str):
     """Return (select of `columns` over the statements matching q's filters, stored, seq).
 
     The filters every reader shares: lookup keys, voided, credential, stored range. Paging,
-    order and limit are the caller's.
+    order and limit are the caller's. `dialect` is the database's: SQLite reads its key table,
+    PostgreSQL the statements' GIN-indexed `lookup` arrays.
     """
     wanted = q.key_hashes()
-    if wanted:
+    if wanted and dialect == "postgresql":
+        stored, seq = _S.c.stored_us, _S.c.seq
+        stmt = select(*columns).where(*lookup_filters(wanted))
+    elif wanted:
         first = aliased(_K, name="k0")
         stored, seq = first.c.stored_us, first.c.seq
         stmt = (
@@ -120,13 +126,31 @@ def matching(q: StatementQuery, *columns):
     return stmt, stored, seq
 
 
+def lookup_filters(wanted: list[tuple[int, bool]]) -> list:
+    """Return PostgreSQL conditions on `lookup` for (key hash, must be direct) pairs.
+
+    A direct key is held as `~h` (see `lookup_keys.lookup_entries`); a related one as either.
+    """
+    filters = []
+    direct = [~h for h, must_be_direct in wanted if must_be_direct]
+    if direct:
+        filters.append(_S.c.lookup.op("@>")(literal(direct, _ENTRIES)))
+    filters += [
+        _S.c.lookup.op("&&")(literal([h, ~h], _ENTRIES))
+        for h, must_be_direct in wanted
+        if not must_be_direct
+    ]
+    return filters
+
+
 def query_statements(source: Engine | Connection, q: StatementQuery) -> Page:
     """Return one page of statements matching the query (unvoided unless asked).
 
     `source` is the store's engine, or a connection to read inside its transaction.
     """
     limit = MAX_LIMIT if q.limit <= 0 else min(q.limit, MAX_LIMIT)
-    stmt, stored, seq = matching(q, _S.c.seq, _S.c.stored_us, _S.c.payload)
+    columns = (_S.c.seq, _S.c.stored_us, _S.c.payload)
+    stmt, stored, seq = matching(q, *columns, dialect=source.dialect.name)
     if q.after is not None:
         a_stored, a_seq = q.after
         if q.ascending:

@@ -20,6 +20,7 @@ from xapi.lrs import indexing, lookup_keys
 from xapi.lrs.documents import agent_digest
 from xapi.lrs.errors import XapiError
 from xapi.lrs.models import Attachment, Document, Erasure, Statement, StatementKey
+from xapi.lrs.query import lookup_filters
 
 _S = Statement.__table__
 _K = StatementKey.__table__
@@ -154,18 +155,21 @@ def erase_agent(engine: Engine, agent: dict, requested_by: str, reason: str) -> 
     with indexing.transaction(engine) as conn:
         if sqlite:
             indexing.index_pending(conn)
-        rows = conn.execute(
-            select(_S.c.seq, _S.c.stored_us, _S.c.key_hashes)
-            .join(_K, _K.c.seq == _S.c.seq)
-            .where(_K.c.h == h)
-        ).all()
-        for row in rows:
-            for key in lookup_keys.decode_keys(row.key_hashes):
-                conn.execute(
-                    delete(_K).where(
-                        _K.c.h == key, _K.c.stored_us == row.stored_us, _K.c.seq == row.seq
+        if sqlite:
+            rows = conn.execute(
+                select(_S.c.seq, _S.c.stored_us, _S.c.key_hashes)
+                .join(_K, _K.c.seq == _S.c.seq)
+                .where(_K.c.h == h)
+            ).all()
+            for row in rows:
+                for key in lookup_keys.decode_keys(row.key_hashes):
+                    conn.execute(
+                        delete(_K).where(
+                            _K.c.h == key, _K.c.stored_us == row.stored_us, _K.c.seq == row.seq
+                        )
                     )
-                )
+        else:  # the keys are in the statement rows themselves
+            rows = conn.execute(select(_S.c.seq).where(*lookup_filters([(h, False)]))).all()
         if rows:
             conn.execute(delete(_S).where(_S.c.seq.in_([r.seq for r in rows])))
             if sqlite:
