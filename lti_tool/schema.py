@@ -48,7 +48,7 @@ def for_this_database(dialect: str):
     keys) exists only there; Alembic's comparison does not read `ddl_if` itself.
     """
 
-    def include(obj, name, type_, reflected, compare_to) -> bool:
+    def include(obj, *_) -> bool:  # (object, name, type_, reflected, compare_to)
         only = getattr(obj, "_ddl_if", None)  # SQLAlchemy keeps Index.ddl_if() here
         return only is None or only.dialect is None or only.dialect == dialect
 
