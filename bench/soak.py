@@ -633,6 +633,9 @@ class Workload:
             self.queries += 1
 
 
+MEMORY_EVERY = 60.0
+
+
 def rss_mb(pid: int) -> float:
     """RSS of a process and its children (gunicorn's master and workers), in MB."""
     total = 0
@@ -659,19 +662,35 @@ def memory(run: Run) -> dict:
 
 
 def faults(run: Run, workload: Workload, seconds: float, kill_every: float, restart_every: float):
-    """Kill an app instance and restart the external LRS on their schedules until time is up."""
+    """Kill an app instance and restart the external LRS on their schedules until time is up.
+
+    Returns the memory samples: start, middle and end, and `series`, every process's RSS once
+    a minute with the seconds since that process (re)started, so growth can be told from warming.
+    """
     began = time.monotonic()
     next_kill, next_restart, victim = began + kill_every, began + restart_every, 0
-    samples = {"start": memory(run)}
+    samples: dict = {"start": memory(run), "series": []}
+    started = dict.fromkeys(samples["start"], began)
+    next_sample = began + MEMORY_EVERY
     middle_taken = False
     while (now := time.monotonic()) < began + seconds:
         if not middle_taken and now >= began + seconds / 2:
             samples["middle"] = memory(run)
             middle_taken = True
+        if now >= next_sample:
+            samples["series"].append(
+                {
+                    "at_s": round(now - began),
+                    "mb": memory(run),
+                    "up_s": {name: round(now - since) for name, since in started.items()},
+                }
+            )
+            next_sample += MEMORY_EVERY
         if now >= next_restart:
             run.log("restarting the external LRS")
             run.external.stop()
             start_external_lrs(run)
+            started["external-lrs"] = time.monotonic()
             next_restart += restart_every
         if now >= next_kill:
             run.log(f"killing app instance {victim} (SIGKILL)")
@@ -683,6 +702,7 @@ def faults(run: Run, workload: Workload, seconds: float, kill_every: float, rest
                 run.ports[victim],
                 workers=2,
             )
+            started[f"app-{victim}"] = time.monotonic()
             run.down.append((killed_at, time.monotonic() + NGINX_NOTICES))
             run.log(f"app instance {victim} answers again")
             victim, next_kill = 1 - victim, next_kill + kill_every

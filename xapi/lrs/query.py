@@ -6,7 +6,17 @@ import json
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
-from sqlalchemy import BigInteger, Connection, Engine, and_, exists, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    and_,
+    exists,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
@@ -95,6 +105,12 @@ def matching(q: StatementQuery, *columns, dialect: str):
     wanted = q.key_hashes()
     if wanted and dialect == "postgresql":
         stored, seq = _S.c.stored_us, _S.c.seq
+        if q.registration or q.learner or (q.agent is not None and not q.related_agents):
+            # One person's or one registration's statements are few: read them through the
+            # GIN index and sort them. `+ 0` keeps the planner from walking the stored-time
+            # index newest first instead, as it does for any key when the table has no
+            # statistics yet (a fresh or restored store), reading nearly every row.
+            stored = _S.c.stored_us + literal_column("0")
         stmt = select(*columns).where(*lookup_filters(wanted))
     elif wanted:
         first = aliased(_K, name="k0")
