@@ -64,7 +64,7 @@ def test_a_360_with_one_rater_in_chromium(page, browser, live_server, axe, db):
     ).check()
     rater.get_by_label("Comment").fill("Generous with their time")
     rater.get_by_role("button", name="Send feedback").click()
-    assert rater.get_by_role("heading", name="Thank you").is_visible()
+    rater.get_by_role("heading", name="Thank you").wait_for()  # the answer page, once loaded
     rater.context.close()
 
     page.goto(f"{live_server}/feedback/report?ls={token}")

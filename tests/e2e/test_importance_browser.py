@@ -67,7 +67,7 @@ def test_raters_say_how_important_a_dimension_is_and_the_learner_sees_it(
             )
         question.get_by_role("radio", name=answer).check()
         rater.get_by_role("button", name="Send feedback").click()
-        assert rater.get_by_role("heading", name="Thank you").is_visible()
+        rater.get_by_role("heading", name="Thank you").wait_for()  # the answer page, once loaded
         rater.context.close()
 
     page.goto(f"{live_server}/feedback/report?ls={token}")
