@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from xapi.lrs import indexing
 from xapi.lrs.models import Activity, Statement
-from xapi.lrs.query import StatementQuery, lookup_filters, matching
+from xapi.lrs.query import StatementQuery, matching
 
 _S = Statement.__table__
 _A = Activity.__table__
@@ -140,15 +140,8 @@ def voided_among(engine: Engine, ids: list[str]) -> set[str]:
 
 def holds_learner(engine: Engine, account: str) -> bool:
     """Return True when some statement's actor has this account name."""
-    from xapi.lrs.lookup_keys import key_hash
-    from xapi.lrs.models import StatementKey
-
     indexing.ensure_indexed(engine)
-    h = key_hash("N", account)
-    if engine.dialect.name == "postgresql":
-        stmt = select(_S.c.seq).where(*lookup_filters([(h, True)]))
-    else:
-        k = StatementKey.__table__
-        stmt = select(k.c.seq).where(k.c.h == h)
+    q = StatementQuery(learner=account, include_voided=True)
+    stmt, _, _ = matching(q, _S.c.seq, dialect=engine.dialect.name)
     with engine.connect() as conn:
         return conn.execute(stmt.limit(1)).first() is not None

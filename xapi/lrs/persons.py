@@ -20,14 +20,13 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from xapi.lrs import indexing, lookup_keys
-from xapi.lrs.models import Statement, StatementKey
-from xapi.lrs.query import StatementQuery, lookup_filters, query_statements
+from xapi.lrs.models import Statement
+from xapi.lrs.query import StatementQuery, matching, query_statements
 
 _S = Statement.__table__
-_K = StatementKey.__table__
 NAME_SCAN = 200
 MAX_IDENTIFIERS = 10
 IFI_FIELDS = ("mbox", "mbox_sha1sum", "openid", "account")
@@ -49,20 +48,9 @@ class StatementReads:
         """
         ifi = lookup_keys.agent_ifi(agent) or ""
         if ifi not in self._about:
-            h = lookup_keys.key_hash("a", ifi)
-            if self.engine.dialect.name == "postgresql":
-                stmt = select(_S.c.payload).where(*lookup_filters([(h, True)]))
-                stored, seq = _S.c.stored_us, _S.c.seq
-            else:
-                stmt = (
-                    select(_S.c.payload)
-                    .select_from(_K.join(_S, _S.c.seq == _K.c.seq))
-                    .where(_K.c.h == h, _K.c.direct.is_(True))
-                )
-                stored, seq = _K.c.stored_us, _K.c.seq
+            q = StatementQuery(agent=agent, mine=self.mine, include_voided=True)
+            stmt, stored, seq = matching(q, _S.c.payload, dialect=self.engine.dialect.name)
             stmt = stmt.order_by(stored.desc(), seq.desc()).limit(NAME_SCAN)
-            if self.mine:
-                stmt = stmt.where(_S.c.credential == self.mine)
             with self.engine.connect() as conn:
                 self._about[ifi] = [json.loads(p) for p in conn.execute(stmt).scalars()]
         return self._about[ifi]
