@@ -240,12 +240,18 @@ def wait_up(url: str, seconds: float = 60) -> None:
 
 
 def ingest(
-    endpoint: str, headers: dict, batches: list[list[dict]], clients: int, settle: bool = False
+    endpoint: str,
+    headers: dict,
+    batches: list[list[dict]],
+    clients: int,
+    settle: bool = False,
+    took: list[float] | None = None,
 ) -> float:
     """POST the batches from `clients` threads; return statements per second.
 
     With `settle`, one query after the last POST is timed too: leadpath on SQLite indexes
     statements' lookup keys in bulk and always before a read, so the rate includes that work.
+    Each POST's round trip (seconds) is appended to `took` when given.
     """
     bodies = [json.dumps(b if len(b) > 1 else b[0]) for b in batches]
     total = sum(len(b) for b in batches)
@@ -259,12 +265,15 @@ def ingest(
                 i = next(cursor, None)
             if i is None:
                 return
+            began = time.perf_counter()
             r = session.post(
                 f"{endpoint}/statements",
                 data=bodies[i],
                 timeout=120,
                 headers={**headers, "Content-Type": "application/json"},
             )
+            if took is not None:
+                took.append(time.perf_counter() - began)
             if r.status_code != 200:
                 errors.append(f"{r.status_code} {r.text[:200]}")
 
@@ -436,7 +445,7 @@ def run_leadpath(kind: str, admin_url: str, sizes: list[int], workers: int, clie
             )
             stored, started = 12000, time.monotonic()
             for size in sizes:
-                rates = []
+                rates, posts = [], []
                 while stored < size:
                     step = min(50_000, size - stored)
                     rates.append(
@@ -446,6 +455,7 @@ def run_leadpath(kind: str, admin_url: str, sizes: list[int], workers: int, clie
                             [gen.batch(100) for _ in range(step // 100)],
                             clients,
                             settle=True,
+                            took=posts,
                         )
                     )
                     stored += step
@@ -458,6 +468,13 @@ def run_leadpath(kind: str, admin_url: str, sizes: list[int], workers: int, clie
                 queries = query_suite(endpoint, headers, window)
                 results["sizes"][size] = {
                     "fill_batch_per_s": round(statistics.mean(rates)) if rates else None,
+                    "fill_post_ms": {
+                        "p50": round(1000 * percentile(posts, 0.5), 1),
+                        "p99": round(1000 * percentile(posts, 0.99), 1),
+                        "max": round(1000 * max(posts), 1),
+                    }
+                    if posts
+                    else None,
                     "rss_mb": rss_mb(children(proc.pid)),
                     **store.size_mb(),
                     **queries,
