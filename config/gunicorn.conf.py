@@ -12,7 +12,12 @@ import sys
 
 # Each worker applies leadpath's per-process (glibc memory) settings as it starts; an exited
 # worker's metrics are forgotten (LEADPATH_METRICS).
-from lti_tool.server import child_exit, control_settings, post_fork  # noqa: F401 - gunicorn hooks
+from lti_tool.server import (  # noqa: F401 - gunicorn hooks
+    child_exit,
+    control_settings,
+    post_fork,
+    recycling_settings,
+)
 from lti_tool.settings import SettingsError, load_settings
 
 
@@ -30,17 +35,19 @@ def on_starting(server):
     prepare(server)
 
 
-def _data_dir():
+def _settings():
     try:
-        return load_settings().data_dir
+        return load_settings()
     except SettingsError:
         return None  # on_starting stops gunicorn with the setting's name
 
 
 # gunicorn's control socket (for `gunicornc`) lives in this instance's data directory, so two
-# instances on one machine never share one; see lti_tool/server.py.
-if (_dir := _data_dir()) is not None:
-    globals().update(control_settings(_dir))
+# instances on one machine never share one; a worker is replaced after about
+# LEADPATH_WORKER_MAX_REQUESTS requests. See lti_tool/server.py.
+if (_read := _settings()) is not None:
+    globals().update(control_settings(_read.data_dir))
+    globals().update(recycling_settings(_read.worker_max_requests))
 
 
 wsgi_app = "lti_tool:create_app()"

@@ -36,6 +36,20 @@ def control_settings(data_dir: Path) -> dict:
     return {"control_socket": str(path), "control_socket_mode": 0o600}
 
 
+def recycling_settings(max_requests: int) -> dict:
+    """Return gunicorn settings that replace a worker after about `max_requests` requests.
+
+    A serving worker's Python objects stay level under steady use (tracemalloc: 83 MB, ±1 MB
+    over 12 minutes of the soak), yet its resident memory still creeps up by about 0.6 MB a
+    minute without levelling off: freed small objects leave pymalloc arenas and malloc pages
+    partly used, which no trim can give back. A worker that has served its share exits after
+    its last answer and a fresh one takes its place, so memory stays bounded however long the
+    instance runs. The jitter (a tenth) keeps workers from being replaced all at once.
+    `max_requests` 0 keeps every worker for the instance's life.
+    """
+    return {"max_requests": max_requests, "max_requests_jitter": max_requests // 10}
+
+
 def on_starting(server) -> None:
     """Before any worker starts: prepare the directory multiprocess metrics share."""
     from lti_tool.metrics import gunicorn
@@ -76,11 +90,12 @@ class LeadpathServer(BaseApplication):
         return create_app()
 
 
-def run(host: str, port: int, workers: int, data_dir: Path) -> None:
+def run(host: str, port: int, workers: int, data_dir: Path, max_requests: int) -> None:
     """Serve on host:port with `workers` processes (threads for the LMS iframe's parallel loads)."""
     LeadpathServer(
         {
             **control_settings(data_dir),
+            **recycling_settings(max_requests),
             "bind": f"{host}:{port}",
             "workers": workers,
             "threads": 4,

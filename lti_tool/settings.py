@@ -198,6 +198,7 @@ _PARSERS: dict[str, tuple[Any, str]] = {
     "retain_rater_emails_days": (_parse_nonnegative_int, "a whole number of days"),
     "roster_max_age_minutes": (_parse_nonnegative_int, "a whole number of minutes such as 60"),
     "programme_overdue_days": (_parse_positive_int, "a whole number of days such as 365"),
+    "worker_max_requests": (_parse_nonnegative_int, "a whole number of requests such as 2000"),
 }
 
 
@@ -262,6 +263,7 @@ class Settings:
     retain_rater_emails_days: int = 30
     roster_max_age_minutes: int = 60
     programme_overdue_days: int = 365
+    worker_max_requests: int = 2000
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

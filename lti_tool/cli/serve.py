@@ -65,7 +65,13 @@ def register(cli: click.Group) -> None:
                 f"LRS browser: {settings.base_url}/admin/lrs — sign in as {admin.username}"
                 f" with the password {admin.password} (demo only; also shown on /demo)"
             )
-        run(host=host, port=port, workers=workers, data_dir=settings.data_dir)
+        run(
+            host=host,
+            port=port,
+            workers=workers,
+            data_dir=settings.data_dir,
+            max_requests=settings.worker_max_requests,
+        )
 
 
 def _demo_admin(settings):

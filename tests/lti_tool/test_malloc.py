@@ -256,3 +256,35 @@ def test_the_forwarder_process_applies_them_and_says_why_it_sends_no_grades(tmp_
     keys_dir = tmp_path / "var" / "keys"
     assert f"Not sending grades: no tool key in {keys_dir}; run `leadpath keys ensure`" in err
     assert re.search(r"leadpath forwarder \S+:\d+:[0-9a-f]{8} running", err)
+
+
+@pytest.mark.parametrize("how", ["leadpath serve", "gunicorn -c config/gunicorn.conf.py"])
+def test_a_worker_that_served_its_share_is_replaced_without_a_refused_request(tmp_path, how):
+    """LEADPATH_WORKER_MAX_REQUESTS bounds a worker's life: fresh ones take over, nobody waits."""
+    port = _free_port()
+    env = _env(
+        tmp_path,
+        LEADPATH_BASE_URL=f"http://127.0.0.1:{port}",
+        LEADPATH_WORKER_MAX_REQUESTS="20",
+    )
+    if how == "leadpath serve":
+        command = [BIN / "leadpath", "serve", "--port", str(port), "--workers", "1"]
+    else:
+        subprocess.run([BIN / "leadpath", "db", "upgrade"], env=env, check=True, timeout=120)
+        env.update(LEADPATH_BIND=f"127.0.0.1:{port}", LEADPATH_WORKERS="1")
+        command = [BIN / "gunicorn", "-c", "config/gunicorn.conf.py"]
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_for(lambda: _answers(f"http://127.0.0.1:{port}"), f"{how} to answer")
+        workers, answers = set(), []
+        for _ in range(100):  # a new connection each, as nginx makes them
+            answers.append(requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).status_code)
+            workers.update(_children(server.pid))
+        assert answers == [200] * 100
+        # 20 to 22 requests each (a tenth of jitter), the health checks above included
+        assert 4 <= len(workers) <= 7, workers
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
