@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from framework.phases import expected_profile
@@ -69,32 +69,94 @@ def _not_found() -> UserFacingError:
     )
 
 
-def course_attempts(session: Session, launch: LaunchSession) -> tuple[list, list]:
-    """Return (awaiting sign-off, signed off) completed self-assessments of others in the course."""
-    course_id = launch.course_id
-    if course_id is None:
-        return [], []
+SIGNED_OFF_PAGE_SIZE = 25  # sign-offs per page of the validation list, newest first
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A completed self-assessment as the validation list shows it (no answers loaded)."""
+
+    attempt_id: str
+    completed_at: datetime | None
+    learner: str
+    review_started: bool
+    signed_off_at: datetime | None
+
+
+def _completed(launch: LaunchSession):
+    """The query of the course's others' completed self-assessments the supervisor may see."""
     query = (
-        select(Attempt, PlatformUser, Validation)
+        select(
+            Attempt.id,
+            Attempt.completed_at,
+            PlatformUser.name,
+            PlatformUser.given_name,
+            PlatformUser.family_name,
+            PlatformUser.sub,
+            Validation.id,
+            Validation.signed_off_at,
+        )
         .join(PlatformUser, PlatformUser.id == Attempt.platform_user_id)
         .outerjoin(Validation, Validation.attempt_id == Attempt.id)
         .where(
-            Attempt.course_id == course_id,
+            Attempt.course_id == launch.course_id,
             Attempt.kind == SELF,
             Attempt.status == COMPLETED,
             Attempt.learner_id != launch.platform_user.learner_id,
         )
-        .order_by(Attempt.completed_at.desc(), Attempt.id)
     )
     scope = mentee_scope(launch.roles, launch.claims)
     if scope is not None:
         query = query.where(
             PlatformUser.issuer == launch.platform_user.issuer, PlatformUser.sub.in_(scope)
         )
-    rows = session.execute(query).all()
-    pending = [r for r in rows if r[2] is None or r[2].signed_off_at is None]
-    done = [r for r in rows if r[2] is not None and r[2].signed_off_at is not None]
-    return pending, done
+    return query
+
+
+def signed_off_count(session: Session, launch: LaunchSession) -> int:
+    """Return how many of the course's self-assessments the supervisor sees are signed off."""
+    if launch.course_id is None:
+        return 0
+    signed = _completed(launch).where(Validation.signed_off_at.is_not(None))
+    return session.scalar(select(func.count()).select_from(signed.subquery()))
+
+
+def course_attempts(
+    session: Session, launch: LaunchSession, page: int = 1
+) -> tuple[list[Listed], list[Listed]]:
+    """Return those awaiting sign-off (all, newest first) and a page of those signed off.
+
+    Signed off ones come latest sign-off first. Only the listed columns are read, so the page
+    costs the same however many a course has.
+    """
+    if launch.course_id is None:
+        return [], []
+    query = _completed(launch)
+    pending = query.where(Validation.signed_off_at.is_(None)).order_by(
+        Attempt.completed_at.desc(), Attempt.id
+    )
+    done = (
+        query.where(Validation.signed_off_at.is_not(None))
+        .order_by(Validation.signed_off_at.desc(), Attempt.id)
+        .limit(SIGNED_OFF_PAGE_SIZE)
+        .offset((max(page, 1) - 1) * SIGNED_OFF_PAGE_SIZE)
+    )
+    return (
+        [_listed(row) for row in session.execute(pending)],
+        [_listed(row) for row in session.execute(done)],
+    )
+
+
+def _listed(row) -> Listed:
+    attempt_id, completed_at, name, given, family, sub, validation_id, signed_off_at = row
+    full = " ".join(part for part in (given, family) if part)
+    return Listed(
+        attempt_id,
+        completed_at,
+        name or full or "Learner " + sub,
+        validation_id is not None,
+        signed_off_at,
+    )
 
 
 def reviewable(session: Session, launch: LaunchSession, attempt_id: str, *, lock=False) -> Attempt:

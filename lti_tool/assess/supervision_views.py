@@ -14,6 +14,7 @@ from lti_tool.db import get_db
 from lti_tool.errors import UserFacingError
 from lti_tool.lti.roles import ADMINISTRATOR, INSTRUCTOR, MENTOR
 from lti_tool.models import PlatformUser
+from lti_tool.paging import page_number
 from lti_tool.sessions import current_launch, launch_required, launch_url
 
 bp = Blueprint("validation", __name__, url_prefix="/validation")
@@ -30,19 +31,28 @@ def _private(response):
 @bp.get("")
 @launch_required(*SUPERVISORS)
 def index():
-    """List the course's completed self-assessments, those awaiting sign-off first."""
+    """List the completed self-assessments awaiting sign-off, then a page of those signed off."""
     launch = current_launch()
     with get_db().transaction() as session:
-        pending, done = va.course_attempts(session, launch)
-        signed = request.args.get("signed")
-        signed_name = next((_name(u) for a, u, _ in done if a.id == signed), None)
-        return render_template(
-            "supervision/index.html",
-            course=launch.course,
-            pending=pending,
-            done=done,
-            signed=signed_name,
-        )
+        count = va.signed_off_count(session, launch)
+        number, pages = page_number(count, va.SIGNED_OFF_PAGE_SIZE)
+        pending, done = va.course_attempts(session, launch, page=number)
+    signed = request.args.get("signed")
+
+    def page_url(n: int) -> str:
+        return launch_url("validation.index", page=n) + "#va-done-heading"
+
+    return render_template(
+        "supervision/index.html",
+        course=launch.course,
+        pending=pending,
+        done=done,
+        done_count=count,
+        first_done=(number - 1) * va.SIGNED_OFF_PAGE_SIZE + 1,
+        newer_url=page_url(number - 1) if number > 1 else None,
+        older_url=page_url(number + 1) if number < pages else None,
+        signed=next((d.learner for d in done if d.attempt_id == signed), None),
+    )
 
 
 def _name(user: PlatformUser) -> str:

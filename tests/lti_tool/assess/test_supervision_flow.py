@@ -411,3 +411,47 @@ def test_an_instructor_who_is_also_a_mentor_sees_the_whole_course(client, platfo
 def _launched_and_completed(client, db, platform, sub: str) -> str:
     learner_launch(client, platform, sub)
     return insert_completed_self_assessment(db, platform, sub)
+
+
+def test_signed_off_self_assessments_are_listed_a_page_at_a_time_latest_first(
+    client, platform, db
+):
+    """A supervisor of a long-running course sees 25 sign-offs a page, not every one since."""
+    from datetime import timedelta
+
+    learner_launch(client, platform, "va-learner")
+    attempts = [insert_completed_self_assessment(db, platform, "va-learner") for _ in range(31)]
+    supervisor = supervisor_launch(client, platform, "va-sup")
+    with db.transaction() as session:
+        sup_id = session.scalar(select(PlatformUser.id).where(PlatformUser.sub == "va-sup"))
+        base = utcnow() - timedelta(days=40)
+        for n, attempt_id in enumerate(attempts[:30]):  # the last one still awaits sign-off
+            session.add(
+                Validation(
+                    attempt_id=attempt_id,
+                    supervisor_id=sup_id,
+                    signed_off_at=base + timedelta(days=n),
+                )
+            )
+
+    def listed(page: str) -> tuple[str, list[str], list[str]]:
+        text = client.get(f"/validation?ls={supervisor}{page}").get_data(as_text=True)
+        waiting, signed = text.split('id="va-done-heading"')
+        return text, re.findall(r'data-attempt="([^"]+)"', waiting), re.findall(
+            r'data-attempt="([^"]+)"', signed
+        )
+
+    first, waiting, signed = listed("")
+    assert waiting == [attempts[30]]
+    assert signed == attempts[29:4:-1]  # the 25 latest sign-offs, the latest first
+    assert "30 signed off, the latest sign-off first: 1 to 25 shown." in first
+    assert "Earlier sign-offs" in first and "Later sign-offs" not in first
+    older = re.search(r'href="([^"]*page=2[^"]*)"', first)[1]
+    second = client.get(older.replace("&amp;", "&")).get_data(as_text=True)
+    assert re.findall(r'data-attempt="([^"]+)"', second.split('id="va-done-heading"')[1]) == (
+        attempts[4::-1]
+    )
+    assert "26 to 30 shown." in second and "Later sign-offs" in second
+    assert "Earlier sign-offs" not in second
+    _, _, beyond = listed("&page=9")  # past the end: the last page
+    assert beyond == attempts[4::-1]
