@@ -413,9 +413,7 @@ def _launched_and_completed(client, db, platform, sub: str) -> str:
     return insert_completed_self_assessment(db, platform, sub)
 
 
-def test_signed_off_self_assessments_are_listed_a_page_at_a_time_latest_first(
-    client, platform, db
-):
+def test_signed_off_self_assessments_are_listed_a_page_at_a_time_latest_first(client, platform, db):
     """A supervisor of a long-running course sees 25 sign-offs a page, not every one since."""
     from datetime import timedelta
 
@@ -437,8 +435,10 @@ def test_signed_off_self_assessments_are_listed_a_page_at_a_time_latest_first(
     def listed(page: str) -> tuple[str, list[str], list[str]]:
         text = client.get(f"/validation?ls={supervisor}{page}").get_data(as_text=True)
         waiting, signed = text.split('id="va-done-heading"')
-        return text, re.findall(r'data-attempt="([^"]+)"', waiting), re.findall(
-            r'data-attempt="([^"]+)"', signed
+        return (
+            text,
+            re.findall(r'data-attempt="([^"]+)"', waiting),
+            re.findall(r'data-attempt="([^"]+)"', signed),
         )
 
     first, waiting, signed = listed("")
@@ -448,8 +448,9 @@ def test_signed_off_self_assessments_are_listed_a_page_at_a_time_latest_first(
     assert "Earlier sign-offs" in first and "Later sign-offs" not in first
     older = re.search(r'href="([^"]*page=2[^"]*)"', first)[1]
     second = client.get(older.replace("&amp;", "&")).get_data(as_text=True)
-    assert re.findall(r'data-attempt="([^"]+)"', second.split('id="va-done-heading"')[1]) == (
-        attempts[4::-1]
+    assert (
+        re.findall(r'data-attempt="([^"]+)"', second.split('id="va-done-heading"')[1])
+        == (attempts[4::-1])
     )
     assert "26 to 30 shown." in second and "Later sign-offs" in second
     assert "Earlier sign-offs" not in second
