@@ -105,6 +105,11 @@ class Learner(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+def best_name(name: str | None, given: str | None, family: str | None) -> str:
+    """Return the full name a platform sent, else given and family names joined, else ""."""
+    return name or " ".join(part for part in (given, family) if part)
+
+
 class PlatformUser(Base):
     """A platform identity (issuer + sub); names and email only when the platform sent them."""
 
@@ -125,8 +130,7 @@ class PlatformUser(Base):
     @property
     def display_name(self) -> str:
         """Return the best name the platform sent, or a neutral fallback."""
-        full = " ".join(p for p in (self.given_name, self.family_name) if p)
-        return self.name or full or "there"
+        return best_name(self.name, self.given_name, self.family_name) or "there"
 
 
 class Course(Base):

@@ -24,7 +24,7 @@ from lti_tool.assess.statement_context import attempt_context as learner_context
 from lti_tool.assess.statement_context import element_event, queue_for_attempt
 from lti_tool.errors import UserFacingError
 from lti_tool.lti.roles import mentee_scope
-from lti_tool.models import LaunchSession, PlatformUser, utcnow
+from lti_tool.models import LaunchSession, PlatformUser, best_name, utcnow
 from xapi import statements as xs
 
 COMMENT_FIELD = "comment-"
@@ -149,11 +149,10 @@ def course_attempts(
 
 def _listed(row) -> Listed:
     attempt_id, completed_at, name, given, family, sub, validation_id, signed_off_at = row
-    full = " ".join(part for part in (given, family) if part)
     return Listed(
         attempt_id,
         completed_at,
-        name or full or "Learner " + sub,
+        best_name(name, given, family) or "Learner " + sub,
         validation_id is not None,
         signed_off_at,
     )

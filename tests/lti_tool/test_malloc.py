@@ -4,6 +4,7 @@ The settings are applied where a process starts (each gunicorn worker, `leadpath
 never by building the app.
 """
 
+import contextlib
 import os
 import re
 import signal
@@ -211,10 +212,11 @@ def _answers(base: str) -> bool:
         return False
 
 
-@pytest.mark.parametrize("how", ["leadpath serve", "gunicorn -c config/gunicorn.conf.py"])
-def test_each_serving_worker_applies_them_as_it_starts(tmp_path, how):
+@contextlib.contextmanager
+def _serving(tmp_path: Path, how: str, **settings: str):
+    """Start leadpath with one worker, deployed `how`; yield (gunicorn's arbiter, base URL)."""
     port = _free_port()
-    env = _env(tmp_path, LEADPATH_BASE_URL=f"http://127.0.0.1:{port}")
+    env = _env(tmp_path, LEADPATH_BASE_URL=f"http://127.0.0.1:{port}", **settings)
     if how == "leadpath serve":
         command = [BIN / "leadpath", "serve", "--port", str(port), "--workers", "1"]
     else:
@@ -224,14 +226,24 @@ def test_each_serving_worker_applies_them_as_it_starts(tmp_path, how):
     server = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(lambda: _answers(f"http://127.0.0.1:{port}"), f"{how} to answer")
-        [worker] = _children(server.pid)
-        _wait_for(lambda: "malloc-trim" in _thread_names(worker), "the worker's trim thread", 10)
-        assert "malloc-trim" not in _thread_names(server.pid), "the arbiter serves nothing"
+        _wait_for(lambda: _answers(base), f"{how} to answer")
+        yield server, base
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
+
+
+HOW = ["leadpath serve", "gunicorn -c config/gunicorn.conf.py"]
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_each_serving_worker_applies_them_as_it_starts(tmp_path, how):
+    with _serving(tmp_path, how) as (server, _):
+        [worker] = _children(server.pid)
+        _wait_for(lambda: "malloc-trim" in _thread_names(worker), "the worker's trim thread", 10)
+        assert "malloc-trim" not in _thread_names(server.pid), "the arbiter serves nothing"
 
 
 def test_the_forwarder_process_applies_them_and_says_why_it_sends_no_grades(tmp_path):
@@ -258,33 +270,14 @@ def test_the_forwarder_process_applies_them_and_says_why_it_sends_no_grades(tmp_
     assert re.search(r"leadpath forwarder \S+:\d+:[0-9a-f]{8} running", err)
 
 
-@pytest.mark.parametrize("how", ["leadpath serve", "gunicorn -c config/gunicorn.conf.py"])
+@pytest.mark.parametrize("how", HOW)
 def test_a_worker_that_served_its_share_is_replaced_without_a_refused_request(tmp_path, how):
     """LEADPATH_WORKER_MAX_REQUESTS bounds a worker's life: fresh ones take over, nobody waits."""
-    port = _free_port()
-    env = _env(
-        tmp_path,
-        LEADPATH_BASE_URL=f"http://127.0.0.1:{port}",
-        LEADPATH_WORKER_MAX_REQUESTS="20",
-    )
-    if how == "leadpath serve":
-        command = [BIN / "leadpath", "serve", "--port", str(port), "--workers", "1"]
-    else:
-        subprocess.run([BIN / "leadpath", "db", "upgrade"], env=env, check=True, timeout=120)
-        env.update(LEADPATH_BIND=f"127.0.0.1:{port}", LEADPATH_WORKERS="1")
-        command = [BIN / "gunicorn", "-c", "config/gunicorn.conf.py"]
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        _wait_for(lambda: _answers(f"http://127.0.0.1:{port}"), f"{how} to answer")
+    with _serving(tmp_path, how, LEADPATH_WORKER_MAX_REQUESTS="20") as (server, base):
         workers, answers = set(), []
         for _ in range(100):  # a new connection each, as nginx makes them
-            answers.append(requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).status_code)
+            answers.append(requests.get(f"{base}/healthz", timeout=30).status_code)
             workers.update(_children(server.pid))
         assert answers == [200] * 100
         # 20 to 22 requests each (a tenth of jitter), the health checks above included
         assert 4 <= len(workers) <= 7, workers
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
