@@ -65,9 +65,9 @@ def test_launch_through_platform_storage_with_third_party_cookies_blocked(
     page = third_party_cookies_blocked
     _app, base, launches = tool
     page.goto(lms.course_url("storage"))
-    frame = page.frame(name="tool")
+    frame = _tool_frame(page)
     frame.get_by_text("Jo Bloggs").first.wait_for()
-    assert frame.url.startswith(base + "/home?ls=")
+    assert frame.locator("body").evaluate("() => location.href").startswith(base + "/home?ls=")
     # The id_token came back without the state cookie; the proven request launched.
     assert [(x["method"], x["proof"]) for x in launches] == [
         ("POST", None),
@@ -93,7 +93,7 @@ def test_without_platform_storage_or_cookies_the_launch_ends_on_a_clear_page(
 ):
     page = third_party_cookies_blocked
     page.goto(lms.course_url("none"))
-    frame = page.frame(name="tool")
+    frame = _tool_frame(page)
     frame.get_by_text("This launch could not be accepted").wait_for()
     text = frame.locator("main").inner_text()
     assert "did not send back the cookie" in text
@@ -108,7 +108,7 @@ def test_a_platform_that_never_answers_falls_back_to_the_cookie_login(
     page = third_party_cookies_blocked
     _app, base, launches = tool
     page.goto(lms.course_url("silent"))
-    frame = page.frame(name="tool")
+    frame = _tool_frame(page)
     frame.get_by_text("This launch could not be accepted").wait_for(timeout=20000)
     assert _error_code(frame) == "state_cookie_missing"
     # The storage page gave up and started a plain login, the only one the platform saw.
@@ -123,13 +123,18 @@ def test_storage_holding_another_value_refuses_the_launch(
     page = third_party_cookies_blocked
     _app, _base, launches = tool
     page.goto(lms.course_url("tamper"))
-    frame = page.frame(name="tool")
+    frame = _tool_frame(page)
     frame.get_by_text("This launch could not be accepted").wait_for()
     text = frame.locator("main").inner_text()
     assert "did not confirm that this launch began in this browser" in text
     assert _error_code(frame) == "platform_storage_unconfirmed"
     assert [x["proof"] for x in launches] == [None]
     assert _sessions_of(db, lms.origin) == 0
+
+
+def _tool_frame(page):
+    """The leadpath frame, found afresh at each use (a launch navigates it several times)."""
+    return page.frame_locator('iframe[name="tool"]')
 
 
 def _error_code(frame) -> str | None:
