@@ -28,10 +28,28 @@ def pytest_addoption(parser):
         default=os.environ.get("LEADPATH_TEST_DB", "sqlite"),
         help="database the suite runs against",
     )
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the --db database (the second pass of `make test`)",
+    )
+
+
+# A test that asks for neither fixture cannot see --db, so a second pass would repeat it exactly.
+DATABASE_FIXTURES = {"database_url", "db_kind"}
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--database-tests-only"):
+        return
+    kept = [item for item in items if DATABASE_FIXTURES & set(item.fixturenames)]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
 
 
 def pytest_report_header(config):
-    return f"leadpath database: {config.getoption('--db')}"
+    only = " (only the tests that use it)" if config.getoption("--database-tests-only") else ""
+    return f"leadpath database: {config.getoption('--db')}{only}"
 
 
 @pytest.fixture(scope="session")
