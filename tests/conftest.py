@@ -42,8 +42,10 @@ DATABASE_FIXTURES = {"database_url", "db_kind"}
 def pytest_collection_modifyitems(config, items):
     if not config.getoption("--database-tests-only"):
         return
-    kept = [item for item in items if DATABASE_FIXTURES & set(item.fixturenames)]
-    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    kept, repeats = [], []
+    for item in items:
+        (kept if DATABASE_FIXTURES & set(item.fixturenames) else repeats).append(item)
+    config.hook.pytest_deselected(items=repeats)
     items[:] = kept
 
 
