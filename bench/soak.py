@@ -902,6 +902,30 @@ def check_grades(session, workload: Workload, gradebook: Gradebook) -> dict:
     }
 
 
+def errors_logged(run: Run, limit: int = 5) -> list[str]:
+    """Return the app instances' error lines (a traceback's last lines kept), for a 5xx's cause."""
+    found = []
+    for log in sorted(run.tmp.glob("serve-*.log")):
+        lines = log.read_text(errors="replace").splitlines()
+        for n, line in enumerate(lines):
+            if line.startswith("{") and '"level": "error"' in line:
+                entry = json.loads(line)
+                tail = entry.get("exception", "").strip().splitlines()[-6:]
+                found.append(
+                    f"{log.name} {entry.get('time')} {entry.get('path', '')} "
+                    f"{entry.get('message')}: " + " | ".join(tail)
+                )
+            elif "[ERROR]" in line or "[CRITICAL]" in line:
+                # gunicorn writes the traceback on the lines after its own
+                after = []
+                for following in lines[n + 1 : n + 60]:
+                    if following.startswith(("[", "{", "127.0.0.1 ")):
+                        break
+                    after.append(following.strip())
+                found.append(f"{log.name} {line} " + " | ".join(after[-6:]))
+    return found[:limit]
+
+
 def check(run: Run, workload: Workload, seconds: float) -> dict:
     """Compare both LRSs, the gradebook and the mail with what the app queued; classify failures."""
     embedded = held_ids(run.database_url)
@@ -938,6 +962,7 @@ def check(run: Run, workload: Workload, seconds: float) -> dict:
             [round(t - START, 1), str(s), m, p] for t, s, m, p in unexplained[:20]
         ],
         "failures_otherwise_count": len(unexplained),
+        "errors_logged_by_the_app": errors_logged(run),
         **results,
     }
 

@@ -40,7 +40,10 @@ def test_steady_use_with_kills_and_restarts_loses_and_doubles_nothing(db_kind, t
     assert results["dead_letters"] == 0
     assert results["lrs_client_statements_stored"] > 0
     assert results["lrs_client_statements_missing"] == 0
-    assert results["failures_otherwise_count"] == 0, results["failures_otherwise"]
+    assert results["failures_otherwise_count"] == 0, (
+        results["failures_otherwise"],
+        results["errors_logged_by_the_app"],
+    )
     assert results["journeys_restarted_on_an_unexpected_answer"] == {}
     _assert_360s(results)
     _assert_validations(results)
