@@ -38,17 +38,23 @@ run: $(STAMP)
 	LEADPATH_REGISTRATION_PRIVATE_ADDRESSES=$${LEADPATH_REGISTRATION_PRIVATE_ADDRESSES:-true} \
 	$(VENV)/bin/leadpath serve --host 127.0.0.1 --port 8000
 
+# Each pass runs in TEST_WORKERS processes (pytest-xdist), each with its own database; an idle
+# worker takes tests queued for a busy one. `make test TEST_WORKERS=0` runs in one process.
+# Each pass ends by naming its 15 slowest tests.
+TEST_WORKERS ?= 2
+PYTEST_OPTIONS := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal) --durations=15
+
 test: $(TEST_STAMP) $(NODE_STAMP)
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgresql
 
 test-sqlite: $(TEST_STAMP)
-	$(PY) -m pytest -q --db=sqlite
+	$(PY) -m pytest -q --db=sqlite $(PYTEST_OPTIONS)
 
 # Runs the suite again on PostgreSQL; without a server it skips visibly (fails under CI=true).
 # Tests that never touch the suite's database ran in the SQLite pass and are not repeated.
 test-postgresql: $(TEST_STAMP)
-	$(PY) -m pytest -q --db=postgresql --database-tests-only
+	$(PY) -m pytest -q --db=postgresql --database-tests-only $(PYTEST_OPTIONS)
 
 # Style, formatting and dead code (vulture's settings are in pyproject.toml).
 lint: $(TEST_STAMP)

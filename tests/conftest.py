@@ -1,7 +1,8 @@
-"""Shared fixtures: one migrated database per test run (SQLite, or PostgreSQL with --db).
+"""Shared fixtures: one migrated database per test process (SQLite, or PostgreSQL with --db).
 
-Tests share the run's database, so each test makes its own platforms, users and courses with
-unique identifiers (see `unique`) instead of relying on an empty table.
+Each pytest-xdist worker makes its own. Tests share their process's database, so each test makes
+its own platforms, users and courses with unique identifiers (see `unique`) instead of relying
+on an empty table.
 """
 
 from __future__ import annotations
