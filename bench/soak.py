@@ -909,7 +909,10 @@ def errors_logged(run: Run, limit: int = 5) -> list[str]:
         lines = log.read_text(errors="replace").splitlines()
         for n, line in enumerate(lines):
             if line.startswith("{") and '"level": "error"' in line:
-                entry = json.loads(line)
+                try:
+                    entry = json.loads(line)
+                except ValueError:  # a line cut short when its instance was killed
+                    entry = {"message": line[:300]}
                 tail = entry.get("exception", "").strip().splitlines()[-6:]
                 found.append(
                     f"{log.name} {entry.get('time')} {entry.get('path', '')} "
